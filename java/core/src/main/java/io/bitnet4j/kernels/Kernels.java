@@ -1,0 +1,56 @@
+package io.bitnet4j.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The compute kernels of one tier (native, Vector API or scalar): the same operations as the C API in
+ * {@code native/include/bitnet4j.h}, with the same layouts and results.
+ *
+ * <p>All segments are native (off-heap or mapped) memory. Every method computes output rows
+ * {@code [row0, row1)} for {@code ntok} tokens so that callers can split rows across threads; nothing
+ * here starts threads or allocates. Implementations validate shapes, lengths and offsets (see
+ * {@link KernelChecks}) before touching memory; the native tier does so before every downcall.
+ */
+public sealed interface Kernels permits ScalarKernels, VectorKernels, NativeKernels {
+
+    /** Which tier this is. */
+    KernelTier tier();
+
+    /** A short description of the variant in use, e.g. "native avx512vnni" or "vector 512-bit". */
+    String description();
+
+    // ---- activation quantization ----
+
+    /** Per-token absmax int8 (bitnet.cpp I2_S path): ntok rows of k floats → q, scales[t], sums[t]. */
+    void quantizeI8(MemorySegment x, int ntok, int k, MemorySegment q, MemorySegment scales, MemorySegment sums);
+
+    /** llama.cpp Q8_K blocks (TQ1_0/TQ2_0 path): ntok rows of k floats → ntok × k/256 blocks of 292 bytes. */
+    void quantizeQ8K(MemorySegment x, int ntok, int k, MemorySegment y);
+
+    /** llama.cpp Q8_0 blocks: ntok rows of k floats → ntok × k/32 blocks of 34 bytes. */
+    void quantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y);
+
+    // ---- matrix × activations: out[t*outStride + r], r in [row0,row1), t in [0,ntok) ----
+
+    void gemmI2S(MemorySegment w, int k, int row0, int row1, float wScale,
+                 MemorySegment act, MemorySegment scales, MemorySegment sums, int ntok,
+                 MemorySegment out, int outStride);
+
+    void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
+                  MemorySegment out, int outStride);
+
+    void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
+                  MemorySegment out, int outStride);
+
+    void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                 MemorySegment out, int outStride);
+
+    void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                 MemorySegment out, int outStride);
+
+    void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                 MemorySegment out, int outStride);
+
+    void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                  MemorySegment out, int outStride);
+}

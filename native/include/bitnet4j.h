@@ -1,0 +1,118 @@
+/*
+ * bitnet4j native kernels: the whole C API in one header.
+ *
+ * Rules of this boundary (see docs/architecture.md):
+ *  - Functions are pure: pointers + sizes + a row range in, results out. No allocation, no threads,
+ *    no global state except the ISA dispatch table filled once at load (or by b4j_set_isa).
+ *  - The Java side validates every size, offset and range before calling. The C side may assert in
+ *    debug/sanitizer builds but never relies on anything it was not told.
+ *  - All memory is caller-owned, little-endian, and may be unaligned (weights come from an mmap'd
+ *    GGUF file at arbitrary 32-byte-aligned offsets; activation buffers are 64-byte aligned).
+ *  - Threading stays in Java: each call computes rows [row0, row1) of the output; callers split
+ *    rows across their own threads.
+ *
+ * Weight formats (exactly those of users' existing GGUF files):
+ *  - I2_S (bitnet.cpp, x86 layout): 2 bits per weight, code 0/1/2 = -1/0/+1. Row r starts at byte
+ *    r*k/4. Each 128 consecutive weights of a row pack into 32 bytes: byte j (0..31) holds weight j in
+ *    bits 7-6, weight j+32 in bits 5-4, j+64 in bits 3-2, j+96 in bits 1-0. k % 128 == 0.
+ *    One f32 per-tensor scale follows the packed data (the caller reads it and passes w_scale).
+ *  - TQ2_0 (llama.cpp): blocks of 256 weights, { uint8 qs[64]; fp16 d; } = 66 bytes. Within each
+ *    32-byte half j (0,1) of qs, byte m holds weights 128*j + m + 32*l in bits 2l..2l+1 (l = 0..3);
+ *    value = (code - 1) * d. k % 256 == 0.
+ *  - TQ1_0 (llama.cpp): blocks of 256, { uint8 qs[48]; uint8 qh[4]; fp16 d; } = 54 bytes, trits
+ *    stored base 3, five per byte (qs) / four per byte (qh), each byte as ceil(v*256/243);
+ *    value = (trit - 1) * d. k % 256 == 0.
+ *
+ * Activation formats:
+ *  - I8 per token (bitnet.cpp's I2_S path): s = 127 / max(max|x|, 1e-5); q = round(x*s) clamped to
+ *    [-128, 127]; per token the scale s and the sum of q (the {0,1,2} codes need it: Σ(c-1)q = Σcq - Σq).
+ *  - Q8_K (llama.cpp, the TQ1_0/TQ2_0 path): blocks of 256, { float d; int8 qs[256]; int16 bsums[16]; }
+ *    = 292 bytes, quantized exactly as llama.cpp's quantize_row_q8_K_ref.
+ */
+#ifndef BITNET4J_H
+#define BITNET4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define B4J_API __attribute__((visibility("default")))
+
+/* Bumped whenever a signature or a layout below changes; Java refuses a library with another value. */
+#define B4J_ABI_VERSION 1
+
+#define B4J_QK_I2S 128          /* weights per I2_S group */
+#define B4J_I2S_GROUP_BYTES 32  /* bytes per I2_S group */
+#define B4J_QK_K 256            /* weights per TQ1_0 / TQ2_0 / Q8_K block */
+#define B4J_TQ2_0_BLOCK_BYTES 66
+#define B4J_TQ1_0_BLOCK_BYTES 54
+#define B4J_Q8_K_BLOCK_BYTES 292
+#define B4J_QK8_0 32
+#define B4J_Q8_0_BLOCK_BYTES 34  /* { fp16 d; int8 qs[32]; } */
+
+/* ---- library and dispatch ---- */
+
+B4J_API int32_t b4j_abi_version(void);
+/* Comma-separated ISA variants this CPU can run, best first, e.g. "avx512vnni,avx2,scalar". */
+B4J_API const char *b4j_supported_isas(void);
+/* The variant in use (chosen at load time: the best supported). */
+B4J_API const char *b4j_isa(void);
+/* Select a variant by name (tests and benchmarks). Returns 0, or -1 if this CPU cannot run it. */
+B4J_API int32_t b4j_set_isa(const char *name);
+
+/* ---- activation quantization (ntok rows of k floats, row-major, contiguous) ---- */
+
+/* I8 per token: q[t*k + i], scales[t], sums[t] for t in [0, ntok). */
+B4J_API void b4j_quantize_i8(const float *x, int64_t ntok, int64_t k,
+                             int8_t *q, float *scales, int32_t *sums);
+
+/* Q8_K: writes ntok rows of k/256 blocks (row stride k/256*292 bytes). k % 256 == 0. */
+B4J_API void b4j_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y);
+
+/* ---- ternary matrix x activations: out[t*out_stride + r] for r in [row0,row1), t in [0,ntok) ----
+ * ntok == 1 is generation (GEMV); ntok > 1 is prompt processing (GEMM), which should reuse each
+ * decoded weight block across tokens. */
+
+/* I2_S x I8: out = (Σ code*q - sums[t]) * w_scale / scales[t]. act rows have stride k. */
+B4J_API void b4j_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                             const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
+                             float *out, int64_t out_stride);
+
+/* TQ2_0 x Q8_K and TQ1_0 x Q8_K, as llama.cpp's ggml_vec_dot_tq{2,1}_0_q8_K per (row, token). */
+B4J_API void b4j_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+B4J_API void b4j_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+
+/* ---- LUT kernel (bitnet.cpp TL1/TL2 idea) over I2_S weights ----
+ * Weights are repacked once at load into b4j_tl_packed_size(rows, k) bytes; per token a lookup table
+ * of partial activation sums is built once (b4j_tl_lut_size(k) bytes) and shared by all rows. */
+B4J_API int64_t b4j_tl_packed_size(int64_t rows, int64_t k);
+B4J_API void b4j_tl_pack(const uint8_t *w_i2s, int64_t rows, int64_t k, uint8_t *packed);
+B4J_API int64_t b4j_tl_lut_size(int64_t k);
+B4J_API void b4j_tl_build_lut(const int8_t *q, int64_t k, void *lut);
+/* out[r] = (lut-dot of packed row r) * w_scale / scale, for r in [row0,row1): same result as the I2_S kernel. */
+B4J_API void b4j_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                         const void *lut, float scale, int32_t sum, float *out);
+
+/* ---- float weights x f32 activations (output head, float models) ----
+ * out[t*out_stride + r] = Σ_i w[r*k + i] * x[t*k + i]. */
+B4J_API void b4j_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
+                          const float *x, int64_t ntok, float *out, int64_t out_stride);
+B4J_API void b4j_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                          const float *x, int64_t ntok, float *out, int64_t out_stride);
+B4J_API void b4j_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                           const float *x, int64_t ntok, float *out, int64_t out_stride);
+
+/* ---- Q8_0 weights x Q8_0 activations (an int8 output head, llama.cpp's vec_dot_q8_0_q8_0) ---- */
+B4J_API void b4j_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y);
+B4J_API void b4j_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BITNET4J_H */
