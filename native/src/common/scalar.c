@@ -1,0 +1,313 @@
+/*
+ * Scalar reference kernels: the oracle of the C tests and the fallback on any CPU.
+ *
+ * Numerics follow bitnet.cpp / llama.cpp exactly where they define them:
+ *  - quantize_i8: bitnet.cpp quantize_row_i8_s (max |x| in double with a 1e-5 floor, s = (float)(127/max),
+ *    q = nearest_int(x*s) (round half to even on the float product), clamp [-128,127], integer sum).
+ *  - quantize_q8_k: llama.cpp quantize_row_q8_K_ref (signed max of the first largest |x|,
+ *    iscale = -127/max, q = min(127, nearest_int(iscale*x)), d = 1/iscale, 16 bsums). For an all-zero
+ *    block, d = 0 and qs = 0 as in llama.cpp, and bsums = 0 (llama.cpp leaves them unwritten).
+ *  - quantize_q8_0: llama.cpp quantize_row_q8_0_ref (d = amax/127, id = 1/d, q = roundf(x*id), fp16 d).
+ *  - TQ1_0/TQ2_0/Q8_0 dots: llama.cpp's generic ggml_vec_dot_*: an exact int sum per block, then
+ *    sumf += (float)sumi * (d_x * d_y) block by block in order. SIMD variants compute the same per-block
+ *    int sums and accumulate the floats in the same order, so every variant is bit-identical.
+ *  - I2_S: exact int dot of codes (0..3 as stored) and q, then b4j_i2s_epilogue.
+ *  - f32/f16/bf16: plain sequential float sums (SIMD variants reorder: tolerance, not exactness).
+ */
+#include <math.h>
+
+#include "internal.h"
+
+/* ---------------------------------------------------------------- activation quantization */
+
+void b4j_scalar_quantize_i8(const float *x, int64_t ntok, int64_t k, int8_t *q, float *scales, int32_t *sums) {
+    for (int64_t t = 0; t < ntok; t++) {
+        const float *xt = x + t * k;
+        int8_t *qt = q + t * k;
+        double max = 0.00001;
+        for (int64_t i = 0; i < k; i++) {
+            double a = fabs((double)xt[i]);
+            if (a > max) max = a;
+        }
+        const float s = (float)(127.0 / max);
+        int32_t sum = 0;
+        for (int64_t i = 0; i < k; i++) {
+            int v = b4j_nearest_int(xt[i] * s);
+            if (v > 127) v = 127;
+            if (v < -128) v = -128;
+            sum += v;
+            qt[i] = (int8_t)v;
+        }
+        scales[t] = s;
+        sums[t] = sum;
+    }
+}
+
+void b4j_scalar_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y) {
+    const int64_t nb = k / B4J_QK_K;
+    uint8_t *out = (uint8_t *)y;
+    for (int64_t t = 0; t < ntok; t++) {
+        for (int64_t b = 0; b < nb; b++) {
+            const float *xb = x + t * k + b * B4J_QK_K;
+            uint8_t *blk = out + (t * nb + b) * B4J_Q8_K_BLOCK_BYTES;
+            int8_t *qs = (int8_t *)(blk + 4);
+            float max = 0.0f, amax = 0.0f;
+            for (int j = 0; j < B4J_QK_K; j++) {
+                float ax = fabsf(xb[j]);
+                if (ax > amax) { amax = ax; max = xb[j]; }
+            }
+            int16_t bsums[16] = {0};
+            float d = 0.0f;
+            if (amax == 0.0f) {
+                memset(qs, 0, B4J_QK_K);
+            } else {
+                const float iscale = -127.f / max;
+                for (int j = 0; j < B4J_QK_K; j++) {
+                    int v = b4j_nearest_int(iscale * xb[j]);
+                    qs[j] = (int8_t)(v < 127 ? v : 127);
+                }
+                for (int j = 0; j < 16; j++) {
+                    int s = 0;
+                    for (int i = 0; i < 16; i++) s += qs[j * 16 + i];
+                    bsums[j] = (int16_t)s;
+                }
+                d = 1 / iscale;
+            }
+            memcpy(blk, &d, 4);
+            memcpy(blk + 4 + B4J_QK_K, bsums, sizeof bsums);
+        }
+    }
+}
+
+void b4j_scalar_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y) {
+    const int64_t nb = k / B4J_QK8_0;
+    uint8_t *out = (uint8_t *)y;
+    for (int64_t t = 0; t < ntok; t++) {
+        for (int64_t b = 0; b < nb; b++) {
+            const float *xb = x + t * k + b * B4J_QK8_0;
+            uint8_t *blk = out + (t * nb + b) * B4J_Q8_0_BLOCK_BYTES;
+            float amax = 0.0f;
+            for (int j = 0; j < B4J_QK8_0; j++) {
+                float a = fabsf(xb[j]);
+                if (a > amax) amax = a;
+            }
+            const float d = amax / ((1 << 7) - 1);
+            const float id = d ? 1.0f / d : 0.0f;
+            uint16_t dh = b4j_fp32_to_fp16(d);
+            memcpy(blk, &dh, 2);
+            for (int j = 0; j < B4J_QK8_0; j++) {
+                blk[2 + j] = (uint8_t)(int8_t)roundf(xb[j] * id);
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- I2_S */
+
+static int32_t i2s_dot_row(const uint8_t *wr, const int8_t *a, int64_t k) {
+    int32_t acc = 0;
+    for (int64_t g = 0; g < k / B4J_QK_I2S; g++) {
+        const uint8_t *wb = wr + g * B4J_I2S_GROUP_BYTES;
+        const int8_t *ab = a + g * B4J_QK_I2S;
+        for (int j = 0; j < 32; j++) {
+            const uint8_t b = wb[j];
+            acc += (int32_t)((b >> 6) & 3) * ab[j];
+            acc += (int32_t)((b >> 4) & 3) * ab[j + 32];
+            acc += (int32_t)((b >> 2) & 3) * ab[j + 64];
+            acc += (int32_t)(b & 3) * ab[j + 96];
+        }
+    }
+    return acc;
+}
+
+void b4j_scalar_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                            const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
+                            float *out, int64_t out_stride) {
+    for (int64_t r = row0; r < row1; r++) {
+        const uint8_t *wr = w + r * (k / 4);
+        for (int64_t t = 0; t < ntok; t++) {
+            int32_t dot = i2s_dot_row(wr, act + t * k, k);
+            out[t * out_stride + r] = b4j_i2s_epilogue(dot, sums[t], scales[t], w_scale);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- TQ2_0 / TQ1_0 */
+
+static int32_t tq2_block_dot(const uint8_t *xb, const int8_t *q) {
+    int32_t sumi = 0;
+    for (int j = 0; j < 64; j += 32) {
+        for (int l = 0; l < 4; l++) {
+            for (int m = 0; m < 32; m++) {
+                sumi += q[j * 4 + l * 32 + m] * (((xb[j + m] >> (l * 2)) & 3) - 1);
+            }
+        }
+    }
+    return sumi;
+}
+
+void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    const int64_t nb = k / B4J_QK_K;
+    for (int64_t r = row0; r < row1; r++) {
+        const uint8_t *wr = w + r * nb * B4J_TQ2_0_BLOCK_BYTES;
+        for (int64_t t = 0; t < ntok; t++) {
+            const uint8_t *yt = act + t * nb * B4J_Q8_K_BLOCK_BYTES;
+            float sumf = 0.0f;
+            for (int64_t b = 0; b < nb; b++) {
+                const uint8_t *xb = wr + b * B4J_TQ2_0_BLOCK_BYTES;
+                const uint8_t *yb = yt + b * B4J_Q8_K_BLOCK_BYTES;
+                int32_t sumi = tq2_block_dot(xb, (const int8_t *)(yb + 4));
+                const float d = b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 64));
+                sumf += (float)sumi * d;
+            }
+            out[t * out_stride + r] = sumf;
+        }
+    }
+}
+
+static const uint8_t k_pow3[6] = {1, 3, 9, 27, 81, 243};
+
+static inline int tq1_trit(uint8_t byte, int n) {
+    uint8_t q = (uint8_t)(byte * k_pow3[n]);
+    return ((uint16_t)q * 3) >> 8;
+}
+
+static int32_t tq1_block_dot(const uint8_t *xb, const int8_t *q) {
+    const uint8_t *qs = xb;
+    const uint8_t *qh = xb + 48;
+    int32_t sum = 0;
+    for (int l = 0; l < 5; l++)
+        for (int m = 0; m < 32; m++) sum += (tq1_trit(qs[m], l) - 1) * q[l * 32 + m];
+    for (int l = 0; l < 5; l++)
+        for (int m = 0; m < 16; m++) sum += (tq1_trit(qs[32 + m], l) - 1) * q[160 + l * 16 + m];
+    for (int l = 0; l < 4; l++)
+        for (int j = 0; j < 4; j++) sum += (tq1_trit(qh[j], l) - 1) * q[240 + l * 4 + j];
+    return sum;
+}
+
+void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    const int64_t nb = k / B4J_QK_K;
+    for (int64_t r = row0; r < row1; r++) {
+        const uint8_t *wr = w + r * nb * B4J_TQ1_0_BLOCK_BYTES;
+        for (int64_t t = 0; t < ntok; t++) {
+            const uint8_t *yt = act + t * nb * B4J_Q8_K_BLOCK_BYTES;
+            float sumf = 0.0f;
+            for (int64_t b = 0; b < nb; b++) {
+                const uint8_t *xb = wr + b * B4J_TQ1_0_BLOCK_BYTES;
+                const uint8_t *yb = yt + b * B4J_Q8_K_BLOCK_BYTES;
+                int32_t sumi = tq1_block_dot(xb, (const int8_t *)(yb + 4));
+                sumf += (float)sumi * (b4j_fp16_to_fp32(b4j_load_u16(xb + 52)) * b4j_load_f32(yb));
+            }
+            out[t * out_stride + r] = sumf;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- Q8_0 */
+
+void b4j_scalar_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                               const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    const int64_t nb = k / B4J_QK8_0;
+    for (int64_t r = row0; r < row1; r++) {
+        const uint8_t *wr = w + r * nb * B4J_Q8_0_BLOCK_BYTES;
+        for (int64_t t = 0; t < ntok; t++) {
+            const uint8_t *yt = act + t * nb * B4J_Q8_0_BLOCK_BYTES;
+            float sumf = 0.0f;
+            for (int64_t b = 0; b < nb; b++) {
+                const uint8_t *xb = wr + b * B4J_Q8_0_BLOCK_BYTES;
+                const uint8_t *yb = yt + b * B4J_Q8_0_BLOCK_BYTES;
+                int sumi = 0;
+                for (int j = 0; j < B4J_QK8_0; j++) sumi += (int8_t)xb[2 + j] * (int8_t)yb[2 + j];
+                sumf += sumi * (b4j_fp16_to_fp32(b4j_load_u16(xb)) * b4j_fp16_to_fp32(b4j_load_u16(yb)));
+            }
+            out[t * out_stride + r] = sumf;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- float weights */
+
+void b4j_scalar_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
+                         const float *x, int64_t ntok, float *out, int64_t out_stride) {
+    for (int64_t r = row0; r < row1; r++) {
+        for (int64_t t = 0; t < ntok; t++) {
+            float s = 0.0f;
+            for (int64_t i = 0; i < k; i++) s += w[r * k + i] * x[t * k + i];
+            out[t * out_stride + r] = s;
+        }
+    }
+}
+
+void b4j_scalar_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                         const float *x, int64_t ntok, float *out, int64_t out_stride) {
+    for (int64_t r = row0; r < row1; r++) {
+        for (int64_t t = 0; t < ntok; t++) {
+            float s = 0.0f;
+            for (int64_t i = 0; i < k; i++) s += b4j_fp16_to_fp32(w[r * k + i]) * x[t * k + i];
+            out[t * out_stride + r] = s;
+        }
+    }
+}
+
+void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                          const float *x, int64_t ntok, float *out, int64_t out_stride) {
+    for (int64_t r = row0; r < row1; r++) {
+        for (int64_t t = 0; t < ntok; t++) {
+            float s = 0.0f;
+            for (int64_t i = 0; i < k; i++) s += b4j_bf16_to_fp32(w[r * k + i]) * x[t * k + i];
+            out[t * out_stride + r] = s;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- TL (LUT) kernel */
+
+void b4j_scalar_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
+    uint8_t *l = (uint8_t *)lut;
+    for (int64_t p = 0; p < k / 2; p++) {
+        uint8_t *blk = l + (p / 4) * B4J_TL_LUT_BLOCK_BYTES;
+        const int pi = (int)(p % 4);
+        const int32_t a = q[2 * p], b = q[2 * p + 1];
+        for (int n = 0; n < 16; n++) {
+            const int16_t v = (int16_t)((n >> 2) * a + (n & 3) * b);
+            blk[pi * 16 + n] = (uint8_t)((uint16_t)v & 0xff);
+            blk[64 + pi * 16 + n] = (uint8_t)((uint16_t)v >> 8);
+        }
+    }
+}
+
+void b4j_scalar_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                        const void *lut, float scale, int32_t sum, float *out) {
+    const uint8_t *l = (const uint8_t *)lut;
+    for (int64_t r = row0; r < row1; r++) {
+        const uint8_t *tile = packed + (r / B4J_TL_ROWS) * B4J_TL_TILE_BYTES(k);
+        const int j = (int)(r % B4J_TL_ROWS);
+        const int shift = j >= 16 ? 4 : 0;
+        int32_t acc = 0;
+        for (int64_t p = 0; p < k / 2; p++) {
+            const int n = (tile[p * 16 + (j & 15)] >> shift) & 15;
+            const uint8_t *blk = l + (p / 4) * B4J_TL_LUT_BLOCK_BYTES;
+            const int pi = (int)(p % 4);
+            acc += (int16_t)(uint16_t)(blk[pi * 16 + n] | (blk[64 + pi * 16 + n] << 8));
+        }
+        out[r] = b4j_i2s_epilogue(acc, sum, scale, w_scale);
+    }
+}
+
+const b4j_kernels b4j_kernels_scalar = {
+    .name = "scalar",
+    .quantize_i8 = b4j_scalar_quantize_i8,
+    .quantize_q8_k = b4j_scalar_quantize_q8_k,
+    .quantize_q8_0 = b4j_scalar_quantize_q8_0,
+    .gemm_i2s_i8 = b4j_scalar_gemm_i2s_i8,
+    .gemm_tq2_0_q8_k = b4j_scalar_gemm_tq2_0_q8_k,
+    .gemm_tq1_0_q8_k = b4j_scalar_gemm_tq1_0_q8_k,
+    .tl_build_lut = b4j_scalar_tl_build_lut,
+    .gemv_tl = b4j_scalar_gemv_tl,
+    .gemm_f32 = b4j_scalar_gemm_f32,
+    .gemm_f16 = b4j_scalar_gemm_f16,
+    .gemm_bf16 = b4j_scalar_gemm_bf16,
+    .gemm_q8_0_q8_0 = b4j_scalar_gemm_q8_0_q8_0,
+};

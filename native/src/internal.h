@@ -1,0 +1,117 @@
+/*
+ * Internal declarations shared by the dispatcher and the ISA variants. Nothing here is exported:
+ * the library is built with -fvisibility=hidden and only B4J_API functions are visible.
+ */
+#ifndef BITNET4J_INTERNAL_H
+#define BITNET4J_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "bitnet4j.h"
+
+/* One ISA variant: every dispatched kernel. The TL packing and size functions are not here because
+ * the packed layout and the LUT layout are the same for every variant (b4j_set_isa may change the
+ * variant after weights were packed). */
+typedef struct b4j_kernels {
+    const char *name;
+    void (*quantize_i8)(const float *x, int64_t ntok, int64_t k, int8_t *q, float *scales, int32_t *sums);
+    void (*quantize_q8_k)(const float *x, int64_t ntok, int64_t k, void *y);
+    void (*quantize_q8_0)(const float *x, int64_t ntok, int64_t k, void *y);
+    void (*gemm_i2s_i8)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                        const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
+                        float *out, int64_t out_stride);
+    void (*gemm_tq2_0_q8_k)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+    void (*gemm_tq1_0_q8_k)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+    void (*tl_build_lut)(const int8_t *q, int64_t k, void *lut);
+    void (*gemv_tl)(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                    const void *lut, float scale, int32_t sum, float *out);
+    void (*gemm_f32)(const float *w, int64_t k, int64_t row0, int64_t row1,
+                     const float *x, int64_t ntok, float *out, int64_t out_stride);
+    void (*gemm_f16)(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                     const float *x, int64_t ntok, float *out, int64_t out_stride);
+    void (*gemm_bf16)(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                      const float *x, int64_t ntok, float *out, int64_t out_stride);
+    void (*gemm_q8_0_q8_0)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                           const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+} b4j_kernels;
+
+/* Variants (each defined in its own file; only those compiled for the target exist). */
+extern const b4j_kernels b4j_kernels_scalar;
+#if defined(__x86_64__)
+extern const b4j_kernels b4j_kernels_avx2;
+extern const b4j_kernels b4j_kernels_avx512vnni;
+#endif
+#if defined(__aarch64__)
+extern const b4j_kernels b4j_kernels_neon;
+extern const b4j_kernels b4j_kernels_dotprod;
+#endif
+
+/* ---- scalar building blocks, reused by SIMD variants for what SIMD does not change ---- */
+void b4j_scalar_quantize_i8(const float *x, int64_t ntok, int64_t k, int8_t *q, float *scales, int32_t *sums);
+void b4j_scalar_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y);
+void b4j_scalar_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y);
+void b4j_scalar_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                            const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
+                            float *out, int64_t out_stride);
+void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_tl_build_lut(const int8_t *q, int64_t k, void *lut);
+void b4j_scalar_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                        const void *lut, float scale, int32_t sum, float *out);
+void b4j_scalar_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
+                         const float *x, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                         const float *x, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                          const float *x, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                               const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+
+/* ---- numeric helpers with exactly ggml's semantics ---- */
+
+/* ggml's nearest_int: round half to even through the 1.5*2^23 trick (valid for |f| <= 4194303). */
+static inline int b4j_nearest_int(float f) {
+    float v = f + 12582912.f;
+    int32_t i;
+    memcpy(&i, &v, sizeof i);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+float b4j_fp16_to_fp32(uint16_t h);
+uint16_t b4j_fp32_to_fp16(float f); /* round to nearest even, like F16C / ggml */
+
+static inline float b4j_bf16_to_fp32(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline float b4j_load_f32(const void *p) { float f; memcpy(&f, p, sizeof f); return f; }
+static inline uint16_t b4j_load_u16(const void *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
+
+/* The I2_S epilogue, in bitnet.cpp's evaluation order: ((dot - sum) / act_scale) * w_scale, where
+ * dot - sum is exact (|dot| < 2^24 for every real k) and converted to float once. Every variant and
+ * the LUT kernel use this so that all of them give bit-identical floats. */
+static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, float w_scale) {
+    return (float)(dot - sum) / act_scale * w_scale;
+}
+
+/* ---- TL (LUT) layout, identical for every variant ----
+ * Weights are taken in pairs (2i, 2i+1); a pair's index is the nibble (code(2i) << 2) | code(2i+1),
+ * with I2_S's 2-bit codes. Rows are grouped in tiles of 32. For each tile and each pair p (k/2
+ * pairs), 16 bytes: byte j holds row j's nibble in bits 0-3 and row j+16's nibble in bits 4-7.
+ * A tile is k/2*16 = 8k bytes; padded rows have index 0.
+ * LUT: per block of 4 pairs (8 activations), 128 bytes: 4 tables of 16 low bytes (pair 0..3), then
+ * the 4 matching tables of 16 high bytes; entry n of pair p is the int16 (n>>2)*q[2p] + (n&3)*q[2p+1]
+ * (codes, not weights: the activation sum is subtracted at the end, exactly as in I2_S). */
+#define B4J_TL_ROWS 32
+#define B4J_TL_TILE_BYTES(k) ((k) * 8)
+#define B4J_TL_LUT_BLOCK_BYTES 128
+
+#endif /* BITNET4J_INTERNAL_H */

@@ -1,0 +1,732 @@
+/*
+ * C tests of the bitnet4j kernels.
+ *
+ *   b4j_test --isa NAME    every kernel of variant NAME against (a) this file's own oracles, built from
+ *                          the logical weights/trits (not from the library's decoders), and (b) the
+ *                          library's scalar variant. Integer-derived results must match bit for bit;
+ *                          float-weight GEMMs within a relative tolerance. Exit 77 (skip) if this CPU
+ *                          cannot run NAME or it is not built for this target.
+ *   b4j_test --fp16        the library's fp16 conversions against the compiler's _Float16.
+ *   b4j_test --dispatch    ABI version, ISA list, b4j_set_isa.
+ *   b4j_test --bench [ISA] rough single-thread timing of the GEMVs (not run by ctest).
+ *
+ * Buffers are allocated at their exact size (so ASan sees any overread) and weights at an odd address
+ * (so any aligned load in a SIMD kernel faults or is caught).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bitnet4j.h"
+
+/* from native/src/common/fp16.c, compiled into this test */
+float b4j_fp16_to_fp32(uint16_t h);
+uint16_t b4j_fp32_to_fp16(float f);
+
+static int g_failures;
+static long g_checks;
+static const char *g_isa;
+
+#define FAIL(...) do { if (g_failures < 30) { fprintf(stderr, "FAIL [%s] ", g_isa); fprintf(stderr, __VA_ARGS__); fprintf(stderr, "\n"); } g_failures++; } while (0)
+
+/* ---------------------------------------------------------------- random numbers */
+
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd64(void) {
+    uint64_t z = (g_rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+static int rndi(int lo, int hi) { return lo + (int)(rnd64() % (uint64_t)(hi - lo + 1)); } /* inclusive */
+static float rndf(void) { return (float)((rnd64() >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f; } /* [-1,1) */
+static float rnd_normal(void) {
+    float s = 0; for (int i = 0; i < 4; i++) s += rndf();
+    return s;
+}
+
+/* ---------------------------------------------------------------- buffers */
+
+typedef struct { uint8_t *base; void *p; } buf_t;
+/* exact-size buffer at address ≡ 1 (mod 64) when odd, else 64-aligned */
+static buf_t buf_alloc(size_t n, int odd) {
+    buf_t b;
+    b.base = (uint8_t *)malloc(n + 128);
+    uintptr_t a = ((uintptr_t)b.base + 63) & ~(uintptr_t)63;
+    if (odd) a += 1;
+    /* put the end of the buffer at the end of the allocation so ASan catches overreads */
+    uint8_t *end = b.base + n + 128;
+    size_t slack = (size_t)(end - (uint8_t *)a) - n;
+    a += slack & ~(size_t)63;
+    b.p = (void *)a;
+    return b;
+}
+static void buf_free(buf_t b) { free(b.base); }
+
+/* ---------------------------------------------------------------- fp16 helpers (independent) */
+
+static uint16_t h_from_f(float f) { _Float16 h = (_Float16)f; uint16_t u; memcpy(&u, &h, 2); return u; }
+static float f_from_h(uint16_t u) { _Float16 h; memcpy(&h, &u, 2); return (float)h; }
+static float f_from_bf(uint16_t u) { uint32_t x = (uint32_t)u << 16; float f; memcpy(&f, &x, 4); return f; }
+static uint32_t fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static int same_float(float a, float b) { return fbits(a) == fbits(b) || (a != a && b != b); }
+
+/* ---------------------------------------------------------------- packers (from the header's layout text) */
+
+/* codes[r*k + i] in {0,1,2,3} -> I2_S rows */
+static void pack_i2s(const uint8_t *codes, int64_t rows, int64_t k, uint8_t *w) {
+    memset(w, 0, (size_t)(rows * k / 4));
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = 0; i < k; i++) {
+            int64_t g = i / 128, j = i % 128;
+            w[r * k / 4 + g * 32 + j % 32] |= (uint8_t)(codes[r * k + i] << (6 - 2 * (j / 32)));
+        }
+}
+
+/* trits[r*k + i] in {0,1,2} (value trit-1), d per block -> TQ2_0 rows */
+static void pack_tq2(const uint8_t *trits, const uint16_t *d, int64_t rows, int64_t k, uint8_t *w) {
+    const int64_t nb = k / 256;
+    memset(w, 0, (size_t)(rows * nb * 66));
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t b = 0; b < nb; b++) {
+            uint8_t *blk = w + (r * nb + b) * 66;
+            for (int i = 0; i < 256; i++) {
+                int half = i / 128, rem = i % 128, l = rem / 32, m = rem % 32;
+                blk[half * 32 + m] |= (uint8_t)(trits[r * k + b * 256 + i] << (2 * l));
+            }
+            memcpy(blk + 64, &d[r * nb + b], 2);
+        }
+}
+
+/* TQ1_0: base-3 digits, first element most significant, byte = ceil(v*256/243) (llama.cpp's encoder) */
+static void pack_tq1(const uint8_t *trits, const uint16_t *d, int64_t rows, int64_t k, uint8_t *w) {
+    const int64_t nb = k / 256;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t b = 0; b < nb; b++) {
+            uint8_t *blk = w + (r * nb + b) * 54;
+            const uint8_t *t = trits + r * k + b * 256;
+            for (int m = 0; m < 32; m++) {
+                unsigned v = 0;
+                for (int n = 0; n < 5; n++) v = v * 3 + t[m + n * 32];
+                blk[m] = (uint8_t)((v * 256 + 242) / 243);
+            }
+            for (int m = 0; m < 16; m++) {
+                unsigned v = 0;
+                for (int n = 0; n < 5; n++) v = v * 3 + t[160 + m + n * 16];
+                blk[32 + m] = (uint8_t)((v * 256 + 242) / 243);
+            }
+            for (int j = 0; j < 4; j++) {
+                unsigned v = 0;
+                for (int n = 0; n < 4; n++) v = v * 3 + t[240 + j + n * 4];
+                v *= 3;
+                blk[48 + j] = (uint8_t)((v * 256 + 242) / 243);
+            }
+            memcpy(blk + 52, &d[r * nb + b], 2);
+        }
+}
+
+/* Q8_K block writer from given qs and d; bsums computed here */
+static void make_q8k(const int8_t *qs, const float *d, int64_t ntok, int64_t k, uint8_t *y) {
+    const int64_t nb = k / 256;
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t b = 0; b < nb; b++) {
+            uint8_t *blk = y + (t * nb + b) * 292;
+            memcpy(blk, &d[t * nb + b], 4);
+            memcpy(blk + 4, qs + t * k + b * 256, 256);
+            for (int j = 0; j < 16; j++) {
+                int16_t s = 0;
+                for (int i = 0; i < 16; i++) s = (int16_t)(s + qs[t * k + b * 256 + j * 16 + i]);
+                memcpy(blk + 4 + 256 + 2 * j, &s, 2);
+            }
+        }
+}
+
+/* ---------------------------------------------------------------- switching variants */
+
+static void use(const char *isa) {
+    if (b4j_set_isa(isa) != 0) { fprintf(stderr, "cannot switch to %s\n", isa); exit(2); }
+}
+
+/* Output buffers: ntok*stride floats filled with a sentinel; check that exactly [row0,row1) x ntok changed. */
+#define SENTINEL 12345.678f
+static float *out_alloc(int64_t ntok, int64_t stride) {
+    float *o = (float *)malloc((size_t)(ntok * stride) * sizeof(float));
+    for (int64_t i = 0; i < ntok * stride; i++) o[i] = SENTINEL;
+    return o;
+}
+static void check_untouched(const char *what, const float *o, int64_t ntok, int64_t stride, int64_t row0, int64_t row1) {
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t r = 0; r < stride; r++)
+            if ((r < row0 || r >= row1) && fbits(o[t * stride + r]) != fbits(SENTINEL)) {
+                FAIL("%s: wrote outside the row range at t=%lld r=%lld", what, (long long)t, (long long)r);
+                return;
+            }
+}
+static void check_exact(const char *what, const float *got, const float *want, int64_t ntok, int64_t stride,
+                        int64_t row0, int64_t row1) {
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t r = row0; r < row1; r++) {
+            g_checks++;
+            float g = got[t * stride + r], w = want[t * stride + r];
+            if (!same_float(g, w)) {
+                FAIL("%s: t=%lld r=%lld got %.9g want %.9g", what, (long long)t, (long long)r, g, w);
+                return;
+            }
+        }
+}
+
+/* ---------------------------------------------------------------- quantize_i8 */
+
+static void oracle_quantize_i8(const float *x, int64_t k, int8_t *q, float *s, int32_t *sum) {
+    double mx = 1e-5;
+    for (int64_t i = 0; i < k; i++) if (fabs((double)x[i]) > mx) mx = fabs((double)x[i]);
+    float sc = (float)(127.0 / mx);
+    int32_t su = 0;
+    for (int64_t i = 0; i < k; i++) {
+        float p = x[i] * sc;
+        long v = lrintf(p); /* default rounding mode: to nearest, ties to even */
+        if (v > 127) v = 127;
+        if (v < -128) v = -128;
+        q[i] = (int8_t)v;
+        su += (int32_t)v;
+    }
+    *s = sc;
+    *sum = su;
+}
+
+static void test_quantize_i8_case(const char *name, const float *x, int64_t ntok, int64_t k) {
+    int8_t *q = malloc((size_t)(ntok * k)), *qo = malloc((size_t)k);
+    float *s = malloc((size_t)ntok * 4);
+    int32_t *su = malloc((size_t)ntok * 4);
+    b4j_quantize_i8(x, ntok, k, q, s, su);
+    for (int64_t t = 0; t < ntok; t++) {
+        float so; int32_t suo;
+        oracle_quantize_i8(x + t * k, k, qo, &so, &suo);
+        g_checks++;
+        if (!same_float(so, s[t]) || suo != su[t] || memcmp(qo, q + t * k, (size_t)k) != 0) {
+            int64_t i = 0;
+            while (i < k && qo[i] == q[t * k + i]) i++;
+            FAIL("quantize_i8 %s k=%lld t=%lld: scale %.9g/%.9g sum %d/%d first q diff at %lld",
+                 name, (long long)k, (long long)t, s[t], so, su[t], suo, (long long)i);
+        }
+    }
+    free(q); free(qo); free(s); free(su);
+}
+
+static void test_quantize_i8(void) {
+    const int64_t ks[] = {1, 7, 33, 128, 130, 256, 2560, 6912};
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        const int64_t k = ks[ki];
+        const int64_t ntok = 3;
+        float *x = malloc((size_t)(ntok * k) * 4);
+        for (int64_t i = 0; i < ntok * k; i++) x[i] = rnd_normal();
+        test_quantize_i8_case("normal", x, ntok, k);
+        for (int64_t i = 0; i < ntok * k; i++) x[i] = rnd_normal() * 1e30f;
+        test_quantize_i8_case("huge", x, ntok, k);
+        for (int64_t i = 0; i < ntok * k; i++) x[i] = rnd_normal() * 1e-7f; /* below the 1e-5 floor */
+        test_quantize_i8_case("tiny", x, ntok, k);
+        for (int64_t i = 0; i < ntok * k; i++) x[i] = 0.0f;
+        test_quantize_i8_case("zero", x, ntok, k);
+        for (int64_t i = 0; i < ntok * k; i++) x[i] = (i % 5 == 0) ? -3.0f : rnd_normal() * 0.01f; /* one dominant */
+        test_quantize_i8_case("outlier", x, ntok, k);
+        free(x);
+    }
+    /* ties: max 127 gives s = 1 exactly, so x = n + 0.5 tests the rounding rule (half to even) */
+    {
+        const int64_t k = 128;
+        float x[128];
+        for (int i = 0; i < k; i++) x[i] = (float)((i % 40) - 20) + 0.5f;
+        x[0] = 127.0f;
+        x[1] = -126.5f;
+        int8_t q[128]; float s; int32_t su;
+        b4j_quantize_i8(x, 1, k, q, &s, &su);
+        g_checks++;
+        if (s != 1.0f || q[1] != -126 || q[2] != -18 /* -17.5 -> -18 */ || q[3] != -16 /* -16.5 -> -16 */)
+            FAIL("quantize_i8 ties: s=%g q1=%d q2=%d q3=%d", s, q[1], q[2], q[3]);
+        test_quantize_i8_case("ties", x, 1, k);
+    }
+    /* zero vector: the 1e-5 floor gives s = 127/1e-5 and q = 0 */
+    {
+        float x[256] = {0}; int8_t q[256]; float s; int32_t su;
+        b4j_quantize_i8(x, 1, 256, q, &s, &su);
+        g_checks++;
+        if (s != (float)(127.0 / 0.00001) || su != 0) FAIL("quantize_i8 zero: s=%g sum=%d", s, su);
+    }
+}
+
+/* ---------------------------------------------------------------- quantize_q8_k */
+
+static void oracle_q8k_block(const float *x, uint8_t *blk) {
+    float amax = 0, mx = 0;
+    for (int j = 0; j < 256; j++) if (fabsf(x[j]) > amax) { amax = fabsf(x[j]); mx = x[j]; }
+    int8_t qs[256] = {0};
+    int16_t bs[16] = {0};
+    float d = 0;
+    if (amax != 0) {
+        float is = -127.f / mx;
+        for (int j = 0; j < 256; j++) { long v = lrintf(is * x[j]); qs[j] = (int8_t)(v < 127 ? v : 127); }
+        for (int j = 0; j < 16; j++) { int s = 0; for (int i = 0; i < 16; i++) s += qs[j * 16 + i]; bs[j] = (int16_t)s; }
+        d = 1 / is;
+    }
+    memcpy(blk, &d, 4); memcpy(blk + 4, qs, 256); memcpy(blk + 260, bs, 32);
+}
+
+static void test_quantize_q8_k(void) {
+    const int64_t ks[] = {256, 512, 2560, 6912};
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        const int64_t k = ks[ki], ntok = 3, nb = k / 256;
+        for (int kind = 0; kind < 5; kind++) {
+            float *x = malloc((size_t)(ntok * k) * 4);
+            for (int64_t i = 0; i < ntok * k; i++) {
+                switch (kind) {
+                case 0: x[i] = rnd_normal(); break;
+                case 1: x[i] = rnd_normal() * 1e30f; break;
+                case 2: x[i] = rnd_normal() * 1e-30f; break;
+                case 3: x[i] = (i / 256) % 2 ? 0.0f : rnd_normal(); break; /* every other block all zero */
+                default: x[i] = (float)rndi(-3, 3); break;                /* +a and -a ties: first wins */
+                }
+            }
+            buf_t y = buf_alloc((size_t)(ntok * nb * 292), 0);
+            memset(y.p, 0xAB, (size_t)(ntok * nb * 292));
+            b4j_quantize_q8_k(x, ntok, k, y.p);
+            uint8_t want[292];
+            for (int64_t b = 0; b < ntok * nb; b++) {
+                oracle_q8k_block(x + b * 256, want);
+                g_checks++;
+                if (memcmp(want, (uint8_t *)y.p + b * 292, 292) != 0) {
+                    int i = 0; while (want[i] == ((uint8_t *)y.p)[b * 292 + i]) i++;
+                    FAIL("quantize_q8_k kind=%d k=%lld block=%lld: first byte diff at %d", kind, (long long)k, (long long)b, i);
+                    break;
+                }
+            }
+            buf_free(y);
+            free(x);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- quantize_q8_0 */
+
+static void test_quantize_q8_0(void) {
+    const int64_t ks[] = {32, 64, 2560, 6912};
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        const int64_t k = ks[ki], ntok = 2, nb = k / 32;
+        for (int kind = 0; kind < 3; kind++) {
+            float *x = malloc((size_t)(ntok * k) * 4);
+            for (int64_t i = 0; i < ntok * k; i++)
+                x[i] = kind == 0 ? rnd_normal() : kind == 1 ? ((i / 32) % 3 ? rnd_normal() * 1e-3f : 0.0f)
+                                                            : (float)rndi(-254, 254) * 0.5f;
+            buf_t y = buf_alloc((size_t)(ntok * nb * 34), 0);
+            b4j_quantize_q8_0(x, ntok, k, y.p);
+            for (int64_t b = 0; b < ntok * nb; b++) {
+                const float *xb = x + b * 32;
+                float amax = 0;
+                for (int j = 0; j < 32; j++) if (fabsf(xb[j]) > amax) amax = fabsf(xb[j]);
+                float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+                uint8_t want[34];
+                uint16_t dh = h_from_f(d);
+                memcpy(want, &dh, 2);
+                for (int j = 0; j < 32; j++) want[2 + j] = (uint8_t)(int8_t)roundf(xb[j] * id);
+                g_checks++;
+                if (memcmp(want, (uint8_t *)y.p + b * 34, 34) != 0) {
+                    FAIL("quantize_q8_0 kind=%d k=%lld block %lld differs", kind, (long long)k, (long long)b);
+                    break;
+                }
+            }
+            buf_free(y);
+            free(x);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- I2_S + TL */
+
+enum { W_RANDOM, W_RAW, W_MINUS, W_ZERO, W_PLUS };
+static const char *wname[] = {"random", "raw-bytes", "all-1", "all0", "all+1"};
+enum { A_RANDOM, A_MIN, A_MAX, A_ZERO };
+static const char *aname[] = {"random", "all-128", "all127", "zero"};
+
+static void fill_codes(uint8_t *codes, int64_t n, int wk) {
+    for (int64_t i = 0; i < n; i++)
+        codes[i] = (uint8_t)(wk == W_RANDOM ? rndi(0, 2) : wk == W_RAW ? rndi(0, 3) : wk == W_MINUS ? 0 : wk == W_ZERO ? 1 : 2);
+}
+static void fill_act(int8_t *a, int64_t n, int ak) {
+    for (int64_t i = 0; i < n; i++)
+        a[i] = (int8_t)(ak == A_RANDOM ? rndi(-128, 127) : ak == A_MIN ? -128 : ak == A_MAX ? 127 : 0);
+}
+
+static void test_i2s_case(int64_t k, int64_t rows, int64_t row0, int64_t row1, int64_t ntok, int wk, int ak) {
+    const int64_t stride = rows + 3;
+    uint8_t *codes = malloc((size_t)(rows * k));
+    fill_codes(codes, rows * k, wk);
+    buf_t w = buf_alloc((size_t)(rows * k / 4), 1);
+    pack_i2s(codes, rows, k, (uint8_t *)w.p);
+    buf_t act = buf_alloc((size_t)(ntok * k), 0);
+    fill_act((int8_t *)act.p, ntok * k, ak);
+    float *scales = malloc((size_t)ntok * 4);
+    int32_t *sums = malloc((size_t)ntok * 4);
+    for (int64_t t = 0; t < ntok; t++) {
+        int32_t s = 0;
+        for (int64_t i = 0; i < k; i++) s += ((int8_t *)act.p)[t * k + i];
+        sums[t] = s;
+        scales[t] = 127.0f / (0.5f + 4.0f * (rndf() + 1.0f));
+    }
+    const float w_scale = 0.75f + 0.5f * rndf();
+
+    /* oracle: the exact integer dot of the logical codes, then bitnet.cpp's epilogue order */
+    float *want = out_alloc(ntok, stride);
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t r = row0; r < row1; r++) {
+            int64_t dot = 0;
+            for (int64_t i = 0; i < k; i++) dot += (int64_t)codes[r * k + i] * ((int8_t *)act.p)[t * k + i];
+            want[t * stride + r] = (float)((int32_t)dot - sums[t]) / scales[t] * w_scale;
+        }
+
+    char what[160];
+    snprintf(what, sizeof what, "gemm_i2s k=%lld rows=[%lld,%lld) ntok=%lld w=%s a=%s", (long long)k,
+             (long long)row0, (long long)row1, (long long)ntok, wname[wk], aname[ak]);
+    float *got = out_alloc(ntok, stride);
+    b4j_gemm_i2s_i8((const uint8_t *)w.p, k, row0, row1, w_scale, (const int8_t *)act.p, scales, sums, ntok, got, stride);
+    check_exact(what, got, want, ntok, stride, row0, row1);
+    check_untouched(what, got, ntok, stride, row0, row1);
+
+    /* TL kernel on the same weights, one token at a time: must equal the I2_S result bit for bit */
+    if (ntok <= 3) {
+        const char *isa = b4j_isa();
+        buf_t packed = buf_alloc((size_t)b4j_tl_packed_size(rows, k), 1);
+        b4j_tl_pack((const uint8_t *)w.p, rows, k, (uint8_t *)packed.p);
+        buf_t lut = buf_alloc((size_t)b4j_tl_lut_size(k), 0);
+        buf_t lut_ref = buf_alloc((size_t)b4j_tl_lut_size(k), 0);
+        for (int64_t t = 0; t < ntok; t++) {
+            const int8_t *q = (const int8_t *)act.p + t * k;
+            use("scalar");
+            b4j_tl_build_lut(q, k, lut_ref.p);
+            use(isa);
+            b4j_tl_build_lut(q, k, lut.p);
+            g_checks++;
+            if (memcmp(lut.p, lut_ref.p, (size_t)b4j_tl_lut_size(k)) != 0) FAIL("tl_build_lut k=%lld differs from scalar", (long long)k);
+            float *o = out_alloc(1, stride);
+            b4j_gemv_tl((const uint8_t *)packed.p, k, row0, row1, w_scale, lut.p, scales[t], sums[t], o);
+            char w2[200];
+            snprintf(w2, sizeof w2, "gemv_tl (t=%lld) %s", (long long)t, what);
+            check_exact(w2, o, want + t * stride, 1, stride, row0, row1);
+            check_untouched(w2, o, 1, stride, row0, row1);
+            free(o);
+        }
+        buf_free(packed); buf_free(lut); buf_free(lut_ref);
+    }
+    free(codes); free(scales); free(sums); free(want); free(got);
+    buf_free(w); buf_free(act);
+}
+
+static void test_i2s(void) {
+    const int64_t ks[] = {128, 256, 384, 2560, 6912};
+    const int64_t ntoks[] = {1, 2, 3, 7, 8, 9, 16};
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        const int64_t k = ks[ki];
+        const int big = k >= 2560;
+        for (size_t ni = 0; ni < sizeof ntoks / sizeof ntoks[0]; ni++) {
+            const int64_t nt = ntoks[ni];
+            if (big && nt != 1 && nt != 9) continue;
+            test_i2s_case(k, 16, 3, 10, nt, W_RANDOM, A_RANDOM);
+            test_i2s_case(k, big ? 40 : 70, 0, big ? 40 : 70, nt, W_RAW, A_RANDOM);
+        }
+        for (int wk = W_MINUS; wk <= W_PLUS; wk++)
+            for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_i2s_case(k, 33, 1, 33, big ? 1 : 3, wk, ak);
+        test_i2s_case(k, 64, 33, 64, 2, W_RAW, A_MIN);
+        test_i2s_case(k, 64, 31, 33, 1, W_RAW, A_RANDOM);
+    }
+}
+
+/* ---------------------------------------------------------------- TQ2_0 / TQ1_0 */
+
+static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t row1, int64_t ntok, int wk, int ak) {
+    const int64_t nb = k / 256, stride = rows + 5;
+    uint8_t *trits = malloc((size_t)(rows * k));
+    for (int64_t i = 0; i < rows * k; i++)
+        trits[i] = (uint8_t)(wk == W_MINUS ? 0 : wk == W_ZERO ? 1 : wk == W_PLUS ? 2 : rndi(0, 2));
+    uint16_t *d = malloc((size_t)(rows * nb) * 2);
+    for (int64_t i = 0; i < rows * nb; i++) d[i] = h_from_f((0.5f + rndf() * 0.25f) * (i % 7 == 3 ? -1.0f : 1.0f));
+    const int64_t wbytes = rows * nb * (tq1 ? 54 : 66);
+    buf_t w = buf_alloc((size_t)wbytes, 1);
+    if (tq1) pack_tq1(trits, d, rows, k, (uint8_t *)w.p); else pack_tq2(trits, d, rows, k, (uint8_t *)w.p);
+    int8_t *qs = malloc((size_t)(ntok * k));
+    fill_act(qs, ntok * k, ak);
+    float *dy = malloc((size_t)(ntok * nb) * 4);
+    for (int64_t i = 0; i < ntok * nb; i++) dy[i] = (rndf() + 1.5f) * 0.01f;
+    buf_t act = buf_alloc((size_t)(ntok * nb * 292), 0);
+    make_q8k(qs, dy, ntok, k, (uint8_t *)act.p);
+
+    float *want = out_alloc(ntok, stride);
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t r = row0; r < row1; r++) {
+            float sumf = 0;
+            for (int64_t b = 0; b < nb; b++) {
+                int32_t sumi = 0;
+                for (int i = 0; i < 256; i++) sumi += ((int)trits[r * k + b * 256 + i] - 1) * qs[t * k + b * 256 + i];
+                sumf += (float)sumi * (f_from_h(d[r * nb + b]) * dy[t * nb + b]);
+            }
+            want[t * stride + r] = sumf;
+        }
+    char what[160];
+    snprintf(what, sizeof what, "gemm_tq%d_0 k=%lld rows=[%lld,%lld) ntok=%lld w=%s a=%s", tq1 ? 1 : 2, (long long)k,
+             (long long)row0, (long long)row1, (long long)ntok, wname[wk], aname[ak]);
+    float *got = out_alloc(ntok, stride);
+    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
+    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
+    check_exact(what, got, want, ntok, stride, row0, row1);
+    check_untouched(what, got, ntok, stride, row0, row1);
+
+    /* arbitrary bytes (TQ1_0 bytes > 242, TQ2_0 code 3): variant must still equal the scalar variant */
+    for (int64_t i = 0; i < wbytes; i++) {
+        int in_d = tq1 ? (i % 54) >= 52 : (i % 66) >= 64;
+        if (!in_d) ((uint8_t *)w.p)[i] = (uint8_t)rnd64();
+    }
+    const char *isa = b4j_isa();
+    float *ref = out_alloc(ntok, stride);
+    use("scalar");
+    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, ref, stride);
+    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, ref, stride);
+    use(isa);
+    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
+    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
+    char w2[200];
+    snprintf(w2, sizeof w2, "%s (raw bytes vs scalar)", what);
+    check_exact(w2, got, ref, ntok, stride, row0, row1);
+
+    free(trits); free(d); free(qs); free(dy); free(want); free(got); free(ref);
+    buf_free(w); buf_free(act);
+}
+
+static void test_tq(void) {
+    const int64_t ks[] = {256, 512, 2560, 6912};
+    const int64_t ntoks[] = {1, 2, 3, 7, 8, 9, 16};
+    for (int tq1 = 0; tq1 <= 1; tq1++)
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+            const int64_t k = ks[ki];
+            const int big = k >= 2560;
+            for (size_t ni = 0; ni < sizeof ntoks / sizeof ntoks[0]; ni++) {
+                if (big && ntoks[ni] != 1 && ntoks[ni] != 9) continue;
+                test_tq_case(tq1, k, 16, 3, 10, ntoks[ni], W_RANDOM, A_RANDOM);
+            }
+            for (int wk = W_MINUS; wk <= W_PLUS; wk++)
+                for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_tq_case(tq1, k, 12, 0, 12, big ? 1 : 3, wk, ak);
+            test_tq_case(tq1, k, 37, 1, 36, 2, W_RANDOM, A_MIN);
+        }
+}
+
+/* ---------------------------------------------------------------- Q8_0 */
+
+static void test_q8_0(void) {
+    const int64_t ks[] = {32, 64, 2560, 6912};
+    const int64_t ntoks[] = {1, 2, 3, 8, 9};
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+        for (size_t ni = 0; ni < sizeof ntoks / sizeof ntoks[0]; ni++)
+            for (int ak = A_RANDOM; ak <= A_MIN; ak++) {
+                const int64_t k = ks[ki], nb = k / 32, ntok = ntoks[ni], rows = 13, row0 = 2, row1 = 13, stride = 15;
+                buf_t w = buf_alloc((size_t)(rows * nb * 34), 1), a = buf_alloc((size_t)(ntok * nb * 34), 0);
+                uint8_t *wp = (uint8_t *)w.p, *ap = (uint8_t *)a.p;
+                for (int64_t b = 0; b < rows * nb; b++) {
+                    uint16_t dh = h_from_f(rndf() * 0.01f);
+                    memcpy(wp + b * 34, &dh, 2);
+                    for (int j = 0; j < 32; j++) wp[b * 34 + 2 + j] = (uint8_t)rndi(-128, 127);
+                }
+                for (int64_t b = 0; b < ntok * nb; b++) {
+                    uint16_t dh = h_from_f(rndf() * 0.1f);
+                    memcpy(ap + b * 34, &dh, 2);
+                    for (int j = 0; j < 32; j++) ap[b * 34 + 2 + j] = (uint8_t)(ak == A_MIN ? -128 : rndi(-128, 127));
+                }
+                float *want = out_alloc(ntok, stride), *got = out_alloc(ntok, stride);
+                for (int64_t t = 0; t < ntok; t++)
+                    for (int64_t r = row0; r < row1; r++) {
+                        float sumf = 0;
+                        for (int64_t b = 0; b < nb; b++) {
+                            const uint8_t *x = wp + (r * nb + b) * 34, *y = ap + (t * nb + b) * 34;
+                            int sumi = 0;
+                            for (int j = 0; j < 32; j++) sumi += (int8_t)x[2 + j] * (int8_t)y[2 + j];
+                            uint16_t xd, yd; memcpy(&xd, x, 2); memcpy(&yd, y, 2);
+                            sumf += (float)sumi * (f_from_h(xd) * f_from_h(yd));
+                        }
+                        want[t * stride + r] = sumf;
+                    }
+                b4j_gemm_q8_0_q8_0(wp, k, row0, row1, ap, ntok, got, stride);
+                char what[120];
+                snprintf(what, sizeof what, "gemm_q8_0 k=%lld ntok=%lld a=%s", (long long)k, (long long)ntok, aname[ak]);
+                check_exact(what, got, want, ntok, stride, row0, row1);
+                check_untouched(what, got, ntok, stride, row0, row1);
+                free(want); free(got); buf_free(w); buf_free(a);
+            }
+}
+
+/* ---------------------------------------------------------------- float weights */
+
+static void test_float_case(int kind /* 0 f32, 1 f16, 2 bf16 */, int64_t k, int64_t ntok, int special) {
+    const int64_t rows = 11, row0 = 2, row1 = 11, stride = 13;
+    const size_t esz = kind == 0 ? 4 : 2;
+    buf_t w = buf_alloc((size_t)(rows * k) * esz, 0);
+    float *wf = malloc((size_t)(rows * k) * 4);
+    for (int64_t i = 0; i < rows * k; i++) {
+        float v = special == 1 ? 1.0f : special == 2 ? rndf() * 6e-5f /* f16 subnormals */ : rndf();
+        if (kind == 0) { ((float *)w.p)[i] = v; wf[i] = v; }
+        else if (kind == 1) { uint16_t h = h_from_f(v); ((uint16_t *)w.p)[i] = h; wf[i] = f_from_h(h); }
+        else { uint32_t u = fbits(v); uint16_t h = (uint16_t)(u >> 16); ((uint16_t *)w.p)[i] = h; wf[i] = f_from_bf(h); }
+    }
+    buf_t x = buf_alloc((size_t)(ntok * k) * 4, 0);
+    float *xp = (float *)x.p;
+    for (int64_t i = 0; i < ntok * k; i++) xp[i] = special == 1 ? (i % 2 ? 1e4f : -1e4f) : rnd_normal();
+    float *got = out_alloc(ntok, stride);
+    if (kind == 0) b4j_gemm_f32((const float *)w.p, k, row0, row1, xp, ntok, got, stride);
+    else if (kind == 1) b4j_gemm_f16((const uint16_t *)w.p, k, row0, row1, xp, ntok, got, stride);
+    else b4j_gemm_bf16((const uint16_t *)w.p, k, row0, row1, xp, ntok, got, stride);
+    static const char *kn[] = {"f32", "f16", "bf16"};
+    char what[100];
+    snprintf(what, sizeof what, "gemm_%s k=%lld ntok=%lld special=%d", kn[kind], (long long)k, (long long)ntok, special);
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t r = row0; r < row1; r++) {
+            double exact = 0, mag = 0;
+            for (int64_t i = 0; i < k; i++) {
+                double p = (double)wf[r * k + i] * xp[t * k + i];
+                exact += p; mag += fabs(p);
+            }
+            double err = fabs((double)got[t * stride + r] - exact);
+            g_checks++;
+            if (!(err <= 3e-5 * mag + 1e-30)) {
+                FAIL("%s: t=%lld r=%lld got %.9g want %.9g (rel err %.3g)", what, (long long)t, (long long)r,
+                     got[t * stride + r], exact, err / (mag > 0 ? mag : 1));
+                break;
+            }
+        }
+    check_untouched(what, got, ntok, stride, row0, row1);
+    free(got); free(wf); buf_free(w); buf_free(x);
+}
+
+static void test_float(void) {
+    const int64_t ks[] = {1, 7, 16, 33, 64, 256, 2560};
+    const int64_t ntoks[] = {1, 2, 3, 8, 9};
+    for (int kind = 0; kind < 3; kind++)
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+            for (size_t ni = 0; ni < sizeof ntoks / sizeof ntoks[0]; ni++)
+                test_float_case(kind, ks[ki], ntoks[ni], 0);
+    for (int kind = 0; kind < 3; kind++) {
+        test_float_case(kind, 6912, 1, 0);
+        test_float_case(kind, 2560, 3, 1); /* exact cancellation: the sum is 0 */
+    }
+    test_float_case(1, 256, 2, 2);
+}
+
+/* ---------------------------------------------------------------- modes */
+
+static int contains_isa(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+    return 0;
+}
+
+static int run_isa(const char *isa) {
+    g_isa = isa;
+    if (!contains_isa(b4j_supported_isas(), isa)) {
+        printf("skip: %s not supported here (supported: %s)\n", isa, b4j_supported_isas());
+        return 77;
+    }
+    use(isa);
+    test_quantize_i8();
+    test_quantize_q8_k();
+    test_quantize_q8_0();
+    test_i2s();
+    test_tq();
+    test_q8_0();
+    test_float();
+    printf("[%s] %ld checks, %d failures\n", isa, g_checks, g_failures);
+    return g_failures ? 1 : 0;
+}
+
+static int run_fp16(void) {
+    g_isa = "fp16";
+    for (uint32_t u = 0; u < 65536; u++) {
+        float a = b4j_fp16_to_fp32((uint16_t)u), b = f_from_h((uint16_t)u);
+        g_checks++;
+        if (!same_float(a, b)) FAIL("fp16->fp32 %04x: %g vs %g", u, a, b);
+    }
+    for (long i = 0; i < 4000000; i++) {
+        uint32_t u;
+        if (i < 2000000) u = (uint32_t)rnd64();
+        else u = (uint32_t)((i & 1 ? 0x80000000u : 0) | (0x33000000u + (uint32_t)(rnd64() % (0x47800000u - 0x33000000u))));
+        float f; memcpy(&f, &u, 4);
+        uint16_t a = b4j_fp32_to_fp16(f), b = h_from_f(f);
+        g_checks++;
+        if (a != b && !(f != f)) FAIL("fp32->fp16 %08x: %04x vs %04x", u, a, b);
+        if (f != f && (a & 0x7c00) != 0x7c00) FAIL("fp32->fp16 NaN %08x gave %04x", u, a);
+    }
+    printf("[fp16] %ld checks, %d failures\n", g_checks, g_failures);
+    return g_failures ? 1 : 0;
+}
+
+static int run_dispatch(void) {
+    g_isa = "dispatch";
+    const char *list = b4j_supported_isas();
+    printf("supported: %s, active: %s\n", list, b4j_isa());
+    if (b4j_abi_version() != B4J_ABI_VERSION) FAIL("abi version %d", b4j_abi_version());
+    size_t n = strlen(list);
+    if (n < 6 || strcmp(list + n - 6, "scalar") != 0) FAIL("scalar is not last in %s", list);
+    if (strncmp(list, b4j_isa(), strlen(b4j_isa())) != 0) FAIL("active %s is not the best of %s", b4j_isa(), list);
+    if (b4j_set_isa("no-such-isa") != -1) FAIL("set_isa accepted a bogus name");
+    if (b4j_set_isa(NULL) != -1) FAIL("set_isa accepted NULL");
+    if (b4j_set_isa("scalar") != 0 || strcmp(b4j_isa(), "scalar") != 0) FAIL("set_isa(scalar)");
+    const char *want = getenv("B4J_EXPECT_ISA"); /* e.g. set by a CI job on known hardware */
+    if (want && !contains_isa(list, want)) FAIL("expected %s in %s", want, list);
+    return g_failures ? 1 : 0;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void bench_isa(const char *isa) {
+    if (b4j_set_isa(isa) != 0) return;
+    const int64_t rows = 2560, k = 6912;
+    uint8_t *w = malloc((size_t)(rows * k / 4));
+    for (int64_t i = 0; i < rows * k / 4; i++) w[i] = (uint8_t)(rnd64() & 0xAA) ; /* codes 0/2 */
+    int8_t *a = malloc((size_t)(16 * k));
+    for (int64_t i = 0; i < 16 * k; i++) a[i] = (int8_t)rndi(-127, 127);
+    float sc[16]; int32_t su[16];
+    for (int i = 0; i < 16; i++) { sc[i] = 1.0f; su[i] = 0; }
+    float *out = malloc((size_t)(16 * rows) * 4);
+    int reps = strcmp(isa, "scalar") == 0 ? 2 : 20;
+    b4j_gemm_i2s_i8(w, k, 0, rows, 1.0f, a, sc, su, 1, out, rows);
+    double t0 = now_s();
+    for (int i = 0; i < reps; i++) b4j_gemm_i2s_i8(w, k, 0, rows, 1.0f, a, sc, su, 1, out, rows);
+    double gemv = (now_s() - t0) / reps;
+    t0 = now_s();
+    for (int i = 0; i < reps / 2 + 1; i++) b4j_gemm_i2s_i8(w, k, 0, rows, 1.0f, a, sc, su, 8, out, rows);
+    double gemm8 = (now_s() - t0) / (reps / 2 + 1);
+    uint8_t *packed = malloc((size_t)b4j_tl_packed_size(rows, k));
+    b4j_tl_pack(w, rows, k, packed);
+    void *lut = malloc((size_t)b4j_tl_lut_size(k));
+    t0 = now_s();
+    for (int i = 0; i < reps; i++) { b4j_tl_build_lut(a, k, lut); b4j_gemv_tl(packed, k, 0, rows, 1.0f, lut, 1.0f, 0, out); }
+    double tl = (now_s() - t0) / reps;
+    printf("%-11s I2_S %lldx%lld: gemv %.3f ms (%.1f GB/s), 8-token gemm %.3f ms (%.3f ms/token), TL gemv+lut %.3f ms\n",
+           isa, (long long)rows, (long long)k, gemv * 1e3, rows * k / 4 / gemv * 1e-9, gemm8 * 1e3, gemm8 * 1e3 / 8, tl * 1e3);
+    free(w); free(a); free(out); free(packed); free(lut);
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "--isa") == 0) return run_isa(argv[2]);
+    if (argc >= 2 && strcmp(argv[1], "--fp16") == 0) return run_fp16();
+    if (argc >= 2 && strcmp(argv[1], "--dispatch") == 0) return run_dispatch();
+    if (argc >= 2 && strcmp(argv[1], "--bench") == 0) {
+        if (argc >= 3) { bench_isa(argv[2]); return 0; }
+        char list[256];
+        snprintf(list, sizeof list, "%s", b4j_supported_isas());
+        for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) bench_isa(s);
+        return 0;
+    }
+    fprintf(stderr, "usage: %s --isa NAME | --fp16 | --dispatch | --bench [ISA]\n", argv[0]);
+    return 2;
+}
