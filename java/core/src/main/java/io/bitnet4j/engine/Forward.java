@@ -33,6 +33,8 @@ public final class Forward {
     private final Session s;
     private final Projections proj;
     private final AttentionTask attention = new AttentionTask();
+    /** Attention scores, one array per pool thread (allocated on a thread's first use only). */
+    private final ThreadLocal<float[]> scoresScratch;
     private final float[] embeddingRow;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -48,6 +50,8 @@ public final class Forward {
         this.ropeCos = new float[config.ropeDim() / 2];
         this.ropeSin = new float[config.ropeDim() / 2];
         this.tokens = new int[session.batchSize];
+        int ctx = session.contextSize;
+        this.scoresScratch = ThreadLocal.withInitial(() -> new float[ctx]);
     }
 
     public Session session() {
@@ -243,8 +247,7 @@ public final class Forward {
             MemorySegment kc = s.keyCache[layer];
             MemorySegment vc = s.valueCache[layer];
             float scale = (float) (1.0 / Math.sqrt(hs));
-            // each worker has its own slice of the scores scratch, chosen by its first row
-            long scoreBase = (long) (Parallel.workerIndex() % (s.scores.byteSize() / 4 / s.contextSize)) * s.contextSize;
+            float[] scores = scoresScratch.get();
             for (int row = row0; row < row1; row++) {
                 int t = row / heads;
                 int h = row % heads;
@@ -267,20 +270,20 @@ public final class Forward {
                         dot += qv * kv;
                     }
                     float sc = dot * scale;
-                    s.scores.setAtIndex(F32, scoreBase + j, sc);
+                    scores[j] = sc;
                     if (sc > max) max = sc;
                 }
                 double sum = 0;
                 for (int j = 0; j < len; j++) {
-                    float e = (float) Math.exp(s.scores.getAtIndex(F32, scoreBase + j) - max);
-                    s.scores.setAtIndex(F32, scoreBase + j, e);
+                    float e = (float) Math.exp(scores[j] - max);
+                    scores[j] = e;
                     sum += e;
                 }
                 float inv = (float) (1.0 / sum);
                 long outBase = (long) t * c.qDim() + (long) h * hs;
                 for (int i = 0; i < hs; i++) s.att.setAtIndex(F32, outBase + i, 0f);
                 for (int j = 0; j < len; j++) {
-                    float p = s.scores.getAtIndex(F32, scoreBase + j) * inv;
+                    float p = scores[j] * inv;
                     if (f16) p = Float.float16ToFloat(Float.floatToFloat16(p));
                     long vBase = (long) j * kvDim + (long) kvh * hs;
                     for (int i = 0; i < hs; i++) {

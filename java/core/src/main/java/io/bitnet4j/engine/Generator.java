@@ -44,7 +44,7 @@ public final class Generator {
         if (session.position() + prompt.length > session.contextSize()) {
             throw new ContextOverflowException(session.position(), prompt.length, session.contextSize());
         }
-        if (historySize < session.position()) historySize = session.position();
+        // after a rewind the history is cut back to what the cache still holds
         historySize = Math.min(historySize, session.position());
         int[] out = new int[Math.min(maxTokens, session.contextSize())];
         int count = 0;

@@ -38,12 +38,10 @@ public final class Session implements AutoCloseable {
     // KV cache per layer: [context][kvDim]
     final MemorySegment[] keyCache;
     final MemorySegment[] valueCache;
-    // attention scratch: per head-task scores [threads][context]
-    final MemorySegment scores;
 
     private int position;
 
-    public Session(ModelConfig config, int contextSize, int batchSize, KvCacheType kvType, int threads) {
+    public Session(ModelConfig config, int contextSize, int batchSize, KvCacheType kvType) {
         if (contextSize <= 0 || contextSize > config.contextLength()) {
             throw new IllegalArgumentException("context size " + contextSize + " must be in 1.." + config.contextLength()
                     + " (the model's context_length)");
@@ -78,7 +76,6 @@ public final class Session implements AutoCloseable {
             keyCache[l] = alloc((long) contextSize * config.kvDim() * kvType.bytes());
             valueCache[l] = alloc((long) contextSize * config.kvDim() * kvType.bytes());
         }
-        scores = floats(Math.max(1, threads) * 2L, contextSize);
     }
 
     private MemorySegment floats(long rows, long cols) {
