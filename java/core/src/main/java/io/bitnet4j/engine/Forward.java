@@ -18,9 +18,10 @@ import java.lang.foreign.ValueLayout;
  * differences come from {@link io.bitnet4j.model.Architecture} as data. A batch of tokens goes in
  * (a whole prompt chunk is processed through the GEMM kernels at once), logits come out.
  *
- * <p>Numerics follow llama.cpp's graph: RMSNorm with a double sum, RoPE angles built by repeated
- * multiplication, K/V rounded to f16 in the cache, Q and the attention weights rounded to f16 for the
- * f16 matmuls, softmax with a double sum, each projection fed its weight type's activation format.
+ * <p>Numerics follow the reference engines' graph (see {@link ReferenceNumerics}): RMSNorm with a
+ * double sum, RoPE angles built by repeated multiplication, K/V rounded to f16 in the cache, Q rounded
+ * to f16 for the f16 K product, the attention weights rounded as the reference engine does, softmax
+ * with a double sum, ggml's SIMD SiLU, each projection fed its weight type's activation format.
  */
 public final class Forward {
 
@@ -32,6 +33,7 @@ public final class Forward {
     private final Parallel parallel;
     private final Session s;
     private final Projections proj;
+    private final ReferenceNumerics numerics;
     private final AttentionTask attention = new AttentionTask();
     /** Attention scores, one array per pool thread (allocated on a thread's first use only). */
     private final ThreadLocal<float[]> scoresScratch;
@@ -46,6 +48,7 @@ public final class Forward {
         this.parallel = parallel;
         this.s = session;
         this.proj = new Projections(kernels, parallel, session);
+        this.numerics = ReferenceNumerics.forModel(config, weights);
         this.embeddingRow = new float[config.embeddingLength()];
         this.ropeCos = new float[config.ropeDim() / 2];
         this.ropeSin = new float[config.ropeDim() / 2];
@@ -221,7 +224,7 @@ public final class Forward {
                     float r = Math.max(g, 0f);
                     yield r * r;
                 }
-                case SILU -> g / (1.0f + (float) Math.exp(-g));
+                case SILU -> GgmlMath.silu(g);
             };
             hb.setAtIndex(F32, i, a * hb2.getAtIndex(F32, i));
         }
@@ -231,10 +234,12 @@ public final class Forward {
     private final class AttentionTask implements Parallel.RowTask {
         private int layer;
         private int pos0;
+        private boolean roundWeights;
 
         void set(int layer, int pos0, int n) {
             this.layer = layer;
             this.pos0 = pos0;
+            this.roundWeights = s.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(n);
         }
 
         @Override
@@ -284,7 +289,7 @@ public final class Forward {
                 for (int i = 0; i < hs; i++) s.att.setAtIndex(F32, outBase + i, 0f);
                 for (int j = 0; j < len; j++) {
                     float p = scores[j] * inv;
-                    if (f16) p = Float.float16ToFloat(Float.floatToFloat16(p));
+                    if (roundWeights) p = Float.float16ToFloat(Float.floatToFloat16(p));
                     long vBase = (long) j * kvDim + (long) kvh * hs;
                     for (int i = 0; i < hs; i++) {
                         float vv = f16 ? Float.float16ToFloat(vc.getAtIndex(F16, vBase + i)) : vc.getAtIndex(F32, vBase + i);

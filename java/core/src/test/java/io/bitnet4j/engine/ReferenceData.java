@@ -29,7 +29,8 @@ record ReferenceData(String name, Path model, String prompt, int[] promptIds, in
 
     static ReferenceData load(String name) throws IOException {
         Path d = dir();
-        List<String> lines = Files.readAllLines(d.resolve("ref-" + name + ".txt"));
+        // the file ends with raw token bytes that need not be UTF-8; the lines we read are ASCII
+        List<String> lines = Files.readAllLines(d.resolve("ref-" + name + ".txt"), java.nio.charset.StandardCharsets.ISO_8859_1);
         int vocab = 0;
         String prompt = null;
         int[] promptIds = null, greedy = null;
