@@ -156,6 +156,11 @@ public final class VectorKernels implements Kernels {
         return (ShortVector) ByteVector.fromMemorySegment(BS, s, off, LE).convertShape(VectorOperators.B2S, SS, 0);
     }
 
+    /** L bytes at off, zero-extended to 16-bit lanes (packed weights: the top field needs no mask). */
+    private static ShortVector u2s(MemorySegment s, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(BS, s, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SS, 0);
+    }
+
     private static ShortVector b2s16(MemorySegment s, long off) {
         return (ShortVector) ByteVector.fromMemorySegment(BS16, s, off, LE).convertShape(VectorOperators.B2S, SS16, 0);
     }
@@ -201,8 +206,8 @@ public final class VectorKernels implements Kernels {
                 int sum = sums.getAtIndex(I32, t);
                 long o = (long) t * outStride;
                 int r = b0;
-                for (; r + 4 <= b1; r += 4) {
-                    i2sRows4(w, r * rowBytes, rowBytes, k, act, a, scale, sum, wScale, out, o + r);
+                for (; r + 2 <= b1; r += 2) {
+                    i2sRows2(w, r * rowBytes, rowBytes, k, act, a, scale, sum, wScale, out, o + r);
                 }
                 for (; r < b1; r++) {
                     int dot = i2sDot(w, r * rowBytes, k, act, a);
@@ -221,8 +226,8 @@ public final class VectorKernels implements Kernels {
             for (int g = g0; g < g1; g++) {
                 long wo = wr + (long) g * I2S_GROUP_BYTES, ao = a + (long) g * QK_I2S;
                 for (int c = 0; c < 32; c += L) {
-                    ShortVector v = b2s(w, wo + c);
-                    acc = acc.add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(b2s(act, ao + c)))
+                    ShortVector v = u2s(w, wo + c);
+                    acc = acc.add(v.lanewise(VectorOperators.LSHR, 6).mul(b2s(act, ao + c)))
                             .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(b2s(act, ao + 32 + c)))
                             .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(b2s(act, ao + 64 + c)))
                             .add(v.and((short) 3).mul(b2s(act, ao + 96 + c)));
@@ -233,37 +238,30 @@ public final class VectorKernels implements Kernels {
         return total.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Four consecutive rows sharing each activation load. */
-    private static void i2sRows4(MemorySegment w, long wr, long rowBytes, int k, MemorySegment act, long a,
+    /**
+     * Two consecutive rows sharing each activation load. (Two, not four: a bigger body exceeds C2's
+     * inlining node budget, and any Vector API call left out-of-line boxes its vectors.)
+     */
+    private static void i2sRows2(MemorySegment w, long wr, long rowBytes, int k, MemorySegment act, long a,
                                  float scale, int sum, float wScale, MemorySegment out, long oi) {
         int groups = k / QK_I2S;
-        IntVector t0 = IntVector.zero(IS), t1 = t0, t2 = t0, t3 = t0;
-        long w1 = wr + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        IntVector t0 = IntVector.zero(IS), t1 = t0;
+        long w1 = wr + rowBytes;
         for (int g0 = 0; g0 < groups; g0 += I2S_FLUSH) {
             int g1 = Math.min(groups, g0 + I2S_FLUSH);
-            ShortVector s0 = ShortVector.zero(SS), s1 = s0, s2 = s0, s3 = s0;
+            ShortVector s0 = ShortVector.zero(SS), s1 = s0;
             for (int g = g0; g < g1; g++) {
                 long wo = (long) g * I2S_GROUP_BYTES, ao = a + (long) g * QK_I2S;
                 for (int c = 0; c < 32; c += L) {
                     ShortVector x0 = b2s(act, ao + c), x1 = b2s(act, ao + 32 + c);
                     ShortVector x2 = b2s(act, ao + 64 + c), x3 = b2s(act, ao + 96 + c);
-                    ShortVector v = b2s(w, wr + wo + c);
-                    s0 = s0.add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x0))
+                    ShortVector v = u2s(w, wr + wo + c);
+                    s0 = s0.add(v.lanewise(VectorOperators.LSHR, 6).mul(x0))
                             .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
                             .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
                             .add(v.and((short) 3).mul(x3));
-                    v = b2s(w, w1 + wo + c);
-                    s1 = s1.add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
-                            .add(v.and((short) 3).mul(x3));
-                    v = b2s(w, w2 + wo + c);
-                    s2 = s2.add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
-                            .add(v.and((short) 3).mul(x3));
-                    v = b2s(w, w3 + wo + c);
-                    s3 = s3.add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x0))
+                    v = u2s(w, w1 + wo + c);
+                    s1 = s1.add(v.lanewise(VectorOperators.LSHR, 6).mul(x0))
                             .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
                             .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
                             .add(v.and((short) 3).mul(x3));
@@ -271,13 +269,9 @@ public final class VectorKernels implements Kernels {
             }
             t0 = t0.add(widen(s0));
             t1 = t1.add(widen(s1));
-            t2 = t2.add(widen(s2));
-            t3 = t3.add(widen(s3));
         }
         out.setAtIndex(F32, oi, ScalarKernels.i2sScale(t0.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
         out.setAtIndex(F32, oi + 1, ScalarKernels.i2sScale(t1.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
-        out.setAtIndex(F32, oi + 2, ScalarKernels.i2sScale(t2.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
-        out.setAtIndex(F32, oi + 3, ScalarKernels.i2sScale(t3.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
     }
 
     // ---------------------------------------------------------------- TQ2_0
@@ -295,8 +289,8 @@ public final class VectorKernels implements Kernels {
             for (int t = 0; t < ntok; t++) {
                 long y = t * actRow, o = (long) t * outStride;
                 int r = b0;
-                for (; r + 4 <= b1; r += 4) {
-                    tq2Rows4(w, r * rowBytes, rowBytes, nb, actQ8K, y, out, o + r);
+                for (; r + 2 <= b1; r += 2) {
+                    tq2Rows2(w, r * rowBytes, rowBytes, nb, actQ8K, y, out, o + r);
                 }
                 for (; r < b1; r++) {
                     out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, y));
@@ -313,64 +307,50 @@ public final class VectorKernels implements Kernels {
                 for (int c = 0; c < 32; c += L) {
                     long ao = y + Q8_K_QS_OFFSET + 128L * j + c;
                     ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
-                    ShortVector v = b2s(w, x + 32L * j + c);
+                    ShortVector v = u2s(w, x + 32L * j + c);
                     sq = sq.add(x0).add(x1).add(x2).add(x3);
                     s = s.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x3));
+                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
+                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
                 }
             }
-            int sumi = hsum(s) - hsum(sq);
+            int sumi = hsum(s.sub(sq));
             sumf += (float) sumi * (act.get(F32, y) * ScalarKernels.fp16(w, x + 64));
         }
         return sumf;
     }
 
-    private static void tq2Rows4(MemorySegment w, long x, long rowBytes, int nb, MemorySegment act, long y,
+    /** Two rows sharing each activation load (see i2sRows2 for why not four). */
+    private static void tq2Rows2(MemorySegment w, long x, long rowBytes, int nb, MemorySegment act, long y,
                                  MemorySegment out, long oi) {
-        float f0 = 0, f1 = 0, f2 = 0, f3 = 0;
-        long xb1 = rowBytes, xb2 = 2 * rowBytes, xb3 = 3 * rowBytes;
+        float f0 = 0, f1 = 0;
         for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            ShortVector s0 = ShortVector.zero(SS), s1 = s0, s2 = s0, s3 = s0, sq = s0;
+            ShortVector s0 = ShortVector.zero(SS), s1 = s0, sq = s0;
             for (int j = 0; j < 2; j++) {
                 for (int c = 0; c < 32; c += L) {
                     long ao = y + Q8_K_QS_OFFSET + 128L * j + c, wo = x + 32L * j + c;
                     ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
                     sq = sq.add(x0).add(x1).add(x2).add(x3);
-                    ShortVector v = b2s(w, wo);
+                    ShortVector v = u2s(w, wo);
                     s0 = s0.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x3));
-                    v = b2s(w, wo + xb1);
+                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
+                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
+                    v = u2s(w, wo + rowBytes);
                     s1 = s1.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x3));
-                    v = b2s(w, wo + xb2);
-                    s2 = s2.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x3));
-                    v = b2s(w, wo + xb3);
-                    s3 = s3.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.ASHR, 6).and((short) 3).mul(x3));
+                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
+                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
                 }
             }
-            int q = hsum(sq);
+            // lanes stay small (|code*q| sums of 8*32/L terms), so subtracting Σq before widening is exact
             float dy = act.get(F32, y);
-            f0 += (float) (hsum(s0) - q) * (dy * ScalarKernels.fp16(w, x + 64));
-            f1 += (float) (hsum(s1) - q) * (dy * ScalarKernels.fp16(w, x + xb1 + 64));
-            f2 += (float) (hsum(s2) - q) * (dy * ScalarKernels.fp16(w, x + xb2 + 64));
-            f3 += (float) (hsum(s3) - q) * (dy * ScalarKernels.fp16(w, x + xb3 + 64));
+            f0 += (float) hsum(s0.sub(sq)) * (dy * ScalarKernels.fp16(w, x + 64));
+            f1 += (float) hsum(s1.sub(sq)) * (dy * ScalarKernels.fp16(w, x + rowBytes + 64));
         }
         out.setAtIndex(F32, oi, f0);
         out.setAtIndex(F32, oi + 1, f1);
-        out.setAtIndex(F32, oi + 2, f2);
-        out.setAtIndex(F32, oi + 3, f3);
     }
 
     // ---------------------------------------------------------------- TQ1_0
@@ -497,8 +477,8 @@ public final class VectorKernels implements Kernels {
             for (int t = 0; t < ntok; t++) {
                 long xo = (long) t * k, o = (long) t * outStride;
                 int r = b0;
-                for (; r + 4 <= b1; r += 4) {
-                    floatRows4(f, w, r, k, x, xo, out, o + r);
+                for (; r + 2 <= b1; r += 2) {
+                    floatRows2(f, w, r, k, x, xo, out, o + r);
                 }
                 for (; r < b1; r++) {
                     out.setAtIndex(F32, o + r, floatRow(f, w, r, k, x, xo));
@@ -554,30 +534,24 @@ public final class VectorKernels implements Kernels {
         return sum;
     }
 
-    private static void floatRows4(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo,
+    /** Two rows sharing each activation load (four exceed C2's inlining budget with the f16 conversion). */
+    private static void floatRows2(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo,
                                    MemorySegment out, long oi) {
         int kv = k - k % FL;
-        long w0 = (long) r * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+        long w0 = (long) r * k, w1 = w0 + k;
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0;
         for (int i = 0; i < kv; i += FL) {
             FloatVector xv = FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE);
             a0 = loadW(f, w, w0 + i).fma(xv, a0);
             a1 = loadW(f, w, w1 + i).fma(xv, a1);
-            a2 = loadW(f, w, w2 + i).fma(xv, a2);
-            a3 = loadW(f, w, w3 + i).fma(xv, a3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
         for (int i = kv; i < k; i++) {
             float xi = x.getAtIndex(F32, xo + i);
             s0 += loadW1(f, w, w0 + i) * xi;
             s1 += loadW1(f, w, w1 + i) * xi;
-            s2 += loadW1(f, w, w2 + i) * xi;
-            s3 += loadW1(f, w, w3 + i) * xi;
         }
         out.setAtIndex(F32, oi, s0);
         out.setAtIndex(F32, oi + 1, s1);
-        out.setAtIndex(F32, oi + 2, s2);
-        out.setAtIndex(F32, oi + 3, s3);
     }
 }
