@@ -1,0 +1,481 @@
+/*
+ * AVX2 (+FMA, F16C) variant. This file alone is compiled with -mavx2 -mfma -mf16c; the dispatcher only
+ * calls it when CPUID/XCR0 report those features.
+ *
+ * Exactness: every integer-derived result equals the scalar reference bit for bit. Integer dots are
+ * exact (u8 codes x s8 activations never saturate maddubs: |3*128*2| < 2^15, and int16 partial sums
+ * are flushed to int32 before they can overflow); the per-block float accumulation (TQ, Q8_0) runs in
+ * the scalar order. Only the float-weight GEMMs reorder float sums.
+ */
+#include <immintrin.h>
+#include <math.h>
+
+#include "internal.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static inline int32_t hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+static inline float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float hmax_ps(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* 32 int32 (4 vectors, in order) -> 32 int8 in order, saturating to [-128, 127]. */
+static inline __m256i pack_i32x32_i8(__m256i a, __m256i b, __m256i c, __m256i d) {
+    const __m256i ab = _mm256_packs_epi32(a, b);
+    const __m256i cd = _mm256_packs_epi32(c, d);
+    const __m256i abcd = _mm256_packs_epi16(ab, cd);
+    return _mm256_permutevar8x32_epi32(abcd, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* ---------------------------------------------------------------- quantize_i8 */
+
+static void avx2_quantize_i8(const float *x, int64_t ntok, int64_t k, int8_t *q, float *scales, int32_t *sums) {
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    for (int64_t t = 0; t < ntok; t++) {
+        const float *xt = x + t * k;
+        int8_t *qt = q + t * k;
+        __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
+        int64_t i = 0;
+        for (; i + 16 <= k; i += 16) {
+            m0 = _mm256_max_ps(m0, _mm256_and_ps(_mm256_loadu_ps(xt + i), absmask));
+            m1 = _mm256_max_ps(m1, _mm256_and_ps(_mm256_loadu_ps(xt + i + 8), absmask));
+        }
+        float fmax = hmax_ps(_mm256_max_ps(m0, m1));
+        for (; i < k; i++) fmax = fmaxf(fmax, fabsf(xt[i]));
+        double max = (double)fmax > 0.00001 ? (double)fmax : 0.00001;
+        const float s = (float)(127.0 / max);
+        const __m256 vs = _mm256_set1_ps(s);
+        __m256i vsum = _mm256_setzero_si256();
+        const __m256i lo = _mm256_set1_epi32(-128), hi = _mm256_set1_epi32(127);
+        i = 0;
+        for (; i + 32 <= k; i += 32) {
+            __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xt + i), vs));
+            __m256i b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xt + i + 8), vs));
+            __m256i c = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xt + i + 16), vs));
+            __m256i d = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xt + i + 24), vs));
+            a = _mm256_min_epi32(_mm256_max_epi32(a, lo), hi);
+            b = _mm256_min_epi32(_mm256_max_epi32(b, lo), hi);
+            c = _mm256_min_epi32(_mm256_max_epi32(c, lo), hi);
+            d = _mm256_min_epi32(_mm256_max_epi32(d, lo), hi);
+            vsum = _mm256_add_epi32(vsum, _mm256_add_epi32(_mm256_add_epi32(a, b), _mm256_add_epi32(c, d)));
+            _mm256_storeu_si256((__m256i *)(qt + i), pack_i32x32_i8(a, b, c, d));
+        }
+        int32_t sum = hsum_epi32(vsum);
+        for (; i < k; i++) {
+            int v = b4j_nearest_int(xt[i] * s);
+            if (v > 127) v = 127;
+            if (v < -128) v = -128;
+            sum += v;
+            qt[i] = (int8_t)v;
+        }
+        scales[t] = s;
+        sums[t] = sum;
+    }
+}
+
+/* ---------------------------------------------------------------- quantize_q8_k */
+
+static void avx2_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y) {
+    const int64_t nb = k / B4J_QK_K;
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    for (int64_t b = 0; b < ntok * nb; b++) {
+        const float *xb = x + b * B4J_QK_K;
+        uint8_t *blk = (uint8_t *)y + b * B4J_Q8_K_BLOCK_BYTES;
+        __m256 m = _mm256_setzero_ps();
+        for (int j = 0; j < B4J_QK_K; j += 8) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(xb + j), absmask));
+        const float amax = hmax_ps(m);
+        if (amax == 0.0f) {
+            memset(blk, 0, B4J_Q8_K_BLOCK_BYTES); /* d = 0, qs = 0, bsums = 0 */
+            continue;
+        }
+        /* the signed value of the first element with |x| == amax (llama.cpp keeps the first) */
+        const __m256 va = _mm256_set1_ps(amax);
+        int j = 0;
+        for (;; j += 8) {
+            int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(xb + j), absmask), va, _CMP_EQ_OQ));
+            if (mask) { j += __builtin_ctz((unsigned)mask); break; }
+        }
+        const float iscale = -127.f / xb[j];
+        const __m256 vi = _mm256_set1_ps(iscale);
+        int8_t *qs = (int8_t *)(blk + 4);
+        int16_t bsums[16];
+        for (int i = 0; i < B4J_QK_K; i += 32) {
+            __m256i a = _mm256_cvtps_epi32(_mm256_mul_ps(vi, _mm256_loadu_ps(xb + i)));
+            __m256i bb = _mm256_cvtps_epi32(_mm256_mul_ps(vi, _mm256_loadu_ps(xb + i + 8)));
+            __m256i c = _mm256_cvtps_epi32(_mm256_mul_ps(vi, _mm256_loadu_ps(xb + i + 16)));
+            __m256i d = _mm256_cvtps_epi32(_mm256_mul_ps(vi, _mm256_loadu_ps(xb + i + 24)));
+            /* values are >= -127 by construction; packs saturates the top at 127 like MIN(127, v) */
+            __m256i q8 = pack_i32x32_i8(a, bb, c, d);
+            _mm256_storeu_si256((__m256i *)(qs + i), q8);
+            /* bsums: sad of (q + 128) over 8 bytes, minus 8*128 per group of 8 */
+            __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(q8, bias), _mm256_setzero_si256());
+            int64_t s0 = _mm256_extract_epi64(sad, 0) + _mm256_extract_epi64(sad, 1) - 16 * 128;
+            int64_t s1 = _mm256_extract_epi64(sad, 2) + _mm256_extract_epi64(sad, 3) - 16 * 128;
+            bsums[i / 16] = (int16_t)s0;
+            bsums[i / 16 + 1] = (int16_t)s1;
+        }
+        const float d = 1 / iscale;
+        memcpy(blk, &d, 4);
+        memcpy(blk + 4 + B4J_QK_K, bsums, sizeof bsums);
+    }
+}
+
+/* ---------------------------------------------------------------- I2_S x I8 */
+
+/* Dot products of one I2_S row with NT token rows (stride k). Codes are unpacked once per 128-weight
+ * group and multiplied with every token; int16 partial sums (<= 3072 per group) are flushed to int32
+ * every 8 groups. */
+#define I2S_ROW_FN(NT)                                                                                   \
+    static inline void i2s_row_##NT(const uint8_t *wr, const int8_t *act, int64_t k, int32_t *dots) {    \
+        const __m256i m3 = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);                             \
+        __m256i acc[NT], acc16[NT];                                                                      \
+        for (int t = 0; t < NT; t++) { acc[t] = _mm256_setzero_si256(); acc16[t] = _mm256_setzero_si256(); } \
+        const int64_t ng = k / 128;                                                                      \
+        for (int64_t g = 0; g < ng; g++) {                                                               \
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(wr + g * 32));                       \
+            const __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(w, 6), m3);                           \
+            const __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(w, 4), m3);                           \
+            const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(w, 2), m3);                           \
+            const __m256i c3 = _mm256_and_si256(w, m3);                                                  \
+            for (int t = 0; t < NT; t++) {                                                               \
+                const int8_t *a = act + t * k + g * 128;                                                 \
+                __m256i p0 = _mm256_maddubs_epi16(c0, _mm256_loadu_si256((const __m256i *)a));          \
+                __m256i p1 = _mm256_maddubs_epi16(c1, _mm256_loadu_si256((const __m256i *)(a + 32)));   \
+                __m256i p2 = _mm256_maddubs_epi16(c2, _mm256_loadu_si256((const __m256i *)(a + 64)));   \
+                __m256i p3 = _mm256_maddubs_epi16(c3, _mm256_loadu_si256((const __m256i *)(a + 96)));   \
+                acc16[t] = _mm256_add_epi16(acc16[t], _mm256_add_epi16(_mm256_add_epi16(p0, p1), _mm256_add_epi16(p2, p3))); \
+            }                                                                                            \
+            if ((g & 7) == 7 || g == ng - 1) {                                                           \
+                for (int t = 0; t < NT; t++) {                                                           \
+                    acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(acc16[t], ones));                \
+                    acc16[t] = _mm256_setzero_si256();                                                   \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+        for (int t = 0; t < NT; t++) dots[t] = hsum_epi32(acc[t]);                                       \
+    }
+I2S_ROW_FN(1)
+I2S_ROW_FN(2)
+I2S_ROW_FN(3)
+I2S_ROW_FN(4)
+
+static void avx2_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                             const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
+                             float *out, int64_t out_stride) {
+    int32_t dots[4];
+    for (int64_t r = row0; r < row1; r++) {
+        const uint8_t *wr = w + r * (k / 4);
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
+            const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;
+            const int8_t *a = act + t0 * k;
+            switch (nt) {
+            case 1: i2s_row_1(wr, a, k, dots); break;
+            case 2: i2s_row_2(wr, a, k, dots); break;
+            case 3: i2s_row_3(wr, a, k, dots); break;
+            default: i2s_row_4(wr, a, k, dots); break;
+            }
+            for (int64_t t = 0; t < nt; t++)
+                out[(t0 + t) * out_stride + r] = b4j_i2s_epilogue(dots[t], sums[t0 + t], scales[t0 + t], w_scale);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- TQ2_0 x Q8_K */
+
+static inline int32_t q8k_bsum_total(const uint8_t *yb) {
+    const __m256i bs = _mm256_loadu_si256((const __m256i *)(yb + 4 + B4J_QK_K));
+    return hsum_epi32(_mm256_madd_epi16(bs, _mm256_set1_epi16(1)));
+}
+
+#define TQ_ROW_FN(NAME, NT, DECODE)                                                                      \
+    static inline void NAME##_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res) {      \
+        float sumf[NT];                                                                                  \
+        for (int t = 0; t < NT; t++) sumf[t] = 0.0f;                                                     \
+        for (int64_t b = 0; b < nb; b++) {                                                               \
+            __m256i c[8];                                                                                \
+            float dx;                                                                                    \
+            DECODE                                                                                       \
+            for (int t = 0; t < NT; t++) {                                                               \
+                const uint8_t *yb = act + (t * nb + b) * B4J_Q8_K_BLOCK_BYTES;                           \
+                const __m256i *q = (const __m256i *)(yb + 4);                                            \
+                __m256i s16 = _mm256_setzero_si256();                                                    \
+                for (int i = 0; i < 8; i++)                                                              \
+                    s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[i], _mm256_loadu_si256(q + i))); \
+                /* 8 x |<=2*2*128| per int16 lane: no overflow */                                        \
+                const int32_t sumi = hsum_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1))) - q8k_bsum_total(yb); \
+                sumf[t] += (float)sumi * TQ_SCALE(dx, b4j_load_f32(yb));                                 \
+            }                                                                                            \
+        }                                                                                                \
+        for (int t = 0; t < NT; t++) res[t] = sumf[t];                                                   \
+    }
+
+/* TQ2_0: half j of qs, 2-bit field l -> weights 128j + 32l + m */
+#define TQ2_DECODE                                                                                       \
+    {                                                                                                    \
+        const uint8_t *xb = wr + b * B4J_TQ2_0_BLOCK_BYTES;                                              \
+        const __m256i m3 = _mm256_set1_epi8(3);                                                          \
+        for (int j = 0; j < 2; j++) {                                                                    \
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(xb + 32 * j));                       \
+            c[4 * j + 0] = _mm256_and_si256(w, m3);                                                      \
+            c[4 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(w, 2), m3);                               \
+            c[4 * j + 2] = _mm256_and_si256(_mm256_srli_epi16(w, 4), m3);                               \
+            c[4 * j + 3] = _mm256_and_si256(_mm256_srli_epi16(w, 6), m3);                               \
+        }                                                                                                \
+        dx = b4j_fp16_to_fp32(b4j_load_u16(xb + 64));                                                    \
+    }
+
+/* llama.cpp: TQ2_0 uses d = y.d * x.d; TQ1_0 uses x.d * y.d (the same product: multiplication commutes) */
+#define TQ_SCALE(dx, dy) ((dy) * (dx))
+TQ_ROW_FN(tq2_row, 1, TQ2_DECODE)
+TQ_ROW_FN(tq2_row, 2, TQ2_DECODE)
+TQ_ROW_FN(tq2_row, 3, TQ2_DECODE)
+TQ_ROW_FN(tq2_row, 4, TQ2_DECODE)
+
+/* TQ1_0 trits: byte * 3^n (mod 256), then (q*3) >> 8 as floor((q + floor(q/2)) / 128) via avg_epu8. */
+static inline __m256i mul3_epi8(__m256i v) { return _mm256_add_epi8(v, _mm256_add_epi8(v, v)); }
+static inline __m256i mul9_epi8(__m256i v) {
+    return _mm256_add_epi8(_mm256_and_si256(_mm256_slli_epi16(v, 3), _mm256_set1_epi8((char)0xF8)), v);
+}
+static inline __m256i top_trit(__m256i q) {
+    /* avg(q-1, avg(q-1, 0)) = floor((q + floor(q/2)) / 2) for q >= 1, and 0 for q = 0 */
+    const __m256i qm = _mm256_subs_epu8(q, _mm256_set1_epi8(1));
+    const __m256i h = _mm256_avg_epu8(qm, _mm256_avg_epu8(qm, _mm256_setzero_si256()));
+    return _mm256_and_si256(_mm256_srli_epi16(h, 6), _mm256_set1_epi8(3));
+}
+
+/* Element order of a TQ1_0 block: c[0..4] = trit l of qs[0..31] (weights 32l + m); c[5..7] and the
+ * 128-bit halves below cover weights 160..255: we build three more 32-byte vectors whose bytes line
+ * up with q[160..255]: [trit0(qs32..47) | trit1(qs32..47)], [trit2 | trit3], [trit4 | qh trits]. */
+#define TQ1_DECODE                                                                                       \
+    {                                                                                                    \
+        const uint8_t *xb = wr + b * B4J_TQ1_0_BLOCK_BYTES;                                              \
+        const __m256i q0 = _mm256_loadu_si256((const __m256i *)xb);                                     \
+        const __m256i q1 = mul3_epi8(q0), q2 = mul9_epi8(q0), q3 = mul9_epi8(q1), q4 = mul9_epi8(q2);   \
+        c[0] = top_trit(q0); c[1] = top_trit(q1); c[2] = top_trit(q2); c[3] = top_trit(q3); c[4] = top_trit(q4); \
+        const __m128i r0 = _mm_loadu_si128((const __m128i *)(xb + 32));                                 \
+        uint32_t qh;                                                                                     \
+        memcpy(&qh, xb + 48, 4);                                                                         \
+        const __m128i h0 = _mm_set1_epi32((int)qh);                                                      \
+        const __m256i r = _mm256_set_m128i(r0, r0);                                                      \
+        const __m256i r3 = mul3_epi8(r), r9 = mul9_epi8(r), r27 = mul9_epi8(r3), r81 = mul9_epi8(r9);   \
+        /* qh bytes j, trit l at byte 4l + j: multiply lane l by 3^l */                                   \
+        const __m256i hh = _mm256_set_m128i(h0, h0);                                                     \
+        const __m256i h3 = mul3_epi8(hh), h9 = mul9_epi8(hh), h27 = mul9_epi8(h3);                       \
+        const __m256i hv = _mm256_blend_epi32(_mm256_blend_epi32(hh, h3, 0x22), _mm256_blend_epi32(h9, h27, 0x88), 0xCC); \
+        c[5] = top_trit(_mm256_blend_epi32(r, r3, 0xF0));                                                \
+        c[6] = top_trit(_mm256_blend_epi32(r9, r27, 0xF0));                                              \
+        c[7] = top_trit(_mm256_blend_epi32(r81, hv, 0xF0));                                              \
+        dx = b4j_fp16_to_fp32(b4j_load_u16(xb + 52));                                                    \
+    }
+TQ_ROW_FN(tq1_row, 1, TQ1_DECODE)
+TQ_ROW_FN(tq1_row, 2, TQ1_DECODE)
+TQ_ROW_FN(tq1_row, 3, TQ1_DECODE)
+TQ_ROW_FN(tq1_row, 4, TQ1_DECODE)
+
+#define TQ_GEMM(NAME, ROWFN, BLOCK_BYTES)                                                                \
+    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
+                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+        const int64_t nb = k / B4J_QK_K;                                                                 \
+        float res[4];                                                                                    \
+        for (int64_t r = row0; r < row1; r++) {                                                          \
+            const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                                \
+            for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
+                const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;                                        \
+                const uint8_t *a = act + t0 * nb * B4J_Q8_K_BLOCK_BYTES;                                 \
+                switch (nt) {                                                                            \
+                case 1: ROWFN##_1(wr, nb, a, res); break;                                                \
+                case 2: ROWFN##_2(wr, nb, a, res); break;                                                \
+                case 3: ROWFN##_3(wr, nb, a, res); break;                                                \
+                default: ROWFN##_4(wr, nb, a, res); break;                                               \
+                }                                                                                        \
+                for (int64_t t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = res[t];                \
+            }                                                                                            \
+        }                                                                                                \
+    }
+TQ_GEMM(avx2_gemm_tq2_0_q8_k, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
+TQ_GEMM(avx2_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
+
+/* ---------------------------------------------------------------- Q8_0 x Q8_0 */
+
+static void avx2_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    const int64_t nb = k / B4J_QK8_0;
+    for (int64_t r = row0; r < row1; r++) {
+        const uint8_t *wr = w + r * nb * B4J_Q8_0_BLOCK_BYTES;
+        for (int64_t t = 0; t < ntok; t++) {
+            const uint8_t *yt = act + t * nb * B4J_Q8_0_BLOCK_BYTES;
+            float sumf = 0.0f;
+            for (int64_t b = 0; b < nb; b++) {
+                const uint8_t *xb = wr + b * B4J_Q8_0_BLOCK_BYTES, *yb = yt + b * B4J_Q8_0_BLOCK_BYTES;
+                /* sign-extend to int16 and madd: exact for the whole int8 range, -128 included */
+                const __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(xb + 2)));
+                const __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(xb + 18)));
+                const __m256i y0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(yb + 2)));
+                const __m256i y1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(yb + 18)));
+                const int sumi = hsum_epi32(_mm256_add_epi32(_mm256_madd_epi16(x0, y0), _mm256_madd_epi16(x1, y1)));
+                sumf += sumi * (b4j_fp16_to_fp32(b4j_load_u16(xb)) * b4j_fp16_to_fp32(b4j_load_u16(yb)));
+            }
+            out[t * out_stride + r] = sumf;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- float weights */
+
+static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
+static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+static inline __m256 load8_bf16(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+static inline float cvt1_f32(const float *p) { return *p; }
+static inline float cvt1_f16(const uint16_t *p) { return b4j_fp16_to_fp32(*p); }
+static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); }
+
+/* One weight row against up to 4 tokens: each 8-wide weight vector is converted once and used by every
+ * token; two accumulators per token hide the FMA latency. */
+#define FLOAT_GEMM(NAME, WT, LOAD8, CVT1)                                                                \
+    static void NAME(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x, int64_t ntok,   \
+                     float *out, int64_t out_stride) {                                                   \
+        for (int64_t r = row0; r < row1; r++) {                                                          \
+            const WT *wr = w + r * k;                                                                    \
+            for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
+                const int nt = ntok - t0 < 4 ? (int)(ntok - t0) : 4;                                     \
+                __m256 a0[4], a1[4];                                                                     \
+                for (int t = 0; t < 4; t++) { a0[t] = _mm256_setzero_ps(); a1[t] = _mm256_setzero_ps(); } \
+                int64_t i = 0;                                                                           \
+                for (; i + 16 <= k; i += 16) {                                                           \
+                    const __m256 w0 = LOAD8(wr + i), w1 = LOAD8(wr + i + 8);                             \
+                    for (int t = 0; t < nt; t++) {                                                       \
+                        const float *xt = x + (t0 + t) * k + i;                                          \
+                        a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xt), a0[t]);                         \
+                        a1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xt + 8), a1[t]);                     \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int t = 0; t < nt; t++) {                                                           \
+                    float s = hsum_ps(_mm256_add_ps(a0[t], a1[t]));                                      \
+                    const float *xt = x + (t0 + t) * k;                                                  \
+                    for (int64_t j = i; j < k; j++) s += CVT1(wr + j) * xt[j];                           \
+                    out[(t0 + t) * out_stride + r] = s;                                                  \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+    }
+FLOAT_GEMM(avx2_gemm_f32, float, load8_f32, cvt1_f32)
+FLOAT_GEMM(avx2_gemm_f16, uint16_t, load8_f16, cvt1_f16)
+FLOAT_GEMM(avx2_gemm_bf16, uint16_t, load8_bf16, cvt1_bf16)
+
+/* ---------------------------------------------------------------- TL (LUT) kernel */
+
+static void avx2_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
+    /* entry n of pair (a, b) = (n >> 2) * a + (n & 3) * b, as int16 split into low and high bytes */
+    const __m256i hi_mul = _mm256_setr_epi16(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m256i lo_mul = _mm256_setr_epi16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
+    const __m256i lomask = _mm256_set1_epi16(0xff);
+    uint8_t *l = (uint8_t *)lut;
+    for (int64_t blk = 0; blk < k / 8; blk++) {
+        uint8_t *o = l + blk * B4J_TL_LUT_BLOCK_BYTES;
+        for (int pi = 0; pi < 4; pi += 2) {
+            const int8_t *qq = q + blk * 8 + pi * 2;
+            /* two pairs at once: 16 int16 entries each */
+            __m256i v0 = _mm256_add_epi16(_mm256_mullo_epi16(hi_mul, _mm256_set1_epi16(qq[0])),
+                                          _mm256_mullo_epi16(lo_mul, _mm256_set1_epi16(qq[1])));
+            __m256i v1 = _mm256_add_epi16(_mm256_mullo_epi16(hi_mul, _mm256_set1_epi16(qq[2])),
+                                          _mm256_mullo_epi16(lo_mul, _mm256_set1_epi16(qq[3])));
+            /* low bytes of pair pi and pi+1 (16 each), then high bytes */
+            __m256i lo = _mm256_packus_epi16(_mm256_and_si256(v0, lomask), _mm256_and_si256(v1, lomask));
+            __m256i hi = _mm256_packus_epi16(_mm256_srli_epi16(v0, 8), _mm256_srli_epi16(v1, 8));
+            /* packus interleaves 128-bit lanes: [v0 lo8 | v1 lo8 | v0 hi8 | v1 hi8] -> [v0 16 | v1 16] */
+            lo = _mm256_permute4x64_epi64(lo, _MM_SHUFFLE(3, 1, 2, 0));
+            hi = _mm256_permute4x64_epi64(hi, _MM_SHUFFLE(3, 1, 2, 0));
+            _mm256_storeu_si256((__m256i *)(o + pi * 16), lo);
+            _mm256_storeu_si256((__m256i *)(o + 64 + pi * 16), hi);
+        }
+    }
+}
+
+/* One 32-row tile: per 32 packed bytes (pairs p, p+1 in the two 128-bit lanes), 4 pshufb produce the
+ * low and high bytes of the 32 rows' table entries; unpack makes int16, summed for up to 32 steps
+ * (<= 32 * 768) before widening to int32 (even / odd rows kept apart, lanes summed at the end). */
+static void tl_tile_avx2(const uint8_t *tile, int64_t k, const uint8_t *lut, int32_t *dots /* [32] */) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256i e[4], o[4];
+    for (int i = 0; i < 4; i++) { e[i] = _mm256_setzero_si256(); o[i] = _mm256_setzero_si256(); }
+    const int64_t steps = k / 4; /* pairs / 2 */
+    for (int64_t s0 = 0; s0 < steps; s0 += 32) {
+        __m256i acc[4];
+        for (int i = 0; i < 4; i++) acc[i] = _mm256_setzero_si256();
+        const int64_t s1 = s0 + 32 < steps ? s0 + 32 : steps;
+        for (int64_t s = s0; s < s1; s++) {
+            const int64_t p = 2 * s;
+            const __m256i pk = _mm256_loadu_si256((const __m256i *)(tile + p * 16));
+            const uint8_t *blk = lut + (p / 4) * B4J_TL_LUT_BLOCK_BYTES + (p % 4) * 16;
+            const __m256i tlo = _mm256_loadu_si256((const __m256i *)blk);
+            const __m256i thi = _mm256_loadu_si256((const __m256i *)(blk + 64));
+            const __m256i i0 = _mm256_and_si256(pk, m4);
+            const __m256i i1 = _mm256_and_si256(_mm256_srli_epi16(pk, 4), m4);
+            const __m256i l0 = _mm256_shuffle_epi8(tlo, i0), h0 = _mm256_shuffle_epi8(thi, i0);
+            const __m256i l1 = _mm256_shuffle_epi8(tlo, i1), h1 = _mm256_shuffle_epi8(thi, i1);
+            acc[0] = _mm256_add_epi16(acc[0], _mm256_unpacklo_epi8(l0, h0)); /* rows 0-7 */
+            acc[1] = _mm256_add_epi16(acc[1], _mm256_unpackhi_epi8(l0, h0)); /* rows 8-15 */
+            acc[2] = _mm256_add_epi16(acc[2], _mm256_unpacklo_epi8(l1, h1)); /* rows 16-23 */
+            acc[3] = _mm256_add_epi16(acc[3], _mm256_unpackhi_epi8(l1, h1)); /* rows 24-31 */
+        }
+        for (int i = 0; i < 4; i++) {
+            e[i] = _mm256_add_epi32(e[i], _mm256_srai_epi32(_mm256_slli_epi32(acc[i], 16), 16));
+            o[i] = _mm256_add_epi32(o[i], _mm256_srai_epi32(acc[i], 16));
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        /* sum the two lanes (pairs p and p+1 of the same rows); even rows in e, odd in o */
+        const __m128i es = _mm_add_epi32(_mm256_castsi256_si128(e[i]), _mm256_extracti128_si256(e[i], 1));
+        const __m128i os = _mm_add_epi32(_mm256_castsi256_si128(o[i]), _mm256_extracti128_si256(o[i], 1));
+        _mm_storeu_si128((__m128i *)(dots + 8 * i), _mm_unpacklo_epi32(es, os));
+        _mm_storeu_si128((__m128i *)(dots + 8 * i + 4), _mm_unpackhi_epi32(es, os));
+    }
+}
+
+static void avx2_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                         const void *lut, float scale, int32_t sum, float *out) {
+    int32_t dots[32];
+    for (int64_t tile = row0 / B4J_TL_ROWS; tile * B4J_TL_ROWS < row1; tile++) {
+        tl_tile_avx2(packed + tile * B4J_TL_TILE_BYTES(k), k, (const uint8_t *)lut, dots);
+        const int64_t r0 = tile * B4J_TL_ROWS;
+        for (int j = 0; j < B4J_TL_ROWS; j++) {
+            const int64_t r = r0 + j;
+            if (r >= row0 && r < row1) out[r] = b4j_i2s_epilogue(dots[j], sum, scale, w_scale);
+        }
+    }
+}
+
+const b4j_kernels b4j_kernels_avx2 = {
+    .name = "avx2",
+    .quantize_i8 = avx2_quantize_i8,
+    .quantize_q8_k = avx2_quantize_q8_k,
+    .quantize_q8_0 = b4j_scalar_quantize_q8_0,
+    .gemm_i2s_i8 = avx2_gemm_i2s_i8,
+    .gemm_tq2_0_q8_k = avx2_gemm_tq2_0_q8_k,
+    .gemm_tq1_0_q8_k = avx2_gemm_tq1_0_q8_k,
+    .tl_build_lut = avx2_tl_build_lut,
+    .gemv_tl = avx2_gemv_tl,
+    .gemm_f32 = avx2_gemm_f32,
+    .gemm_f16 = avx2_gemm_f16,
+    .gemm_bf16 = avx2_gemm_bf16,
+    .gemm_q8_0_q8_0 = avx2_gemm_q8_0_q8_0,
+};
