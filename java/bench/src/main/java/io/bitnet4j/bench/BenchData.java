@@ -4,6 +4,7 @@ import io.bitnet4j.kernels.KernelFormats;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.NativeKernels;
 import io.bitnet4j.kernels.ScalarKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,7 +19,13 @@ final class BenchData {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** "native", "vector", "scalar", or "native-<isa>" (e.g. native-avx2) to pin a native ISA variant. */
     static Kernels kernels(String tier) {
+        if (tier.startsWith("native-")) {
+            NativeKernels n = NativeKernels.instance();
+            n.setIsa(tier.substring("native-".length()));   // process-wide; each JMH fork has one tier
+            return n;
+        }
         return KernelSelector.kernels(KernelTier.fromId(tier));
     }
 

@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.*;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class HeadBench {
-    @Param({"native", "vector", "scalar"})
+    @Param({"native", "native-avx2", "vector", "scalar"})
     public String tier;
 
     @Param({"128256x2560"})
