@@ -33,8 +33,14 @@ public final class VectorKernels implements Kernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** 16-bit lanes for the integer kernels, at most 512 bits (32 lanes, so they divide a 32-byte run). */
-    private static final VectorSpecies<Short> SS = ShortVector.SPECIES_PREFERRED.vectorBitSize() > 512
-            ? ShortVector.SPECIES_512 : ShortVector.SPECIES_PREFERRED;
+    /**
+     * Widest vectors to use: the platform's preferred size, at most 512 bits, lowered with
+     * {@code -Dbitnet4j.vector.bits=128|256} (tests use it to cover the narrower lane counts of NEON/AVX2).
+     */
+    private static final int MAX_BITS = Math.min(512, Math.min(ShortVector.SPECIES_PREFERRED.vectorBitSize(),
+            Integer.getInteger("bitnet4j.vector.bits", 512)));
+
+    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(MAX_BITS));
     private static final int L = SS.length();
     /** Bytes with as many lanes as SS (half its width). */
     private static final VectorSpecies<Byte> BS = speciesOrNull(byte.class, SS.vectorBitSize() / 2);
@@ -48,14 +54,15 @@ public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Integer> IS16 = L > 16 ? IntVector.SPECIES_256 : IS;
 
     /** Floats for the float kernels and the I8 quantizer. */
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 512
-            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(MAX_BITS));
     private static final int FL = FS.length();
     private static final VectorSpecies<Integer> FIS = VectorSpecies.of(int.class, VectorShape.forBitSize(FS.vectorBitSize()));
     /** Shorts (f16/bf16 weights) with FL lanes. */
     private static final VectorSpecies<Short> HS = speciesOrNull(short.class, FS.vectorBitSize() / 2);
     /** Bytes with FL lanes (the I8 quantizer's stores). */
-    private static final VectorSpecies<Byte> QBS = speciesOrNull(byte.class, FS.vectorBitSize() / 4);
+    private static final VectorSpecies<Byte> QBS = speciesOrNull(byte.class, Math.max(64, FS.vectorBitSize() / 4));
+    /** With 128-bit floats the 4 quantized bytes fill half of the narrowest (64-bit) byte vector: store masked. */
+    private static final boolean QMASKED = QBS != null && QBS.length() > FL;
 
     /** Groups of 128 I2_S weights summed in 16-bit lanes before a flush: at most 64 products of |code*q| <= 384. */
     private static final int I2S_FLUSH = 16 * L / 32;
@@ -124,7 +131,12 @@ public final class VectorKernels implements Kernels {
                 v = v.add(12582912f).sub(12582912f);
                 IntVector iv = ((IntVector) v.convertShape(VectorOperators.F2I, FIS, 0)).max(-128).min(127);
                 sumv = sumv.add(iv);
-                iv.convertShape(VectorOperators.I2B, QBS, 0).reinterpretAsBytes().intoMemorySegment(q, base + i, LE);
+                ByteVector qb = iv.convertShape(VectorOperators.I2B, QBS, 0).reinterpretAsBytes();
+                if (QMASKED) {
+                    qb.intoMemorySegment(q, base + i, LE, QBS.indexInRange(0, FL));
+                } else {
+                    qb.intoMemorySegment(q, base + i, LE);
+                }
             }
             int sum = sumv.reduceLanes(VectorOperators.ADD);
             for (int i = kv; i < k; i++) {

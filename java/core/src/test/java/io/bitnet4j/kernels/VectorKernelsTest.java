@@ -17,6 +17,14 @@ class VectorKernelsTest extends TierEquivalenceTest {
     }
 
     @Test
+    void honoursTheVectorWidthCap() {
+        Integer cap = Integer.getInteger("bitnet4j.vector.bits");
+        if (cap != null) {
+            assertEquals(cap.intValue(), VectorKernels.vectorBits(), "surefire's narrow-lane runs must really be narrow");
+        }
+    }
+
+    @Test
     void describesItself() {
         assertEquals(KernelTier.VECTOR, kernels().tier());
         assertTrue(kernels().description().startsWith("vector API "), kernels().description());
