@@ -99,7 +99,6 @@ static void avx512_quantize_i8(const float *x, int64_t ntok, int64_t k, int8_t *
         for (int r = 0; r < NR; r++)                                                                     \
             for (int t = 0; t < NT; t++) dots[r * NT + t] = i2s_reduce(accA[r][t], accB[r][t]);          \
     }
-I2S_MK(4, 1)
 I2S_MK(1, 1)
 I2S_MK(2, 2)
 I2S_MK(2, 3)
@@ -108,6 +107,31 @@ I2S_MK(1, 2)
 I2S_MK(1, 3)
 I2S_MK(1, 4)
 
+/* GEMV row: one row streamed front to back (the pattern hardware prefetchers like best), four groups
+ * in flight so that the dpbusd latency chains do not limit the throughput. */
+static inline int32_t i2s_gemv_row(const uint8_t *wr, const int8_t *a, int64_t k) {
+    const __m512i mA = _mm512_inserti64x4(_mm512_set1_epi8((char)0xC0), _mm256_set1_epi8(0x30), 1);
+    const __m512i mB = _mm512_inserti64x4(_mm512_set1_epi8(0x0C), _mm256_set1_epi8(0x03), 1);
+    __m512i A[4], B[4];
+    for (int u = 0; u < 4; u++) { A[u] = _mm512_setzero_si512(); B[u] = _mm512_setzero_si512(); }
+    const int64_t ng = k / 128;
+    int64_t g = 0;
+    for (; g + 4 <= ng; g += 4) {
+        for (int u = 0; u < 4; u++) {
+            const __m512i wv = bcast256(wr + (g + u) * 32);
+            A[u] = _mm512_dpbusd_epi32(A[u], _mm512_and_si512(wv, mA), _mm512_loadu_si512((const void *)(a + (g + u) * 128)));
+            B[u] = _mm512_dpbusd_epi32(B[u], _mm512_and_si512(wv, mB), _mm512_loadu_si512((const void *)(a + (g + u) * 128 + 64)));
+        }
+    }
+    for (; g < ng; g++) {
+        const __m512i wv = bcast256(wr + g * 32);
+        A[0] = _mm512_dpbusd_epi32(A[0], _mm512_and_si512(wv, mA), _mm512_loadu_si512((const void *)(a + g * 128)));
+        B[0] = _mm512_dpbusd_epi32(B[0], _mm512_and_si512(wv, mB), _mm512_loadu_si512((const void *)(a + g * 128 + 64)));
+    }
+    return i2s_reduce(_mm512_add_epi32(_mm512_add_epi32(A[0], A[1]), _mm512_add_epi32(A[2], A[3])),
+                      _mm512_add_epi32(_mm512_add_epi32(B[0], B[1]), _mm512_add_epi32(B[2], B[3])));
+}
+
 static void avx512_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
                                const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
                                float *out, int64_t out_stride) {
@@ -115,15 +139,8 @@ static void avx512_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_
     int32_t dots[16];
     int64_t r = row0;
     if (ntok == 1) {
-        /* generation: 4 rows per pass, 8 independent dpbusd chains, the activations loaded once */
-        for (; r + 4 <= row1; r += 4) {
-            i2s_mk_4_1(w + r * rs, rs, act, k, dots);
-            for (int i = 0; i < 4; i++) out[r + i] = b4j_i2s_epilogue(dots[i], sums[0], scales[0], w_scale);
-        }
-        for (; r < row1; r++) {
-            i2s_mk_1_1(w + r * rs, rs, act, k, dots);
-            out[r] = b4j_i2s_epilogue(dots[0], sums[0], scales[0], w_scale);
-        }
+        /* generation: memory-bound; rows one after the other (a single sequential stream) */
+        for (; r < row1; r++) out[r] = b4j_i2s_epilogue(i2s_gemv_row(w + r * rs, act, k), sums[0], scales[0], w_scale);
         return;
     }
     /* prompt: 2 rows x up to 4 tokens per pass; each decoded weight vector serves 4 tokens and each
