@@ -392,10 +392,10 @@ static void avx512_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
     }
 }
 
-/* Two 32-row tiles per pass share each LUT load. Per 64 packed bytes (4 pairs, one per 128-bit lane),
+/* Four 32-row tiles per pass share each LUT load. Per 64 packed bytes (4 pairs, one per 128-bit lane),
  * 4 vpshufb give the low/high bytes of 32 rows' entries; int16 sums are flushed every 32 steps
  * (<= 32 * 768), even and odd rows widened separately, lanes summed at the end. */
-#define TL_NT 2
+#define TL_NT 4
 static void tl_tiles_avx512(const uint8_t *tiles, int ntiles, int64_t k, const uint8_t *lut, int32_t *dots /* [ntiles*32] */) {
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     __m512i e[TL_NT][4], o[TL_NT][4];
