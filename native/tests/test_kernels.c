@@ -437,6 +437,8 @@ static void test_i2s(void) {
         for (int wk = W_MINUS; wk <= W_PLUS; wk++)
             for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_i2s_case(k, 33, 1, 33, big ? 1 : 3, wk, ak);
         test_i2s_case(k, 64, 33, 64, 2, W_RAW, A_MIN);
+        test_i2s_case(k, 16, 5, 5, 2, W_RANDOM, A_RANDOM); /* empty row range: nothing written */
+        test_i2s_case(k, 200, 37, 190, 1, W_RANDOM, A_RANDOM); /* several TL tile groups, ragged ends */
         test_i2s_case(k, 64, 31, 33, 1, W_RAW, A_RANDOM);
     }
 }
@@ -515,7 +517,10 @@ static void test_tq(void) {
             for (int wk = W_MINUS; wk <= W_PLUS; wk++)
                 for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_tq_case(tq1, k, 12, 0, 12, big ? 1 : 3, wk, ak);
             test_tq_case(tq1, k, 37, 1, 36, 2, W_RANDOM, A_MIN);
+            test_tq_case(tq1, k, 12, 5, 5, 3, W_RANDOM, A_RANDOM); /* empty row range */
         }
+    /* a very long row (520 blocks): kernels that stage per-block activation data take another path */
+    for (int tq1 = 0; tq1 <= 1; tq1++) test_tq_case(tq1, 256 * 520, 3, 0, 3, 2, W_RANDOM, A_RANDOM);
 }
 
 /* ---------------------------------------------------------------- Q8_0 */
