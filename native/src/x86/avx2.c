@@ -309,8 +309,74 @@ TQ_ROW_FN(tq1_row, 4, TQ1_DECODE)
             }                                                                                            \
         }                                                                                                \
     }
-TQ_GEMM(avx2_gemm_tq2_0_q8_k, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
-TQ_GEMM(avx2_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
+TQ_GEMM(tq2_gemm_long, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
+TQ_GEMM(tq1_gemm_long, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
+
+/* 8 vectors of 8 int32 -> their 8 horizontal sums, in order */
+static inline __m256i reduce8(const __m256i *v) {
+    const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    /* a = [v0 v1 v2 v3 (lane 0 halves) | v0 v1 v2 v3 (lane 1 halves)], b likewise for v4..v7 */
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+/* The main TQ path: per row and up to 4 tokens, 8 blocks at a time; each block decoded once for all
+ * tokens, the 8 block sums reduced together, the activation block sums and scales gathered once per
+ * call; the float accumulation is the scalar one (block by block, in order). Rows longer than
+ * TQ_MAXB blocks take the per-block path above (same results). */
+#define TQ_MAXB 512
+#define TQ_GEMM_BATCHED(NAME, DECODE, BLOCK_BYTES, LONG)                                                  \
+    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
+                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+        const int64_t nb = k / B4J_QK_K;                                                                 \
+        if (nb > TQ_MAXB) { LONG(w, k, row0, row1, act, ntok, out, out_stride); return; }                \
+        int32_t bst[4][TQ_MAXB + 8];                                                                     \
+        float dy[4][TQ_MAXB + 8];                                                                        \
+        const __m256i ones = _mm256_set1_epi16(1);                                                       \
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                       \
+            const int nt = ntok - t0 >= 4 ? 4 : (int)(ntok - t0);                                        \
+            for (int t = 0; t < nt; t++)                                                                 \
+                for (int64_t b = 0; b < nb; b++) {                                                       \
+                    const uint8_t *yb = act + ((t0 + t) * nb + b) * B4J_Q8_K_BLOCK_BYTES;                \
+                    bst[t][b] = q8k_bsum_total(yb);                                                      \
+                    dy[t][b] = b4j_load_f32(yb);                                                         \
+                }                                                                                        \
+            for (int64_t r = row0; r < row1; r++) {                                                      \
+                const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                            \
+                float sumf[4] = {0, 0, 0, 0};                                                            \
+                for (int64_t b0 = 0; b0 < nb; b0 += 8) {                                                 \
+                    const int n = nb - b0 >= 8 ? 8 : (int)(nb - b0);                                     \
+                    __m256i v[4][8];                                                                     \
+                    float dxs[8];                                                                        \
+                    for (int i = 0; i < n; i++) {                                                        \
+                        __m256i c[8];                                                                    \
+                        float dx;                                                                        \
+                        { const int64_t b = b0 + i; DECODE }                                             \
+                        dxs[i] = dx;                                                                     \
+                        for (int t = 0; t < nt; t++) {                                                   \
+                            const __m256i *q = (const __m256i *)(act + ((t0 + t) * nb + b0 + i) * B4J_Q8_K_BLOCK_BYTES + 4); \
+                            __m256i s16 = _mm256_maddubs_epi16(c[0], _mm256_loadu_si256(q));            \
+                            for (int j = 1; j < 8; j++)                                                  \
+                                s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[j], _mm256_loadu_si256(q + j))); \
+                            v[t][i] = _mm256_madd_epi16(s16, ones);                                      \
+                        }                                                                                \
+                    }                                                                                    \
+                    for (int i = n; i < 8; i++) { dxs[i] = 0.0f; for (int t = 0; t < nt; t++) v[t][i] = _mm256_setzero_si256(); } \
+                    const __m256 vdx = _mm256_loadu_ps(dxs);                                             \
+                    for (int t = 0; t < nt; t++) {                                                       \
+                        const __m256i sumi = _mm256_sub_epi32(reduce8(v[t]), _mm256_loadu_si256((const __m256i *)&bst[t][b0])); \
+                        float prod[8];                                                                   \
+                        _mm256_storeu_ps(prod, _mm256_mul_ps(_mm256_cvtepi32_ps(sumi),                  \
+                                                             _mm256_mul_ps(_mm256_loadu_ps(&dy[t][b0]), vdx))); \
+                        for (int i = 0; i < n; i++) sumf[t] += prod[i];                                  \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = sumf[t];                   \
+            }                                                                                            \
+        }                                                                                                \
+    }
+TQ_GEMM_BATCHED(avx2_gemm_tq2_0_q8_k, TQ2_DECODE, B4J_TQ2_0_BLOCK_BYTES, tq2_gemm_long)
+TQ_GEMM_BATCHED(avx2_gemm_tq1_0_q8_k, TQ1_DECODE, B4J_TQ1_0_BLOCK_BYTES, tq1_gemm_long)
 
 /* ---------------------------------------------------------------- Q8_0 x Q8_0 */
 
