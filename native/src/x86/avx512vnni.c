@@ -107,6 +107,35 @@ I2S_MK(1, 2)
 I2S_MK(1, 3)
 I2S_MK(1, 4)
 
+/* Prompt-processing micro-kernel: 4 rows x 4 tokens. Codes are shifted down to 0..3 here (variable
+ * shift per 256-bit half) so that one accumulator per (row, token) suffices: 16 accumulators, each
+ * activation load feeds 4 rows and each decoded weight vector 4 tokens. */
+static inline void i2s_mk44(const uint8_t *w, int64_t rs, const int8_t *act, int64_t k, int32_t *dots /* [4][4] */) {
+    const __m512i m3 = _mm512_set1_epi8(3);
+    const __m512i sh01 = _mm512_inserti64x4(_mm512_set1_epi16(6), _mm256_set1_epi16(4), 1);
+    const __m512i sh23 = _mm512_inserti64x4(_mm512_set1_epi16(2), _mm256_set1_epi16(0), 1);
+    __m512i acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm512_setzero_si512();
+    for (int64_t g = 0; g < k / 128; g++) {
+        __m512i c01[4], c23[4];
+        for (int r = 0; r < 4; r++) {
+            const __m512i wv = bcast256(w + r * rs + g * 32);
+            c01[r] = _mm512_and_si512(_mm512_srlv_epi16(wv, sh01), m3);
+            c23[r] = _mm512_and_si512(_mm512_srlv_epi16(wv, sh23), m3);
+        }
+        for (int t = 0; t < 4; t++) {
+            const int8_t *a = act + t * k + g * 128;
+            const __m512i a0 = _mm512_loadu_si512((const void *)a);
+            const __m512i a1 = _mm512_loadu_si512((const void *)(a + 64));
+            for (int r = 0; r < 4; r++)
+                acc[r][t] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][t], c01[r], a0), c23[r], a1);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 4; t++) dots[r * 4 + t] = _mm512_reduce_add_epi32(acc[r][t]);
+}
+
 /* GEMV row: one row streamed front to back (the pattern hardware prefetchers like best), four groups
  * in flight so that the dpbusd latency chains do not limit the throughput. */
 static inline int32_t i2s_gemv_row(const uint8_t *wr, const int8_t *a, int64_t k) {
@@ -143,8 +172,37 @@ static void avx512_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_
         for (; r < row1; r++) out[r] = b4j_i2s_epilogue(i2s_gemv_row(w + r * rs, act, k), sums[0], scales[0], w_scale);
         return;
     }
-    /* prompt: 2 rows x up to 4 tokens per pass; each decoded weight vector serves 4 tokens and each
-     * activation load serves 2 rows */
+    /* prompt: 4 rows x 4 tokens per pass where possible */
+    const int64_t ntok4 = ntok & ~(int64_t)3;
+    if (ntok4 > 0) {
+        for (; r + 4 <= row1; r += 4) {
+            for (int64_t t0 = 0; t0 < ntok4; t0 += 4) {
+                i2s_mk44(w + r * rs, rs, act + t0 * k, k, dots);
+                for (int i = 0; i < 4; i++)
+                    for (int t = 0; t < 4; t++)
+                        out[(t0 + t) * out_stride + r + i] =
+                            b4j_i2s_epilogue(dots[i * 4 + t], sums[t0 + t], scales[t0 + t], w_scale);
+            }
+            if (ntok4 < ntok) { /* the last 1-3 tokens for these 4 rows */
+                const int nt = (int)(ntok - ntok4);
+                const int8_t *a = act + ntok4 * k;
+                for (int i = 0; i < 4; i += 2) {
+                    const uint8_t *wr = w + (r + i) * rs;
+                    switch (nt) {
+                    case 1: i2s_mk_1_1(wr, rs, a, k, dots); i2s_mk_1_1(wr + rs, rs, a, k, dots + 1); break;
+                    case 2: i2s_mk_2_2(wr, rs, a, k, dots); break;
+                    default: i2s_mk_2_3(wr, rs, a, k, dots); break;
+                    }
+                    for (int j = 0; j < 2; j++)
+                        for (int t = 0; t < nt; t++)
+                            out[(ntok4 + t) * out_stride + r + i + j] =
+                                b4j_i2s_epilogue(dots[j * nt + t], sums[ntok4 + t], scales[ntok4 + t], w_scale);
+                }
+            }
+        }
+    }
+    /* remaining rows: 2 rows x up to 4 tokens per pass; each decoded weight vector serves 4 tokens and
+     * each activation load serves 2 rows */
     for (; r < row1; r += 2) {
         const int nr = row1 - r >= 2 ? 2 : 1;
         for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
