@@ -99,7 +99,6 @@ static void avx512_quantize_i8(const float *x, int64_t ntok, int64_t k, int8_t *
         for (int r = 0; r < NR; r++)                                                                     \
             for (int t = 0; t < NT; t++) dots[r * NT + t] = i2s_reduce(accA[r][t], accB[r][t]);          \
     }
-I2S_MK(4, 1)
 I2S_MK(1, 1)
 I2S_MK(2, 2)
 I2S_MK(2, 3)
@@ -108,6 +107,60 @@ I2S_MK(1, 2)
 I2S_MK(1, 3)
 I2S_MK(1, 4)
 
+/* Prompt-processing micro-kernel: 4 rows x 4 tokens. Codes are shifted down to 0..3 here (variable
+ * shift per 256-bit half) so that one accumulator per (row, token) suffices: 16 accumulators, each
+ * activation load feeds 4 rows and each decoded weight vector 4 tokens. */
+static inline void i2s_mk44(const uint8_t *w, int64_t rs, const int8_t *act, int64_t k, int32_t *dots /* [4][4] */) {
+    const __m512i m3 = _mm512_set1_epi8(3);
+    const __m512i sh01 = _mm512_inserti64x4(_mm512_set1_epi16(6), _mm256_set1_epi16(4), 1);
+    const __m512i sh23 = _mm512_inserti64x4(_mm512_set1_epi16(2), _mm256_set1_epi16(0), 1);
+    __m512i acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm512_setzero_si512();
+    for (int64_t g = 0; g < k / 128; g++) {
+        __m512i c01[4], c23[4];
+        for (int r = 0; r < 4; r++) {
+            const __m512i wv = bcast256(w + r * rs + g * 32);
+            c01[r] = _mm512_and_si512(_mm512_srlv_epi16(wv, sh01), m3);
+            c23[r] = _mm512_and_si512(_mm512_srlv_epi16(wv, sh23), m3);
+        }
+        for (int t = 0; t < 4; t++) {
+            const int8_t *a = act + t * k + g * 128;
+            const __m512i a0 = _mm512_loadu_si512((const void *)a);
+            const __m512i a1 = _mm512_loadu_si512((const void *)(a + 64));
+            for (int r = 0; r < 4; r++)
+                acc[r][t] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][t], c01[r], a0), c23[r], a1);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 4; t++) dots[r * 4 + t] = _mm512_reduce_add_epi32(acc[r][t]);
+}
+
+/* GEMV row: one row streamed front to back (the pattern hardware prefetchers like best), four groups
+ * in flight so that the dpbusd latency chains do not limit the throughput. */
+static inline int32_t i2s_gemv_row(const uint8_t *wr, const int8_t *a, int64_t k) {
+    const __m512i mA = _mm512_inserti64x4(_mm512_set1_epi8((char)0xC0), _mm256_set1_epi8(0x30), 1);
+    const __m512i mB = _mm512_inserti64x4(_mm512_set1_epi8(0x0C), _mm256_set1_epi8(0x03), 1);
+    __m512i A[4], B[4];
+    for (int u = 0; u < 4; u++) { A[u] = _mm512_setzero_si512(); B[u] = _mm512_setzero_si512(); }
+    const int64_t ng = k / 128;
+    int64_t g = 0;
+    for (; g + 4 <= ng; g += 4) {
+        for (int u = 0; u < 4; u++) {
+            const __m512i wv = bcast256(wr + (g + u) * 32);
+            A[u] = _mm512_dpbusd_epi32(A[u], _mm512_and_si512(wv, mA), _mm512_loadu_si512((const void *)(a + (g + u) * 128)));
+            B[u] = _mm512_dpbusd_epi32(B[u], _mm512_and_si512(wv, mB), _mm512_loadu_si512((const void *)(a + (g + u) * 128 + 64)));
+        }
+    }
+    for (; g < ng; g++) {
+        const __m512i wv = bcast256(wr + g * 32);
+        A[0] = _mm512_dpbusd_epi32(A[0], _mm512_and_si512(wv, mA), _mm512_loadu_si512((const void *)(a + g * 128)));
+        B[0] = _mm512_dpbusd_epi32(B[0], _mm512_and_si512(wv, mB), _mm512_loadu_si512((const void *)(a + g * 128 + 64)));
+    }
+    return i2s_reduce(_mm512_add_epi32(_mm512_add_epi32(A[0], A[1]), _mm512_add_epi32(A[2], A[3])),
+                      _mm512_add_epi32(_mm512_add_epi32(B[0], B[1]), _mm512_add_epi32(B[2], B[3])));
+}
+
 static void avx512_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
                                const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
                                float *out, int64_t out_stride) {
@@ -115,19 +168,41 @@ static void avx512_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_
     int32_t dots[16];
     int64_t r = row0;
     if (ntok == 1) {
-        /* generation: 4 rows per pass, 8 independent dpbusd chains, the activations loaded once */
-        for (; r + 4 <= row1; r += 4) {
-            i2s_mk_4_1(w + r * rs, rs, act, k, dots);
-            for (int i = 0; i < 4; i++) out[r + i] = b4j_i2s_epilogue(dots[i], sums[0], scales[0], w_scale);
-        }
-        for (; r < row1; r++) {
-            i2s_mk_1_1(w + r * rs, rs, act, k, dots);
-            out[r] = b4j_i2s_epilogue(dots[0], sums[0], scales[0], w_scale);
-        }
+        /* generation: memory-bound; rows one after the other (a single sequential stream) */
+        for (; r < row1; r++) out[r] = b4j_i2s_epilogue(i2s_gemv_row(w + r * rs, act, k), sums[0], scales[0], w_scale);
         return;
     }
-    /* prompt: 2 rows x up to 4 tokens per pass; each decoded weight vector serves 4 tokens and each
-     * activation load serves 2 rows */
+    /* prompt: 4 rows x 4 tokens per pass where possible */
+    const int64_t ntok4 = ntok & ~(int64_t)3;
+    if (ntok4 > 0) {
+        for (; r + 4 <= row1; r += 4) {
+            for (int64_t t0 = 0; t0 < ntok4; t0 += 4) {
+                i2s_mk44(w + r * rs, rs, act + t0 * k, k, dots);
+                for (int i = 0; i < 4; i++)
+                    for (int t = 0; t < 4; t++)
+                        out[(t0 + t) * out_stride + r + i] =
+                            b4j_i2s_epilogue(dots[i * 4 + t], sums[t0 + t], scales[t0 + t], w_scale);
+            }
+            if (ntok4 < ntok) { /* the last 1-3 tokens for these 4 rows */
+                const int nt = (int)(ntok - ntok4);
+                const int8_t *a = act + ntok4 * k;
+                for (int i = 0; i < 4; i += 2) {
+                    const uint8_t *wr = w + (r + i) * rs;
+                    switch (nt) {
+                    case 1: i2s_mk_1_1(wr, rs, a, k, dots); i2s_mk_1_1(wr + rs, rs, a, k, dots + 1); break;
+                    case 2: i2s_mk_2_2(wr, rs, a, k, dots); break;
+                    default: i2s_mk_2_3(wr, rs, a, k, dots); break;
+                    }
+                    for (int j = 0; j < 2; j++)
+                        for (int t = 0; t < nt; t++)
+                            out[(ntok4 + t) * out_stride + r + i + j] =
+                                b4j_i2s_epilogue(dots[j * nt + t], sums[ntok4 + t], scales[ntok4 + t], w_scale);
+                }
+            }
+        }
+    }
+    /* remaining rows: 2 rows x up to 4 tokens per pass; each decoded weight vector serves 4 tokens and
+     * each activation load serves 2 rows */
     for (; r < row1; r += 2) {
         const int nr = row1 - r >= 2 ? 2 : 1;
         for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
@@ -168,64 +243,48 @@ static inline int32_t q8k_bsum_total(const uint8_t *yb) {
     return _mm_cvtsi128_si32(v);
 }
 
-/* TQ2_0 half j: bits 1-0 -> weight 128j+m, 3-2 -> +32, 5-4 -> +64, 7-6 -> +96; so mask [0x03 | 0x0C]
- * pairs with q[128j .. +63] (factors 1, 4) and [0x30 | 0xC0] with q[128j+64 .. +127] (16, 64). */
-#define TQ2_MK(NT)                                                                                       \
-    static inline void tq2_row_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res) {     \
-        const __m512i mA = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0C), 1);      \
-        const __m512i mB = _mm512_inserti64x4(_mm512_set1_epi8(0x30), _mm256_set1_epi8((char)0xC0), 1); \
-        const __m512i shA = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2);         \
-        const __m512i shB = _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6);         \
-        float sumf[NT];                                                                                  \
-        for (int t = 0; t < NT; t++) sumf[t] = 0.0f;                                                     \
-        for (int64_t b = 0; b < nb; b++) {                                                               \
-            const uint8_t *xb = wr + b * B4J_TQ2_0_BLOCK_BYTES;                                          \
-            const __m512i w0 = bcast256(xb), w1 = bcast256(xb + 32);                                     \
-            const __m512i c0 = _mm512_and_si512(w0, mA), c1 = _mm512_and_si512(w0, mB);                 \
-            const __m512i c2 = _mm512_and_si512(w1, mA), c3 = _mm512_and_si512(w1, mB);                 \
-            const float dx = b4j_fp16_to_fp32(b4j_load_u16(xb + 64));                                    \
-            for (int t = 0; t < NT; t++) {                                                               \
-                const uint8_t *yb = act + (t * nb + b) * B4J_Q8_K_BLOCK_BYTES;                           \
-                const int8_t *q = (const int8_t *)(yb + 4);                                              \
-                __m512i aA = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c0, _mm512_loadu_si512((const void *)q)); \
-                __m512i aB = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c1, _mm512_loadu_si512((const void *)(q + 64))); \
-                aA = _mm512_dpbusd_epi32(aA, c2, _mm512_loadu_si512((const void *)(q + 128)));           \
-                aB = _mm512_dpbusd_epi32(aB, c3, _mm512_loadu_si512((const void *)(q + 192)));           \
-                const int32_t sumi = _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_srav_epi32(aA, shA), \
-                                                                              _mm512_srav_epi32(aB, shB))) \
-                                     - q8k_bsum_total(yb);                                               \
-                sumf[t] += (float)sumi * (b4j_load_f32(yb) * dx);                                        \
-            }                                                                                            \
-        }                                                                                                \
-        for (int t = 0; t < NT; t++) res[t] = sumf[t];                                                   \
-    }
-TQ2_MK(1)
-TQ2_MK(2)
-TQ2_MK(3)
-TQ2_MK(4)
-
-static void avx512_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                   const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
-    const int64_t nb = k / B4J_QK_K;
-    float res[4];
-    for (int64_t r = row0; r < row1; r++) {
-        const uint8_t *wr = w + r * nb * B4J_TQ2_0_BLOCK_BYTES;
-        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
-            const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;
-            const uint8_t *a = act + t0 * nb * B4J_Q8_K_BLOCK_BYTES;
-            switch (nt) {
-            case 1: tq2_row_1(wr, nb, a, res); break;
-            case 2: tq2_row_2(wr, nb, a, res); break;
-            case 3: tq2_row_3(wr, nb, a, res); break;
-            default: tq2_row_4(wr, nb, a, res); break;
-            }
-            for (int64_t t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = res[t];
-        }
-    }
+/* 16 vectors of 16 int32 -> one vector of their 16 horizontal sums, in order (a transpose-reduce:
+ * 15 adds and 30 shuffles for 16 blocks instead of a full reduction per block). */
+static inline __m512i reduce16(const __m512i *v) {
+    __m512i u[8], x[4];
+    for (int i = 0; i < 8; i++)
+        u[i] = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]));
+    for (int j = 0; j < 4; j++)
+        x[j] = _mm512_add_epi32(_mm512_unpacklo_epi64(u[2 * j], u[2 * j + 1]), _mm512_unpackhi_epi64(u[2 * j], u[2 * j + 1]));
+    const __m512i y0 = _mm512_add_epi32(_mm512_shuffle_i32x4(x[0], x[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                        _mm512_shuffle_i32x4(x[0], x[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512i y1 = _mm512_add_epi32(_mm512_shuffle_i32x4(x[2], x[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                                        _mm512_shuffle_i32x4(x[2], x[3], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(y0, y1, _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i32x4(y0, y1, _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
-/* ---------------------------------------------------------------- TQ1_0 x Q8_K */
+/* TQ2_0 half j: bits 1-0 -> weight 128j+m, 3-2 -> +32, 5-4 -> +64, 7-6 -> +96; so mask [0x03 | 0x0C]
+ * pairs with q[128j .. +63] (factors 1, 4) and [0x30 | 0xC0] with q[128j+64 .. +127] (16, 64). */
+static inline float tq2_decode(const uint8_t *xb, __m512i *c) {
+    const __m512i mA = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0C), 1);
+    const __m512i mB = _mm512_inserti64x4(_mm512_set1_epi8(0x30), _mm256_set1_epi8((char)0xC0), 1);
+    const __m512i w0 = bcast256(xb), w1 = bcast256(xb + 32);
+    c[0] = _mm512_and_si512(w0, mA); c[1] = _mm512_and_si512(w0, mB);
+    c[2] = _mm512_and_si512(w1, mA); c[3] = _mm512_and_si512(w1, mB);
+    return _cvtsh_ss(b4j_load_u16(xb + 64));
+}
+/* the block's dot with one token: four vpdpbusd, the lane factors divided out exactly */
+static inline __m512i tq2_dot(const __m512i *c, const int8_t *q) {
+    const __m512i shA = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2);
+    const __m512i shB = _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6);
+    const __m512i z = _mm512_setzero_si512();
+    const __m512i a = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, c[0], _mm512_loadu_si512((const void *)q)),
+                                          c[2], _mm512_loadu_si512((const void *)(q + 128)));
+    const __m512i b = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, c[1], _mm512_loadu_si512((const void *)(q + 64))),
+                                          c[3], _mm512_loadu_si512((const void *)(q + 192)));
+    return _mm512_add_epi32(_mm512_srav_epi32(a, shA), _mm512_srav_epi32(b, shB));
+}
 
+/* TQ1_0 trits (256-bit: on cores that split 512-bit ALU ops the wider decode does not pay): byte * 3^n
+ * (mod 256) by adds and masked shifts, then (q*3) >> 8 = floor((q + floor(q/2)) / 128) with avg_epu8.
+ * c[0..4] = trit n of qs[0..31] (q[32n ..]); c[5..7] = [t0 | t1], [t2 | t3], [t4 | qh trits] of
+ * qs[32..47] / qh, lined up with q[160..255]. */
 static inline __m256i mul3_epi8(__m256i v) { return _mm256_add_epi8(v, _mm256_add_epi8(v, v)); }
 static inline __m256i mul9_epi8(__m256i v) {
     return _mm256_add_epi8(_mm256_and_si256(_mm256_slli_epi16(v, 3), _mm256_set1_epi8((char)0xF8)), v);
@@ -235,72 +294,93 @@ static inline __m256i top_trit(__m256i q) {
     const __m256i h = _mm256_avg_epu8(qm, _mm256_avg_epu8(qm, _mm256_setzero_si256()));
     return _mm256_and_si256(_mm256_srli_epi16(h, 6), _mm256_set1_epi8(3));
 }
+static inline float tq1_decode(const uint8_t *xb, __m256i *c) {
+    const __m256i q0 = _mm256_loadu_si256((const __m256i *)xb);
+    const __m256i q1 = mul3_epi8(q0), q2 = mul9_epi8(q0), q3 = mul9_epi8(q1), q4 = mul9_epi8(q2);
+    c[0] = top_trit(q0); c[1] = top_trit(q1); c[2] = top_trit(q2); c[3] = top_trit(q3); c[4] = top_trit(q4);
+    uint32_t qh;
+    memcpy(&qh, xb + 48, 4);
+    /* [r | qh in every dword] with r = qs[32..47] */
+    const __m256i r = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(xb + 32))),
+                                              _mm_set1_epi32((int)qh), 1);
+    const __m256i r3 = mul3_epi8(r), r9 = mul9_epi8(r), r27 = mul9_epi8(r3), r81 = mul9_epi8(r9);
+    /* lane 0 of each rN is qs[32..47] * 3^n; lane 1 is qh * 3^n (dword l of the qh lane needs 3^l) */
+    c[5] = top_trit(_mm256_permute2x128_si256(r, r3, 0x20));
+    c[6] = top_trit(_mm256_permute2x128_si256(r9, r27, 0x20));
+    const __m256i hv = _mm256_blend_epi32(_mm256_blend_epi32(r, r3, 0x20), _mm256_blend_epi32(r9, r27, 0x80), 0xC0);
+    c[7] = top_trit(_mm256_blend_epi32(r81, hv, 0xF0));
+    return _cvtsh_ss(b4j_load_u16(xb + 52));
+}
+static inline __m512i tq1_dot(const __m256i *c, const int8_t *q) {
+    __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+    for (int i = 0; i < 8; i += 2) {
+        s0 = _mm256_dpbusd_epi32(s0, c[i], _mm256_loadu_si256((const __m256i *)(q + 32 * i)));
+        s1 = _mm256_dpbusd_epi32(s1, c[i + 1], _mm256_loadu_si256((const __m256i *)(q + 32 * i + 32)));
+    }
+    return _mm512_inserti64x4(_mm512_castsi256_si512(s0), s1, 1);
+}
 
-/* Same trit layout as the AVX2 kernel (see there); dot products with 256-bit vpdpbusd. */
-#define TQ1_MK(NT)                                                                                       \
-    static inline void tq1_row_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res) {     \
-        float sumf[NT];                                                                                  \
-        for (int t = 0; t < NT; t++) sumf[t] = 0.0f;                                                     \
-        for (int64_t b = 0; b < nb; b++) {                                                               \
-            const uint8_t *xb = wr + b * B4J_TQ1_0_BLOCK_BYTES;                                          \
-            __m256i c[8];                                                                                \
-            const __m256i q0 = _mm256_loadu_si256((const __m256i *)xb);                                 \
-            const __m256i q1 = mul3_epi8(q0), q2 = mul9_epi8(q0), q3 = mul9_epi8(q1), q4 = mul9_epi8(q2); \
-            c[0] = top_trit(q0); c[1] = top_trit(q1); c[2] = top_trit(q2); c[3] = top_trit(q3); c[4] = top_trit(q4); \
-            const __m128i r0 = _mm_loadu_si128((const __m128i *)(xb + 32));                             \
-            uint32_t qh;                                                                                 \
-            memcpy(&qh, xb + 48, 4);                                                                     \
-            const __m256i r = _mm256_set_m128i(r0, r0);                                                  \
-            const __m256i r3 = mul3_epi8(r), r9 = mul9_epi8(r), r27 = mul9_epi8(r3), r81 = mul9_epi8(r9); \
-            const __m256i hh = _mm256_set1_epi32((int)qh);                                               \
-            const __m256i h3 = mul3_epi8(hh), h9 = mul9_epi8(hh), h27 = mul9_epi8(h3);                   \
-            const __m256i hv = _mm256_blend_epi32(_mm256_blend_epi32(hh, h3, 0x22), _mm256_blend_epi32(h9, h27, 0x88), 0xCC); \
-            c[5] = top_trit(_mm256_blend_epi32(r, r3, 0xF0));                                            \
-            c[6] = top_trit(_mm256_blend_epi32(r9, r27, 0xF0));                                          \
-            c[7] = top_trit(_mm256_blend_epi32(r81, hv, 0xF0));                                          \
-            const float dx = b4j_fp16_to_fp32(b4j_load_u16(xb + 52));                                    \
-            for (int t = 0; t < NT; t++) {                                                               \
-                const uint8_t *yb = act + (t * nb + b) * B4J_Q8_K_BLOCK_BYTES;                           \
-                const __m256i *q = (const __m256i *)(yb + 4);                                            \
-                __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();                        \
-                for (int i = 0; i < 8; i += 2) {                                                         \
-                    s0 = _mm256_dpbusd_epi32(s0, c[i], _mm256_loadu_si256(q + i));                       \
-                    s1 = _mm256_dpbusd_epi32(s1, c[i + 1], _mm256_loadu_si256(q + i + 1));               \
+/* Per row and up to 4 tokens: 16 blocks at a time, each block's 4 code vectors (decoded once, used by
+ * every token) times the token's 4 x 64 activations; the 16 block sums come out of reduce16, the
+ * activation sums and scales were gathered once per call, and the float accumulation is the scalar
+ * one (block by block, in order), so the result is bit-identical to the reference. */
+#define TQ_MAXB 512 /* blocks per row with precomputed activation data (k <= 131072); beyond: AVX2 */
+#define TQ_GEMM512(NAME, CT, NC, DECODE, DOT, BLOCK_BYTES, FALLBACK)                                         \
+    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
+                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+        const int64_t nb = k / B4J_QK_K;                                                                 \
+        if (nb > TQ_MAXB) { FALLBACK(w, k, row0, row1, act, ntok, out, out_stride); return; }            \
+        int32_t bst[4][TQ_MAXB + 16];                                                                    \
+        float dy[4][TQ_MAXB + 16];                                                                       \
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                       \
+            const int nt = ntok - t0 >= 4 ? 4 : (int)(ntok - t0);                                        \
+            for (int t = 0; t < nt; t++)                                                                 \
+                for (int64_t b = 0; b < nb; b++) {                                                       \
+                    const uint8_t *yb = act + ((t0 + t) * nb + b) * B4J_Q8_K_BLOCK_BYTES;                \
+                    bst[t][b] = q8k_bsum_total(yb);                                                      \
+                    dy[t][b] = b4j_load_f32(yb);                                                         \
                 }                                                                                        \
-                const __m256i s = _mm256_add_epi32(s0, s1);                                              \
-                __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));   \
-                v = _mm_add_epi32(v, _mm_unpackhi_epi64(v, v));                                          \
-                v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));                     \
-                const int32_t sumi = _mm_cvtsi128_si32(v) - q8k_bsum_total(yb);                          \
-                sumf[t] += (float)sumi * (dx * b4j_load_f32(yb));                                        \
+            for (int64_t r = row0; r < row1; r++) {                                                      \
+                const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                            \
+                float sumf[4] = {0, 0, 0, 0};                                                            \
+                for (int64_t b0 = 0; b0 < nb; b0 += 16) {                                                \
+                    const int n = nb - b0 >= 16 ? 16 : (int)(nb - b0);                                   \
+                    __m512i v[4][16];                                                                    \
+                    float dx[16];                                                                        \
+                    for (int i = 0; i < n; i++) {                                                        \
+                        CT c[NC];                                                                        \
+                        dx[i] = DECODE(wr + (b0 + i) * BLOCK_BYTES, c);                                  \
+                        for (int t = 0; t < nt; t++) {                                                   \
+                            const int8_t *q = (const int8_t *)(act + ((t0 + t) * nb + b0 + i) * B4J_Q8_K_BLOCK_BYTES + 4); \
+                            v[t][i] = DOT(c, q);                                                         \
+                        }                                                                                \
+                    }                                                                                    \
+                    for (int i = n; i < 16; i++) { dx[i] = 0.0f; for (int t = 0; t < nt; t++) v[t][i] = _mm512_setzero_si512(); } \
+                    const __m512 vdx = _mm512_loadu_ps(dx);                                              \
+                    for (int t = 0; t < nt; t++) {                                                       \
+                        const __m512i sumi = _mm512_sub_epi32(reduce16(v[t]), _mm512_loadu_si512((const void *)&bst[t][b0])); \
+                        /* (float)sumi * (dy * dx), each rounding exactly as the scalar code */          \
+                        const __m512 d = _mm512_mul_ps(_mm512_loadu_ps(&dy[t][b0]), vdx);               \
+                        float prod[16];                                                                  \
+                        _mm512_storeu_ps(prod, _mm512_mul_ps(_mm512_cvtepi32_ps(sumi), d));              \
+                        for (int i = 0; i < n; i++) sumf[t] += prod[i];                                  \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = sumf[t];                   \
             }                                                                                            \
         }                                                                                                \
-        for (int t = 0; t < NT; t++) res[t] = sumf[t];                                                   \
     }
-TQ1_MK(1)
-TQ1_MK(2)
-TQ1_MK(3)
-TQ1_MK(4)
 
-static void avx512_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                   const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
-    const int64_t nb = k / B4J_QK_K;
-    float res[4];
-    for (int64_t r = row0; r < row1; r++) {
-        const uint8_t *wr = w + r * nb * B4J_TQ1_0_BLOCK_BYTES;
-        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
-            const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;
-            const uint8_t *a = act + t0 * nb * B4J_Q8_K_BLOCK_BYTES;
-            switch (nt) {
-            case 1: tq1_row_1(wr, nb, a, res); break;
-            case 2: tq1_row_2(wr, nb, a, res); break;
-            case 3: tq1_row_3(wr, nb, a, res); break;
-            default: tq1_row_4(wr, nb, a, res); break;
-            }
-            for (int64_t t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = res[t];
-        }
-    }
+static void avx2_tq2(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,
+                     int64_t ntok, float *out, int64_t out_stride) {
+    b4j_kernels_avx2.gemm_tq2_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
 }
+static void avx2_tq1(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,
+                     int64_t ntok, float *out, int64_t out_stride) {
+    b4j_kernels_avx2.gemm_tq1_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
+}
+TQ_GEMM512(avx512_gemm_tq2_0_q8_k, __m512i, 4, tq2_decode, tq2_dot, B4J_TQ2_0_BLOCK_BYTES, avx2_tq2)
+TQ_GEMM512(avx512_gemm_tq1_0_q8_k, __m256i, 8, tq1_decode, tq1_dot, B4J_TQ1_0_BLOCK_BYTES, avx2_tq1)
 
 /* ---------------------------------------------------------------- float weights */
 
@@ -370,10 +450,10 @@ static void avx512_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
     }
 }
 
-/* Two 32-row tiles per pass share each LUT load. Per 64 packed bytes (4 pairs, one per 128-bit lane),
+/* Four 32-row tiles per pass share each LUT load. Per 64 packed bytes (4 pairs, one per 128-bit lane),
  * 4 vpshufb give the low/high bytes of 32 rows' entries; int16 sums are flushed every 32 steps
  * (<= 32 * 768), even and odd rows widened separately, lanes summed at the end. */
-#define TL_NT 2
+#define TL_NT 4
 static void tl_tiles_avx512(const uint8_t *tiles, int ntiles, int64_t k, const uint8_t *lut, int32_t *dots /* [ntiles*32] */) {
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     __m512i e[TL_NT][4], o[TL_NT][4];
