@@ -26,6 +26,8 @@
  * Activation formats:
  *  - I8 per token (bitnet.cpp's I2_S path): s = 127 / max(max|x|, 1e-5); q = round(x*s) clamped to
  *    [-128, 127]; per token the scale s and the sum of q (the {0,1,2} codes need it: Σ(c-1)q = Σcq - Σq).
+ *    Exactly: max over (double)|x| with a double 1e-5 floor, s = (float)(127.0 / max), x*s a float
+ *    product rounded half to even (ggml's nearest_int), as bitnet.cpp's quantize_row_i8_s.
  *  - Q8_K (llama.cpp, the TQ1_0/TQ2_0 path): blocks of 256, { float d; int8 qs[256]; int16 bsums[16]; }
  *    = 292 bytes, quantized exactly as llama.cpp's quantize_row_q8_K_ref.
  */
@@ -75,7 +77,9 @@ B4J_API void b4j_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y)
  * ntok == 1 is generation (GEMV); ntok > 1 is prompt processing (GEMM), which should reuse each
  * decoded weight block across tokens. */
 
-/* I2_S x I8: out = (Σ code*q - sums[t]) * w_scale / scales[t]. act rows have stride k. */
+/* I2_S x I8: out = (Σ code*q - sums[t]) * w_scale / scales[t]. act rows have stride k.
+ * Evaluated as bitnet.cpp does, in float: (float)(Σ code*q - sums[t]) / scales[t] * w_scale
+ * (divide first, then multiply; the integer difference is exact). */
 B4J_API void b4j_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
                              const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
                              float *out, int64_t out_stride);

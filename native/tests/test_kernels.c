@@ -437,6 +437,8 @@ static void test_i2s(void) {
         for (int wk = W_MINUS; wk <= W_PLUS; wk++)
             for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_i2s_case(k, 33, 1, 33, big ? 1 : 3, wk, ak);
         test_i2s_case(k, 64, 33, 64, 2, W_RAW, A_MIN);
+        test_i2s_case(k, 16, 5, 5, 2, W_RANDOM, A_RANDOM); /* empty row range: nothing written */
+        test_i2s_case(k, 200, 37, 190, 1, W_RANDOM, A_RANDOM); /* several TL tile groups, ragged ends */
         test_i2s_case(k, 64, 31, 33, 1, W_RAW, A_RANDOM);
     }
 }
@@ -515,7 +517,10 @@ static void test_tq(void) {
             for (int wk = W_MINUS; wk <= W_PLUS; wk++)
                 for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_tq_case(tq1, k, 12, 0, 12, big ? 1 : 3, wk, ak);
             test_tq_case(tq1, k, 37, 1, 36, 2, W_RANDOM, A_MIN);
+            test_tq_case(tq1, k, 12, 5, 5, 3, W_RANDOM, A_RANDOM); /* empty row range */
         }
+    /* a very long row (520 blocks): kernels that stage per-block activation data take another path */
+    for (int tq1 = 0; tq1 <= 1; tq1++) test_tq_case(tq1, 256 * 520, 3, 0, 3, 2, W_RANDOM, A_RANDOM);
 }
 
 /* ---------------------------------------------------------------- Q8_0 */
@@ -676,8 +681,9 @@ static int run_dispatch(void) {
     if (b4j_set_isa("no-such-isa") != -1) FAIL("set_isa accepted a bogus name");
     if (b4j_set_isa(NULL) != -1) FAIL("set_isa accepted NULL");
     if (b4j_set_isa("scalar") != 0 || strcmp(b4j_isa(), "scalar") != 0) FAIL("set_isa(scalar)");
-    const char *want = getenv("B4J_EXPECT_ISA"); /* e.g. set by a CI job on known hardware */
-    if (want && !contains_isa(list, want)) FAIL("expected %s in %s", want, list);
+    /* set by ctest where the (emulated) CPU is known: the variant chosen at load must be this one */
+    const char *best = getenv("B4J_EXPECT_BEST");
+    if (best && strncmp(list, best, strlen(best)) != 0) FAIL("expected %s to be chosen, got %s", best, list);
     return g_failures ? 1 : 0;
 }
 
@@ -687,33 +693,60 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Rough single-thread timings on the 2560 x 6912 shape (BitNet b1.58 2B FFN down). NCOPY copies of the
+ * weights are cycled through so that GEMVs stream from DRAM as in a real forward pass, not from L3. */
+#define NCOPY 12
+/* minimum over reps calls (the machine may be shared: the minimum is the least disturbed run) */
+#define TIME_MIN(result, reps, stmt)                                          \
+    do {                                                                      \
+        double best_ = 1e30;                                                  \
+        for (int i = 0; i < (reps); i++) {                                    \
+            const double t_ = now_s();                                        \
+            stmt;                                                             \
+            const double d_ = now_s() - t_;                                   \
+            if (d_ < best_) best_ = d_;                                       \
+        }                                                                     \
+        (result) = best_;                                                     \
+    } while (0)
 static void bench_isa(const char *isa) {
     if (b4j_set_isa(isa) != 0) return;
-    const int64_t rows = 2560, k = 6912;
-    uint8_t *w = malloc((size_t)(rows * k / 4));
-    for (int64_t i = 0; i < rows * k / 4; i++) w[i] = (uint8_t)(rnd64() & 0xAA) ; /* codes 0/2 */
+    const int64_t rows = 2560, k = 6912, nb = k / 256;
+    const size_t i2s_bytes = (size_t)(rows * k / 4), tq2_bytes = (size_t)(rows * nb * 66), tq1_bytes = (size_t)(rows * nb * 54);
+    uint8_t *w[NCOPY], *w2[NCOPY], *w1[NCOPY];
+    for (int c = 0; c < NCOPY; c++) {
+        w[c] = malloc(i2s_bytes); w2[c] = malloc(tq2_bytes); w1[c] = malloc(tq1_bytes);
+        for (size_t i = 0; i < i2s_bytes; i++) w[c][i] = (uint8_t)(rnd64() & 0xAA); /* codes 0/2 */
+        for (size_t i = 0; i < tq2_bytes; i++) w2[c][i] = (uint8_t)(i % 66 == 65 ? 0x20 : (rnd64() & 0x55));
+        for (size_t i = 0; i < tq1_bytes; i++) w1[c][i] = (uint8_t)(i % 54 == 53 ? 0x20 : rnd64());
+    }
     int8_t *a = malloc((size_t)(16 * k));
     for (int64_t i = 0; i < 16 * k; i++) a[i] = (int8_t)rndi(-127, 127);
+    float *xf = malloc((size_t)(16 * k) * 4);
+    for (int64_t i = 0; i < 16 * k; i++) xf[i] = rnd_normal();
+    uint8_t *y = malloc((size_t)(16 * nb * 292));
+    b4j_quantize_q8_k(xf, 16, k, y);
     float sc[16]; int32_t su[16];
     for (int i = 0; i < 16; i++) { sc[i] = 1.0f; su[i] = 0; }
     float *out = malloc((size_t)(16 * rows) * 4);
-    int reps = strcmp(isa, "scalar") == 0 ? 2 : 20;
-    b4j_gemm_i2s_i8(w, k, 0, rows, 1.0f, a, sc, su, 1, out, rows);
-    double t0 = now_s();
-    for (int i = 0; i < reps; i++) b4j_gemm_i2s_i8(w, k, 0, rows, 1.0f, a, sc, su, 1, out, rows);
-    double gemv = (now_s() - t0) / reps;
-    t0 = now_s();
-    for (int i = 0; i < reps / 2 + 1; i++) b4j_gemm_i2s_i8(w, k, 0, rows, 1.0f, a, sc, su, 8, out, rows);
-    double gemm8 = (now_s() - t0) / (reps / 2 + 1);
-    uint8_t *packed = malloc((size_t)b4j_tl_packed_size(rows, k));
-    b4j_tl_pack(w, rows, k, packed);
+    const int reps = strcmp(isa, "scalar") == 0 ? NCOPY : 8 * NCOPY;
+    double gemv, gemm16, tq2, tq1, tl;
+    TIME_MIN(gemv, reps, b4j_gemm_i2s_i8(w[i % NCOPY], k, 0, rows, 1.0f, a, sc, su, 1, out, rows));
+    TIME_MIN(gemm16, reps / 4, b4j_gemm_i2s_i8(w[i % NCOPY], k, 0, rows, 1.0f, a, sc, su, 16, out, rows));
+    TIME_MIN(tq2, reps, b4j_gemm_tq2_0_q8_k(w2[i % NCOPY], k, 0, rows, y, 1, out, rows));
+    TIME_MIN(tq1, reps, b4j_gemm_tq1_0_q8_k(w1[i % NCOPY], k, 0, rows, y, 1, out, rows));
+    uint8_t *packed[NCOPY];
+    for (int c = 0; c < NCOPY; c++) {
+        packed[c] = malloc((size_t)b4j_tl_packed_size(rows, k));
+        b4j_tl_pack(w[c], rows, k, packed[c]);
+    }
     void *lut = malloc((size_t)b4j_tl_lut_size(k));
-    t0 = now_s();
-    for (int i = 0; i < reps; i++) { b4j_tl_build_lut(a, k, lut); b4j_gemv_tl(packed, k, 0, rows, 1.0f, lut, 1.0f, 0, out); }
-    double tl = (now_s() - t0) / reps;
-    printf("%-11s I2_S %lldx%lld: gemv %.3f ms (%.1f GB/s), 8-token gemm %.3f ms (%.3f ms/token), TL gemv+lut %.3f ms\n",
-           isa, (long long)rows, (long long)k, gemv * 1e3, rows * k / 4 / gemv * 1e-9, gemm8 * 1e3, gemm8 * 1e3 / 8, tl * 1e3);
-    free(w); free(a); free(out); free(packed); free(lut);
+    TIME_MIN(tl, reps, (b4j_tl_build_lut(a, k, lut), b4j_gemv_tl(packed[i % NCOPY], k, 0, rows, 1.0f, lut, 1.0f, 0, out)));
+    printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token | TL lut+gemv %.3f ms"
+           " | TQ2_0 gemv %.3f ms | TQ1_0 gemv %.3f ms\n",
+           isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16, tl * 1e3,
+           tq2 * 1e3, tq1 * 1e3);
+    for (int c = 0; c < NCOPY; c++) { free(w[c]); free(w2[c]); free(w1[c]); free(packed[c]); }
+    free(a); free(xf); free(y); free(out); free(lut);
 }
 
 int main(int argc, char **argv) {

@@ -309,8 +309,74 @@ TQ_ROW_FN(tq1_row, 4, TQ1_DECODE)
             }                                                                                            \
         }                                                                                                \
     }
-TQ_GEMM(avx2_gemm_tq2_0_q8_k, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
-TQ_GEMM(avx2_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
+TQ_GEMM(tq2_gemm_long, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
+TQ_GEMM(tq1_gemm_long, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
+
+/* 8 vectors of 8 int32 -> their 8 horizontal sums, in order */
+static inline __m256i reduce8(const __m256i *v) {
+    const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+    /* a = [v0 v1 v2 v3 (lane 0 halves) | v0 v1 v2 v3 (lane 1 halves)], b likewise for v4..v7 */
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+/* The main TQ path: per row and up to 4 tokens, 8 blocks at a time; each block decoded once for all
+ * tokens, the 8 block sums reduced together, the activation block sums and scales gathered once per
+ * call; the float accumulation is the scalar one (block by block, in order). Rows longer than
+ * TQ_MAXB blocks take the per-block path above (same results). */
+#define TQ_MAXB 512
+#define TQ_GEMM_BATCHED(NAME, DECODE, BLOCK_BYTES, LONG)                                                  \
+    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
+                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+        const int64_t nb = k / B4J_QK_K;                                                                 \
+        if (nb > TQ_MAXB) { LONG(w, k, row0, row1, act, ntok, out, out_stride); return; }                \
+        int32_t bst[4][TQ_MAXB + 8];                                                                     \
+        float dy[4][TQ_MAXB + 8];                                                                        \
+        const __m256i ones = _mm256_set1_epi16(1);                                                       \
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                       \
+            const int nt = ntok - t0 >= 4 ? 4 : (int)(ntok - t0);                                        \
+            for (int t = 0; t < nt; t++)                                                                 \
+                for (int64_t b = 0; b < nb; b++) {                                                       \
+                    const uint8_t *yb = act + ((t0 + t) * nb + b) * B4J_Q8_K_BLOCK_BYTES;                \
+                    bst[t][b] = q8k_bsum_total(yb);                                                      \
+                    dy[t][b] = b4j_load_f32(yb);                                                         \
+                }                                                                                        \
+            for (int64_t r = row0; r < row1; r++) {                                                      \
+                const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                            \
+                float sumf[4] = {0, 0, 0, 0};                                                            \
+                for (int64_t b0 = 0; b0 < nb; b0 += 8) {                                                 \
+                    const int n = nb - b0 >= 8 ? 8 : (int)(nb - b0);                                     \
+                    __m256i v[4][8];                                                                     \
+                    float dxs[8];                                                                        \
+                    for (int i = 0; i < n; i++) {                                                        \
+                        __m256i c[8];                                                                    \
+                        float dx;                                                                        \
+                        { const int64_t b = b0 + i; DECODE }                                             \
+                        dxs[i] = dx;                                                                     \
+                        for (int t = 0; t < nt; t++) {                                                   \
+                            const __m256i *q = (const __m256i *)(act + ((t0 + t) * nb + b0 + i) * B4J_Q8_K_BLOCK_BYTES + 4); \
+                            __m256i s16 = _mm256_maddubs_epi16(c[0], _mm256_loadu_si256(q));            \
+                            for (int j = 1; j < 8; j++)                                                  \
+                                s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[j], _mm256_loadu_si256(q + j))); \
+                            v[t][i] = _mm256_madd_epi16(s16, ones);                                      \
+                        }                                                                                \
+                    }                                                                                    \
+                    for (int i = n; i < 8; i++) { dxs[i] = 0.0f; for (int t = 0; t < nt; t++) v[t][i] = _mm256_setzero_si256(); } \
+                    const __m256 vdx = _mm256_loadu_ps(dxs);                                             \
+                    for (int t = 0; t < nt; t++) {                                                       \
+                        const __m256i sumi = _mm256_sub_epi32(reduce8(v[t]), _mm256_loadu_si256((const __m256i *)&bst[t][b0])); \
+                        float prod[8];                                                                   \
+                        _mm256_storeu_ps(prod, _mm256_mul_ps(_mm256_cvtepi32_ps(sumi),                  \
+                                                             _mm256_mul_ps(_mm256_loadu_ps(&dy[t][b0]), vdx))); \
+                        for (int i = 0; i < n; i++) sumf[t] += prod[i];                                  \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = sumf[t];                   \
+            }                                                                                            \
+        }                                                                                                \
+    }
+TQ_GEMM_BATCHED(avx2_gemm_tq2_0_q8_k, TQ2_DECODE, B4J_TQ2_0_BLOCK_BYTES, tq2_gemm_long)
+TQ_GEMM_BATCHED(avx2_gemm_tq1_0_q8_k, TQ1_DECODE, B4J_TQ1_0_BLOCK_BYTES, tq1_gemm_long)
 
 /* ---------------------------------------------------------------- Q8_0 x Q8_0 */
 
@@ -410,55 +476,66 @@ static void avx2_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
     }
 }
 
-/* One 32-row tile: per 32 packed bytes (pairs p, p+1 in the two 128-bit lanes), 4 pshufb produce the
- * low and high bytes of the 32 rows' table entries; unpack makes int16, summed for up to 32 steps
- * (<= 32 * 768) before widening to int32 (even / odd rows kept apart, lanes summed at the end). */
-static void tl_tile_avx2(const uint8_t *tile, int64_t k, const uint8_t *lut, int32_t *dots /* [32] */) {
+/* TL_NT (4) 32-row tiles per pass (they share each LUT load): per 32 packed bytes (pairs p, p+1 in the two
+ * 128-bit lanes), 4 pshufb produce the low and high bytes of the 32 rows' table entries; unpack makes
+ * int16, summed for up to 32 steps (<= 32 * 768) before widening to int32 (even / odd rows kept apart,
+ * the two lanes summed at the end). */
+#define TL_NT 4
+static void tl_tiles_avx2(const uint8_t *tiles, int ntiles, int64_t k, const uint8_t *lut, int32_t *dots) {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256i e[4], o[4];
-    for (int i = 0; i < 4; i++) { e[i] = _mm256_setzero_si256(); o[i] = _mm256_setzero_si256(); }
+    const int64_t tile_bytes = B4J_TL_TILE_BYTES(k);
+    __m256i e[TL_NT][4], o[TL_NT][4];
+    for (int u = 0; u < TL_NT; u++)
+        for (int i = 0; i < 4; i++) { e[u][i] = _mm256_setzero_si256(); o[u][i] = _mm256_setzero_si256(); }
     const int64_t steps = k / 4; /* pairs / 2 */
     for (int64_t s0 = 0; s0 < steps; s0 += 32) {
-        __m256i acc[4];
-        for (int i = 0; i < 4; i++) acc[i] = _mm256_setzero_si256();
+        __m256i acc[TL_NT][4];
+        for (int u = 0; u < TL_NT; u++)
+            for (int i = 0; i < 4; i++) acc[u][i] = _mm256_setzero_si256();
         const int64_t s1 = s0 + 32 < steps ? s0 + 32 : steps;
         for (int64_t s = s0; s < s1; s++) {
             const int64_t p = 2 * s;
-            const __m256i pk = _mm256_loadu_si256((const __m256i *)(tile + p * 16));
             const uint8_t *blk = lut + (p / 4) * B4J_TL_LUT_BLOCK_BYTES + (p % 4) * 16;
             const __m256i tlo = _mm256_loadu_si256((const __m256i *)blk);
             const __m256i thi = _mm256_loadu_si256((const __m256i *)(blk + 64));
-            const __m256i i0 = _mm256_and_si256(pk, m4);
-            const __m256i i1 = _mm256_and_si256(_mm256_srli_epi16(pk, 4), m4);
-            const __m256i l0 = _mm256_shuffle_epi8(tlo, i0), h0 = _mm256_shuffle_epi8(thi, i0);
-            const __m256i l1 = _mm256_shuffle_epi8(tlo, i1), h1 = _mm256_shuffle_epi8(thi, i1);
-            acc[0] = _mm256_add_epi16(acc[0], _mm256_unpacklo_epi8(l0, h0)); /* rows 0-7 */
-            acc[1] = _mm256_add_epi16(acc[1], _mm256_unpackhi_epi8(l0, h0)); /* rows 8-15 */
-            acc[2] = _mm256_add_epi16(acc[2], _mm256_unpacklo_epi8(l1, h1)); /* rows 16-23 */
-            acc[3] = _mm256_add_epi16(acc[3], _mm256_unpackhi_epi8(l1, h1)); /* rows 24-31 */
+            for (int u = 0; u < TL_NT; u++) {
+                if (u >= ntiles) break;
+                const __m256i pk = _mm256_loadu_si256((const __m256i *)(tiles + u * tile_bytes + p * 16));
+                const __m256i i0 = _mm256_and_si256(pk, m4);
+                const __m256i i1 = _mm256_and_si256(_mm256_srli_epi16(pk, 4), m4);
+                const __m256i l0 = _mm256_shuffle_epi8(tlo, i0), h0 = _mm256_shuffle_epi8(thi, i0);
+                const __m256i l1 = _mm256_shuffle_epi8(tlo, i1), h1 = _mm256_shuffle_epi8(thi, i1);
+                acc[u][0] = _mm256_add_epi16(acc[u][0], _mm256_unpacklo_epi8(l0, h0)); /* rows 0-7 */
+                acc[u][1] = _mm256_add_epi16(acc[u][1], _mm256_unpackhi_epi8(l0, h0)); /* rows 8-15 */
+                acc[u][2] = _mm256_add_epi16(acc[u][2], _mm256_unpacklo_epi8(l1, h1)); /* rows 16-23 */
+                acc[u][3] = _mm256_add_epi16(acc[u][3], _mm256_unpackhi_epi8(l1, h1)); /* rows 24-31 */
+            }
         }
+        for (int u = 0; u < TL_NT; u++)
+            for (int i = 0; i < 4; i++) {
+                e[u][i] = _mm256_add_epi32(e[u][i], _mm256_srai_epi32(_mm256_slli_epi32(acc[u][i], 16), 16));
+                o[u][i] = _mm256_add_epi32(o[u][i], _mm256_srai_epi32(acc[u][i], 16));
+            }
+    }
+    for (int u = 0; u < ntiles && u < TL_NT; u++)
         for (int i = 0; i < 4; i++) {
-            e[i] = _mm256_add_epi32(e[i], _mm256_srai_epi32(_mm256_slli_epi32(acc[i], 16), 16));
-            o[i] = _mm256_add_epi32(o[i], _mm256_srai_epi32(acc[i], 16));
+            /* sum the two lanes (pairs p and p+1 of the same rows); even rows in e, odd in o */
+            const __m128i es = _mm_add_epi32(_mm256_castsi256_si128(e[u][i]), _mm256_extracti128_si256(e[u][i], 1));
+            const __m128i os = _mm_add_epi32(_mm256_castsi256_si128(o[u][i]), _mm256_extracti128_si256(o[u][i], 1));
+            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i), _mm_unpacklo_epi32(es, os));
+            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i + 4), _mm_unpackhi_epi32(es, os));
         }
-    }
-    for (int i = 0; i < 4; i++) {
-        /* sum the two lanes (pairs p and p+1 of the same rows); even rows in e, odd in o */
-        const __m128i es = _mm_add_epi32(_mm256_castsi256_si128(e[i]), _mm256_extracti128_si256(e[i], 1));
-        const __m128i os = _mm_add_epi32(_mm256_castsi256_si128(o[i]), _mm256_extracti128_si256(o[i], 1));
-        _mm_storeu_si128((__m128i *)(dots + 8 * i), _mm_unpacklo_epi32(es, os));
-        _mm_storeu_si128((__m128i *)(dots + 8 * i + 4), _mm_unpackhi_epi32(es, os));
-    }
 }
 
 static void avx2_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
                          const void *lut, float scale, int32_t sum, float *out) {
-    int32_t dots[32];
-    for (int64_t tile = row0 / B4J_TL_ROWS; tile * B4J_TL_ROWS < row1; tile++) {
-        tl_tile_avx2(packed + tile * B4J_TL_TILE_BYTES(k), k, (const uint8_t *)lut, dots);
-        const int64_t r0 = tile * B4J_TL_ROWS;
-        for (int j = 0; j < B4J_TL_ROWS; j++) {
-            const int64_t r = r0 + j;
+    int32_t dots[TL_NT * 32];
+    const int64_t t_end = (row1 + B4J_TL_ROWS - 1) / B4J_TL_ROWS;
+    for (int64_t tile = row0 / B4J_TL_ROWS; tile < t_end; tile += TL_NT) {
+        const int nt = t_end - tile >= TL_NT ? TL_NT : (int)(t_end - tile);
+        tl_tiles_avx2(packed + tile * B4J_TL_TILE_BYTES(k), nt, k, (const uint8_t *)lut, dots);
+        for (int j = 0; j < nt * B4J_TL_ROWS; j++) {
+            const int64_t r = tile * B4J_TL_ROWS + j;
             if (r >= row0 && r < row1) out[r] = b4j_i2s_epilogue(dots[j], sum, scale, w_scale);
         }
     }

@@ -1,0 +1,541 @@
+/*
+ * AVX-512 (F, BW, VL, DQ) + VNNI variant; compiled alone with those flags and called only when
+ * CPUID/XCR0 report them (and AVX2/FMA/F16C, whose kernels it reuses where 512 bits do not matter:
+ * Q8_K / Q8_0 quantization and the Q8_0 GEMM).
+ *
+ * The ternary kernels feed vpdpbusd with the unsigned 2-bit codes as they sit in the byte, only masked,
+ * never shifted: 32 weight bytes are broadcast to both 256-bit halves of a zmm and masked with
+ * 0xC0 (low half) / 0x30 (high half), resp. 0x0C / 0x03, so the first product vector lines up with 64
+ * consecutive activations and the second with the next 64. Each lane then holds 64x, 16x, 4x or 1x the
+ * true dot; the exact quotient is taken once at the end (arithmetic shifts of exact multiples). The
+ * activation sum (codes 0/1/2 = weights -1/0/+1) is subtracted once per row.
+ */
+#include <immintrin.h>
+#include <math.h>
+
+#include "internal.h"
+
+extern const b4j_kernels b4j_kernels_avx2;
+
+/* ---------------------------------------------------------------- helpers */
+
+/* per-lane exact quotient of the 64x/16x (A) and 4x/1x (B) accumulators, summed */
+static inline int32_t i2s_reduce(__m512i accA, __m512i accB) {
+    const __m512i shA = _mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 4, 4, 4, 4, 4, 4, 4, 4);
+    const __m512i shB = _mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_srav_epi32(accA, shA), _mm512_srav_epi32(accB, shB)));
+}
+
+static inline __m512i bcast256(const uint8_t *p) {
+    return _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)p));
+}
+
+/* ---------------------------------------------------------------- quantize_i8 */
+
+static void avx512_quantize_i8(const float *x, int64_t ntok, int64_t k, int8_t *q, float *scales, int32_t *sums) {
+    for (int64_t t = 0; t < ntok; t++) {
+        const float *xt = x + t * k;
+        int8_t *qt = q + t * k;
+        __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
+        int64_t i = 0;
+        for (; i + 32 <= k; i += 32) {
+            m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(xt + i)));
+            m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_loadu_ps(xt + i + 16)));
+        }
+        if (i < k) { /* masked tail: lanes past k read as 0, which cannot raise the max */
+            const __mmask16 mk0 = (__mmask16)(k - i >= 16 ? 0xffff : (1u << (k - i)) - 1);
+            m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_maskz_loadu_ps(mk0, xt + i)));
+            if (k - i > 16) {
+                const __mmask16 mk1 = (__mmask16)((1u << (k - i - 16)) - 1);
+                m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_maskz_loadu_ps(mk1, xt + i + 16)));
+            }
+        }
+        const float fmax = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+        const double max = (double)fmax > 0.00001 ? (double)fmax : 0.00001;
+        const float s = (float)(127.0 / max);
+        const __m512 vs = _mm512_set1_ps(s);
+        const __m512i lo = _mm512_set1_epi32(-128), hi = _mm512_set1_epi32(127);
+        __m512i vsum = _mm512_setzero_si512();
+        for (i = 0; i < k; i += 16) {
+            const __mmask16 mk = (__mmask16)(k - i >= 16 ? 0xffff : (1u << (k - i)) - 1);
+            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mk, xt + i), vs));
+            v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+            vsum = _mm512_add_epi32(vsum, v); /* masked-off lanes are 0 */
+            _mm_mask_storeu_epi8(qt + i, mk, _mm512_cvtepi32_epi8(v));
+        }
+        scales[t] = s;
+        sums[t] = _mm512_reduce_add_epi32(vsum);
+    }
+}
+
+/* ---------------------------------------------------------------- I2_S x I8 */
+
+/* NR rows x NT tokens; accumulators A/B per (row, token). */
+#define I2S_MK(NR, NT)                                                                                   \
+    static inline void i2s_mk_##NR##_##NT(const uint8_t *w, int64_t rstride, const int8_t *act, int64_t k, \
+                                          int32_t *dots /* [NR][NT] */) {                               \
+        const __m512i mA = _mm512_inserti64x4(_mm512_set1_epi8((char)0xC0), _mm256_set1_epi8(0x30), 1); \
+        const __m512i mB = _mm512_inserti64x4(_mm512_set1_epi8(0x0C), _mm256_set1_epi8(0x03), 1);      \
+        __m512i accA[NR][NT], accB[NR][NT];                                                              \
+        for (int r = 0; r < NR; r++)                                                                     \
+            for (int t = 0; t < NT; t++) { accA[r][t] = _mm512_setzero_si512(); accB[r][t] = _mm512_setzero_si512(); } \
+        for (int64_t g = 0; g < k / 128; g++) {                                                          \
+            __m512i cA[NR], cB[NR];                                                                      \
+            for (int r = 0; r < NR; r++) {                                                               \
+                const __m512i wv = bcast256(w + r * rstride + g * 32);                                   \
+                cA[r] = _mm512_and_si512(wv, mA);                                                        \
+                cB[r] = _mm512_and_si512(wv, mB);                                                        \
+            }                                                                                            \
+            for (int t = 0; t < NT; t++) {                                                               \
+                const int8_t *a = act + t * k + g * 128;                                                 \
+                const __m512i a0 = _mm512_loadu_si512((const void *)a);                                 \
+                const __m512i a1 = _mm512_loadu_si512((const void *)(a + 64));                          \
+                for (int r = 0; r < NR; r++) {                                                           \
+                    accA[r][t] = _mm512_dpbusd_epi32(accA[r][t], cA[r], a0);                             \
+                    accB[r][t] = _mm512_dpbusd_epi32(accB[r][t], cB[r], a1);                             \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+        for (int r = 0; r < NR; r++)                                                                     \
+            for (int t = 0; t < NT; t++) dots[r * NT + t] = i2s_reduce(accA[r][t], accB[r][t]);          \
+    }
+I2S_MK(1, 1)
+I2S_MK(2, 2)
+I2S_MK(2, 3)
+I2S_MK(2, 4)
+I2S_MK(1, 2)
+I2S_MK(1, 3)
+I2S_MK(1, 4)
+
+/* Prompt-processing micro-kernel: 4 rows x 4 tokens. Codes are shifted down to 0..3 here (variable
+ * shift per 256-bit half) so that one accumulator per (row, token) suffices: 16 accumulators, each
+ * activation load feeds 4 rows and each decoded weight vector 4 tokens. */
+static inline void i2s_mk44(const uint8_t *w, int64_t rs, const int8_t *act, int64_t k, int32_t *dots /* [4][4] */) {
+    const __m512i m3 = _mm512_set1_epi8(3);
+    const __m512i sh01 = _mm512_inserti64x4(_mm512_set1_epi16(6), _mm256_set1_epi16(4), 1);
+    const __m512i sh23 = _mm512_inserti64x4(_mm512_set1_epi16(2), _mm256_set1_epi16(0), 1);
+    __m512i acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm512_setzero_si512();
+    for (int64_t g = 0; g < k / 128; g++) {
+        __m512i c01[4], c23[4];
+        for (int r = 0; r < 4; r++) {
+            const __m512i wv = bcast256(w + r * rs + g * 32);
+            c01[r] = _mm512_and_si512(_mm512_srlv_epi16(wv, sh01), m3);
+            c23[r] = _mm512_and_si512(_mm512_srlv_epi16(wv, sh23), m3);
+        }
+        for (int t = 0; t < 4; t++) {
+            const int8_t *a = act + t * k + g * 128;
+            const __m512i a0 = _mm512_loadu_si512((const void *)a);
+            const __m512i a1 = _mm512_loadu_si512((const void *)(a + 64));
+            for (int r = 0; r < 4; r++)
+                acc[r][t] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc[r][t], c01[r], a0), c23[r], a1);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 4; t++) dots[r * 4 + t] = _mm512_reduce_add_epi32(acc[r][t]);
+}
+
+/* GEMV row: one row streamed front to back (the pattern hardware prefetchers like best), four groups
+ * in flight so that the dpbusd latency chains do not limit the throughput. */
+static inline int32_t i2s_gemv_row(const uint8_t *wr, const int8_t *a, int64_t k) {
+    const __m512i mA = _mm512_inserti64x4(_mm512_set1_epi8((char)0xC0), _mm256_set1_epi8(0x30), 1);
+    const __m512i mB = _mm512_inserti64x4(_mm512_set1_epi8(0x0C), _mm256_set1_epi8(0x03), 1);
+    __m512i A[4], B[4];
+    for (int u = 0; u < 4; u++) { A[u] = _mm512_setzero_si512(); B[u] = _mm512_setzero_si512(); }
+    const int64_t ng = k / 128;
+    int64_t g = 0;
+    for (; g + 4 <= ng; g += 4) {
+        for (int u = 0; u < 4; u++) {
+            const __m512i wv = bcast256(wr + (g + u) * 32);
+            A[u] = _mm512_dpbusd_epi32(A[u], _mm512_and_si512(wv, mA), _mm512_loadu_si512((const void *)(a + (g + u) * 128)));
+            B[u] = _mm512_dpbusd_epi32(B[u], _mm512_and_si512(wv, mB), _mm512_loadu_si512((const void *)(a + (g + u) * 128 + 64)));
+        }
+    }
+    for (; g < ng; g++) {
+        const __m512i wv = bcast256(wr + g * 32);
+        A[0] = _mm512_dpbusd_epi32(A[0], _mm512_and_si512(wv, mA), _mm512_loadu_si512((const void *)(a + g * 128)));
+        B[0] = _mm512_dpbusd_epi32(B[0], _mm512_and_si512(wv, mB), _mm512_loadu_si512((const void *)(a + g * 128 + 64)));
+    }
+    return i2s_reduce(_mm512_add_epi32(_mm512_add_epi32(A[0], A[1]), _mm512_add_epi32(A[2], A[3])),
+                      _mm512_add_epi32(_mm512_add_epi32(B[0], B[1]), _mm512_add_epi32(B[2], B[3])));
+}
+
+static void avx512_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                               const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
+                               float *out, int64_t out_stride) {
+    const int64_t rs = k / 4;
+    int32_t dots[16];
+    int64_t r = row0;
+    if (ntok == 1) {
+        /* generation: memory-bound; rows one after the other (a single sequential stream) */
+        for (; r < row1; r++) out[r] = b4j_i2s_epilogue(i2s_gemv_row(w + r * rs, act, k), sums[0], scales[0], w_scale);
+        return;
+    }
+    /* prompt: 4 rows x 4 tokens per pass where possible */
+    const int64_t ntok4 = ntok & ~(int64_t)3;
+    if (ntok4 > 0) {
+        for (; r + 4 <= row1; r += 4) {
+            for (int64_t t0 = 0; t0 < ntok4; t0 += 4) {
+                i2s_mk44(w + r * rs, rs, act + t0 * k, k, dots);
+                for (int i = 0; i < 4; i++)
+                    for (int t = 0; t < 4; t++)
+                        out[(t0 + t) * out_stride + r + i] =
+                            b4j_i2s_epilogue(dots[i * 4 + t], sums[t0 + t], scales[t0 + t], w_scale);
+            }
+            if (ntok4 < ntok) { /* the last 1-3 tokens for these 4 rows */
+                const int nt = (int)(ntok - ntok4);
+                const int8_t *a = act + ntok4 * k;
+                for (int i = 0; i < 4; i += 2) {
+                    const uint8_t *wr = w + (r + i) * rs;
+                    switch (nt) {
+                    case 1: i2s_mk_1_1(wr, rs, a, k, dots); i2s_mk_1_1(wr + rs, rs, a, k, dots + 1); break;
+                    case 2: i2s_mk_2_2(wr, rs, a, k, dots); break;
+                    default: i2s_mk_2_3(wr, rs, a, k, dots); break;
+                    }
+                    for (int j = 0; j < 2; j++)
+                        for (int t = 0; t < nt; t++)
+                            out[(ntok4 + t) * out_stride + r + i + j] =
+                                b4j_i2s_epilogue(dots[j * nt + t], sums[ntok4 + t], scales[ntok4 + t], w_scale);
+                }
+            }
+        }
+    }
+    /* remaining rows: 2 rows x up to 4 tokens per pass; each decoded weight vector serves 4 tokens and
+     * each activation load serves 2 rows */
+    for (; r < row1; r += 2) {
+        const int nr = row1 - r >= 2 ? 2 : 1;
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
+            const int nt = ntok - t0 >= 4 ? 4 : (int)(ntok - t0);
+            const int8_t *a = act + t0 * k;
+            const uint8_t *wr = w + r * rs;
+            if (nr == 2) {
+                switch (nt) {
+                case 1: i2s_mk_1_1(wr, rs, a, k, dots); i2s_mk_1_1(wr + rs, rs, a, k, dots + 1); break;
+                case 2: i2s_mk_2_2(wr, rs, a, k, dots); break;
+                case 3: i2s_mk_2_3(wr, rs, a, k, dots); break;
+                default: i2s_mk_2_4(wr, rs, a, k, dots); break;
+                }
+            } else {
+                switch (nt) {
+                case 1: i2s_mk_1_1(wr, rs, a, k, dots); break;
+                case 2: i2s_mk_1_2(wr, rs, a, k, dots); break;
+                case 3: i2s_mk_1_3(wr, rs, a, k, dots); break;
+                default: i2s_mk_1_4(wr, rs, a, k, dots); break;
+                }
+            }
+            for (int i = 0; i < nr; i++)
+                for (int t = 0; t < nt; t++)
+                    out[(t0 + t) * out_stride + r + i] =
+                        b4j_i2s_epilogue(dots[i * nt + t], sums[t0 + t], scales[t0 + t], w_scale);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- TQ2_0 x Q8_K */
+
+static inline int32_t q8k_bsum_total(const uint8_t *yb) {
+    const __m256i bs = _mm256_loadu_si256((const __m256i *)(yb + 4 + B4J_QK_K));
+    const __m256i s = _mm256_madd_epi16(bs, _mm256_set1_epi16(1));
+    __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    v = _mm_add_epi32(v, _mm_unpackhi_epi64(v, v));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(v);
+}
+
+/* 16 vectors of 16 int32 -> one vector of their 16 horizontal sums, in order (a transpose-reduce:
+ * 15 adds and 30 shuffles for 16 blocks instead of a full reduction per block). */
+static inline __m512i reduce16(const __m512i *v) {
+    __m512i u[8], x[4];
+    for (int i = 0; i < 8; i++)
+        u[i] = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]));
+    for (int j = 0; j < 4; j++)
+        x[j] = _mm512_add_epi32(_mm512_unpacklo_epi64(u[2 * j], u[2 * j + 1]), _mm512_unpackhi_epi64(u[2 * j], u[2 * j + 1]));
+    const __m512i y0 = _mm512_add_epi32(_mm512_shuffle_i32x4(x[0], x[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                        _mm512_shuffle_i32x4(x[0], x[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512i y1 = _mm512_add_epi32(_mm512_shuffle_i32x4(x[2], x[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                                        _mm512_shuffle_i32x4(x[2], x[3], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(y0, y1, _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i32x4(y0, y1, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+/* TQ2_0 half j: bits 1-0 -> weight 128j+m, 3-2 -> +32, 5-4 -> +64, 7-6 -> +96; so mask [0x03 | 0x0C]
+ * pairs with q[128j .. +63] (factors 1, 4) and [0x30 | 0xC0] with q[128j+64 .. +127] (16, 64). */
+static inline float tq2_decode(const uint8_t *xb, __m512i *c) {
+    const __m512i mA = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0C), 1);
+    const __m512i mB = _mm512_inserti64x4(_mm512_set1_epi8(0x30), _mm256_set1_epi8((char)0xC0), 1);
+    const __m512i w0 = bcast256(xb), w1 = bcast256(xb + 32);
+    c[0] = _mm512_and_si512(w0, mA); c[1] = _mm512_and_si512(w0, mB);
+    c[2] = _mm512_and_si512(w1, mA); c[3] = _mm512_and_si512(w1, mB);
+    return _cvtsh_ss(b4j_load_u16(xb + 64));
+}
+/* the block's dot with one token: four vpdpbusd, the lane factors divided out exactly */
+static inline __m512i tq2_dot(const __m512i *c, const int8_t *q) {
+    const __m512i shA = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2);
+    const __m512i shB = _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6);
+    const __m512i z = _mm512_setzero_si512();
+    const __m512i a = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, c[0], _mm512_loadu_si512((const void *)q)),
+                                          c[2], _mm512_loadu_si512((const void *)(q + 128)));
+    const __m512i b = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, c[1], _mm512_loadu_si512((const void *)(q + 64))),
+                                          c[3], _mm512_loadu_si512((const void *)(q + 192)));
+    return _mm512_add_epi32(_mm512_srav_epi32(a, shA), _mm512_srav_epi32(b, shB));
+}
+
+/* TQ1_0 trits (256-bit: on cores that split 512-bit ALU ops the wider decode does not pay): byte * 3^n
+ * (mod 256) by adds and masked shifts, then (q*3) >> 8 = floor((q + floor(q/2)) / 128) with avg_epu8.
+ * c[0..4] = trit n of qs[0..31] (q[32n ..]); c[5..7] = [t0 | t1], [t2 | t3], [t4 | qh trits] of
+ * qs[32..47] / qh, lined up with q[160..255]. */
+static inline __m256i mul3_epi8(__m256i v) { return _mm256_add_epi8(v, _mm256_add_epi8(v, v)); }
+static inline __m256i mul9_epi8(__m256i v) {
+    return _mm256_add_epi8(_mm256_and_si256(_mm256_slli_epi16(v, 3), _mm256_set1_epi8((char)0xF8)), v);
+}
+static inline __m256i top_trit(__m256i q) {
+    const __m256i qm = _mm256_subs_epu8(q, _mm256_set1_epi8(1));
+    const __m256i h = _mm256_avg_epu8(qm, _mm256_avg_epu8(qm, _mm256_setzero_si256()));
+    return _mm256_and_si256(_mm256_srli_epi16(h, 6), _mm256_set1_epi8(3));
+}
+static inline float tq1_decode(const uint8_t *xb, __m256i *c) {
+    const __m256i q0 = _mm256_loadu_si256((const __m256i *)xb);
+    const __m256i q1 = mul3_epi8(q0), q2 = mul9_epi8(q0), q3 = mul9_epi8(q1), q4 = mul9_epi8(q2);
+    c[0] = top_trit(q0); c[1] = top_trit(q1); c[2] = top_trit(q2); c[3] = top_trit(q3); c[4] = top_trit(q4);
+    uint32_t qh;
+    memcpy(&qh, xb + 48, 4);
+    /* [r | qh in every dword] with r = qs[32..47] */
+    const __m256i r = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(xb + 32))),
+                                              _mm_set1_epi32((int)qh), 1);
+    const __m256i r3 = mul3_epi8(r), r9 = mul9_epi8(r), r27 = mul9_epi8(r3), r81 = mul9_epi8(r9);
+    /* lane 0 of each rN is qs[32..47] * 3^n; lane 1 is qh * 3^n (dword l of the qh lane needs 3^l) */
+    c[5] = top_trit(_mm256_permute2x128_si256(r, r3, 0x20));
+    c[6] = top_trit(_mm256_permute2x128_si256(r9, r27, 0x20));
+    const __m256i hv = _mm256_blend_epi32(_mm256_blend_epi32(r, r3, 0x20), _mm256_blend_epi32(r9, r27, 0x80), 0xC0);
+    c[7] = top_trit(_mm256_blend_epi32(r81, hv, 0xF0));
+    return _cvtsh_ss(b4j_load_u16(xb + 52));
+}
+static inline __m512i tq1_dot(const __m256i *c, const int8_t *q) {
+    __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+    for (int i = 0; i < 8; i += 2) {
+        s0 = _mm256_dpbusd_epi32(s0, c[i], _mm256_loadu_si256((const __m256i *)(q + 32 * i)));
+        s1 = _mm256_dpbusd_epi32(s1, c[i + 1], _mm256_loadu_si256((const __m256i *)(q + 32 * i + 32)));
+    }
+    return _mm512_inserti64x4(_mm512_castsi256_si512(s0), s1, 1);
+}
+
+/* Per row and up to 4 tokens: 16 blocks at a time, each block's 4 code vectors (decoded once, used by
+ * every token) times the token's 4 x 64 activations; the 16 block sums come out of reduce16, the
+ * activation sums and scales were gathered once per call, and the float accumulation is the scalar
+ * one (block by block, in order), so the result is bit-identical to the reference. */
+#define TQ_MAXB 512 /* blocks per row with precomputed activation data (k <= 131072); beyond: AVX2 */
+#define TQ_GEMM512(NAME, CT, NC, DECODE, DOT, BLOCK_BYTES, FALLBACK)                                         \
+    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
+                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+        const int64_t nb = k / B4J_QK_K;                                                                 \
+        if (nb > TQ_MAXB) { FALLBACK(w, k, row0, row1, act, ntok, out, out_stride); return; }            \
+        int32_t bst[4][TQ_MAXB + 16];                                                                    \
+        float dy[4][TQ_MAXB + 16];                                                                       \
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                       \
+            const int nt = ntok - t0 >= 4 ? 4 : (int)(ntok - t0);                                        \
+            for (int t = 0; t < nt; t++)                                                                 \
+                for (int64_t b = 0; b < nb; b++) {                                                       \
+                    const uint8_t *yb = act + ((t0 + t) * nb + b) * B4J_Q8_K_BLOCK_BYTES;                \
+                    bst[t][b] = q8k_bsum_total(yb);                                                      \
+                    dy[t][b] = b4j_load_f32(yb);                                                         \
+                }                                                                                        \
+            for (int64_t r = row0; r < row1; r++) {                                                      \
+                const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                            \
+                float sumf[4] = {0, 0, 0, 0};                                                            \
+                for (int64_t b0 = 0; b0 < nb; b0 += 16) {                                                \
+                    const int n = nb - b0 >= 16 ? 16 : (int)(nb - b0);                                   \
+                    __m512i v[4][16];                                                                    \
+                    float dx[16];                                                                        \
+                    for (int i = 0; i < n; i++) {                                                        \
+                        CT c[NC];                                                                        \
+                        dx[i] = DECODE(wr + (b0 + i) * BLOCK_BYTES, c);                                  \
+                        for (int t = 0; t < nt; t++) {                                                   \
+                            const int8_t *q = (const int8_t *)(act + ((t0 + t) * nb + b0 + i) * B4J_Q8_K_BLOCK_BYTES + 4); \
+                            v[t][i] = DOT(c, q);                                                         \
+                        }                                                                                \
+                    }                                                                                    \
+                    for (int i = n; i < 16; i++) { dx[i] = 0.0f; for (int t = 0; t < nt; t++) v[t][i] = _mm512_setzero_si512(); } \
+                    const __m512 vdx = _mm512_loadu_ps(dx);                                              \
+                    for (int t = 0; t < nt; t++) {                                                       \
+                        const __m512i sumi = _mm512_sub_epi32(reduce16(v[t]), _mm512_loadu_si512((const void *)&bst[t][b0])); \
+                        /* (float)sumi * (dy * dx), each rounding exactly as the scalar code */          \
+                        const __m512 d = _mm512_mul_ps(_mm512_loadu_ps(&dy[t][b0]), vdx);               \
+                        float prod[16];                                                                  \
+                        _mm512_storeu_ps(prod, _mm512_mul_ps(_mm512_cvtepi32_ps(sumi), d));              \
+                        for (int i = 0; i < n; i++) sumf[t] += prod[i];                                  \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = sumf[t];                   \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
+static void avx2_tq2(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,
+                     int64_t ntok, float *out, int64_t out_stride) {
+    b4j_kernels_avx2.gemm_tq2_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
+}
+static void avx2_tq1(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,
+                     int64_t ntok, float *out, int64_t out_stride) {
+    b4j_kernels_avx2.gemm_tq1_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
+}
+TQ_GEMM512(avx512_gemm_tq2_0_q8_k, __m512i, 4, tq2_decode, tq2_dot, B4J_TQ2_0_BLOCK_BYTES, avx2_tq2)
+TQ_GEMM512(avx512_gemm_tq1_0_q8_k, __m256i, 8, tq1_decode, tq1_dot, B4J_TQ1_0_BLOCK_BYTES, avx2_tq1)
+
+/* ---------------------------------------------------------------- float weights */
+
+static inline __m512 load16_f32(const float *p) { return _mm512_loadu_ps(p); }
+static inline __m512 load16_f16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+static inline __m512 load16_bf16(const uint16_t *p) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
+}
+static inline float cvt1_f32(const float *p) { return *p; }
+static inline float cvt1_f16(const uint16_t *p) { return b4j_fp16_to_fp32(*p); }
+static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); }
+
+#define FLOAT_GEMM(NAME, WT, LOAD16, CVT1)                                                               \
+    static void NAME(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x, int64_t ntok,   \
+                     float *out, int64_t out_stride) {                                                   \
+        for (int64_t r = row0; r < row1; r++) {                                                          \
+            const WT *wr = w + r * k;                                                                    \
+            for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
+                const int nt = ntok - t0 < 4 ? (int)(ntok - t0) : 4;                                     \
+                __m512 a0[4], a1[4];                                                                     \
+                for (int t = 0; t < 4; t++) { a0[t] = _mm512_setzero_ps(); a1[t] = _mm512_setzero_ps(); } \
+                int64_t i = 0;                                                                           \
+                for (; i + 32 <= k; i += 32) {                                                           \
+                    const __m512 w0 = LOAD16(wr + i), w1 = LOAD16(wr + i + 16);                          \
+                    for (int t = 0; t < nt; t++) {                                                       \
+                        const float *xt = x + (t0 + t) * k + i;                                          \
+                        a0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xt), a0[t]);                         \
+                        a1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xt + 16), a1[t]);                    \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int t = 0; t < nt; t++) {                                                           \
+                    float s = _mm512_reduce_add_ps(_mm512_add_ps(a0[t], a1[t]));                         \
+                    const float *xt = x + (t0 + t) * k;                                                  \
+                    for (int64_t j = i; j < k; j++) s += CVT1(wr + j) * xt[j];                           \
+                    out[(t0 + t) * out_stride + r] = s;                                                  \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+    }
+FLOAT_GEMM(avx512_gemm_f32, float, load16_f32, cvt1_f32)
+FLOAT_GEMM(avx512_gemm_f16, uint16_t, load16_f16, cvt1_f16)
+FLOAT_GEMM(avx512_gemm_bf16, uint16_t, load16_bf16, cvt1_bf16)
+
+/* ---------------------------------------------------------------- TL (LUT) kernel */
+
+static void avx512_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
+    /* 4 pairs at once: 64 int16 entries = two zmm; low and high bytes packed to 64 + 64 bytes */
+    const __m256i hm = _mm256_setr_epi16(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m256i lm = _mm256_setr_epi16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
+    const __m512i hmul = _mm512_broadcast_i64x4(hm), lmul = _mm512_broadcast_i64x4(lm);
+    uint8_t *l = (uint8_t *)lut;
+    for (int64_t blk = 0; blk < k / 8; blk++) {
+        const int8_t *qq = q + blk * 8;
+        /* zmm v01 = [pair0 entries (16 x i16) | pair1 entries], v23 likewise */
+        const __m512i a01 = _mm512_inserti64x4(_mm512_set1_epi16(qq[0]), _mm256_set1_epi16(qq[2]), 1);
+        const __m512i b01 = _mm512_inserti64x4(_mm512_set1_epi16(qq[1]), _mm256_set1_epi16(qq[3]), 1);
+        const __m512i a23 = _mm512_inserti64x4(_mm512_set1_epi16(qq[4]), _mm256_set1_epi16(qq[6]), 1);
+        const __m512i b23 = _mm512_inserti64x4(_mm512_set1_epi16(qq[5]), _mm256_set1_epi16(qq[7]), 1);
+        const __m512i v01 = _mm512_add_epi16(_mm512_mullo_epi16(hmul, a01), _mm512_mullo_epi16(lmul, b01));
+        const __m512i v23 = _mm512_add_epi16(_mm512_mullo_epi16(hmul, a23), _mm512_mullo_epi16(lmul, b23));
+        uint8_t *o = l + blk * B4J_TL_LUT_BLOCK_BYTES;
+        /* vpmovwb truncates each int16 to its low byte, in order */
+        _mm256_storeu_si256((__m256i *)o, _mm512_cvtepi16_epi8(v01));
+        _mm256_storeu_si256((__m256i *)(o + 32), _mm512_cvtepi16_epi8(v23));
+        _mm256_storeu_si256((__m256i *)(o + 64), _mm512_cvtepi16_epi8(_mm512_srli_epi16(v01, 8)));
+        _mm256_storeu_si256((__m256i *)(o + 96), _mm512_cvtepi16_epi8(_mm512_srli_epi16(v23, 8)));
+    }
+}
+
+/* Four 32-row tiles per pass share each LUT load. Per 64 packed bytes (4 pairs, one per 128-bit lane),
+ * 4 vpshufb give the low/high bytes of 32 rows' entries; int16 sums are flushed every 32 steps
+ * (<= 32 * 768), even and odd rows widened separately, lanes summed at the end. */
+#define TL_NT 4
+static void tl_tiles_avx512(const uint8_t *tiles, int ntiles, int64_t k, const uint8_t *lut, int32_t *dots /* [ntiles*32] */) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    __m512i e[TL_NT][4], o[TL_NT][4];
+    for (int u = 0; u < TL_NT; u++)
+        for (int i = 0; i < 4; i++) { e[u][i] = _mm512_setzero_si512(); o[u][i] = _mm512_setzero_si512(); }
+    const int64_t steps = k / 8; /* 4 pairs per step */
+    const int64_t tile_bytes = B4J_TL_TILE_BYTES(k);
+    for (int64_t s0 = 0; s0 < steps; s0 += 32) {
+        __m512i acc[TL_NT][4];
+        for (int u = 0; u < TL_NT; u++)
+            for (int i = 0; i < 4; i++) acc[u][i] = _mm512_setzero_si512();
+        const int64_t s1 = s0 + 32 < steps ? s0 + 32 : steps;
+        for (int64_t s = s0; s < s1; s++) {
+            const uint8_t *blk = lut + s * B4J_TL_LUT_BLOCK_BYTES;
+            const __m512i tlo = _mm512_loadu_si512((const void *)blk);
+            const __m512i thi = _mm512_loadu_si512((const void *)(blk + 64));
+            for (int u = 0; u < TL_NT; u++) {
+                if (u >= ntiles) break;
+                const __m512i pk = _mm512_loadu_si512((const void *)(tiles + u * tile_bytes + s * 64));
+                const __m512i i0 = _mm512_and_si512(pk, m4);
+                const __m512i i1 = _mm512_and_si512(_mm512_srli_epi16(pk, 4), m4);
+                const __m512i l0 = _mm512_shuffle_epi8(tlo, i0), h0 = _mm512_shuffle_epi8(thi, i0);
+                const __m512i l1 = _mm512_shuffle_epi8(tlo, i1), h1 = _mm512_shuffle_epi8(thi, i1);
+                acc[u][0] = _mm512_add_epi16(acc[u][0], _mm512_unpacklo_epi8(l0, h0));
+                acc[u][1] = _mm512_add_epi16(acc[u][1], _mm512_unpackhi_epi8(l0, h0));
+                acc[u][2] = _mm512_add_epi16(acc[u][2], _mm512_unpacklo_epi8(l1, h1));
+                acc[u][3] = _mm512_add_epi16(acc[u][3], _mm512_unpackhi_epi8(l1, h1));
+            }
+        }
+        for (int u = 0; u < TL_NT; u++)
+            for (int i = 0; i < 4; i++) {
+                e[u][i] = _mm512_add_epi32(e[u][i], _mm512_srai_epi32(_mm512_slli_epi32(acc[u][i], 16), 16));
+                o[u][i] = _mm512_add_epi32(o[u][i], _mm512_srai_epi32(acc[u][i], 16));
+            }
+    }
+    for (int u = 0; u < ntiles && u < TL_NT; u++)
+        for (int i = 0; i < 4; i++) {
+            /* sum the four 128-bit lanes (pairs 4s..4s+3 of the same rows) */
+            const __m256i e2 = _mm256_add_epi32(_mm512_castsi512_si256(e[u][i]), _mm512_extracti64x4_epi64(e[u][i], 1));
+            const __m256i o2 = _mm256_add_epi32(_mm512_castsi512_si256(o[u][i]), _mm512_extracti64x4_epi64(o[u][i], 1));
+            const __m128i es = _mm_add_epi32(_mm256_castsi256_si128(e2), _mm256_extracti128_si256(e2, 1));
+            const __m128i os = _mm_add_epi32(_mm256_castsi256_si128(o2), _mm256_extracti128_si256(o2, 1));
+            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i), _mm_unpacklo_epi32(es, os));
+            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i + 4), _mm_unpackhi_epi32(es, os));
+        }
+}
+
+static void avx512_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
+                           const void *lut, float scale, int32_t sum, float *out) {
+    int32_t dots[TL_NT * 32];
+    const int64_t t_end = (row1 + B4J_TL_ROWS - 1) / B4J_TL_ROWS;
+    for (int64_t tile = row0 / B4J_TL_ROWS; tile < t_end; tile += TL_NT) {
+        const int nt = t_end - tile >= TL_NT ? TL_NT : (int)(t_end - tile);
+        tl_tiles_avx512(packed + tile * B4J_TL_TILE_BYTES(k), nt, k, (const uint8_t *)lut, dots);
+        for (int j = 0; j < nt * B4J_TL_ROWS; j++) {
+            const int64_t r = tile * B4J_TL_ROWS + j;
+            if (r >= row0 && r < row1) out[r] = b4j_i2s_epilogue(dots[j], sum, scale, w_scale);
+        }
+    }
+}
+
+/* The AVX2 kernels are reused where 512 bits buy nothing (this variant implies AVX2). */
+static void avx512_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y) {
+    b4j_kernels_avx2.quantize_q8_k(x, ntok, k, y);
+}
+static void avx512_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                  const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    b4j_kernels_avx2.gemm_q8_0_q8_0(w, k, row0, row1, act, ntok, out, out_stride);
+}
+
+const b4j_kernels b4j_kernels_avx512vnni = {
+    .name = "avx512vnni",
+    .quantize_i8 = avx512_quantize_i8,
+    .quantize_q8_k = avx512_quantize_q8_k,
+    .quantize_q8_0 = b4j_scalar_quantize_q8_0,
+    .gemm_i2s_i8 = avx512_gemm_i2s_i8,
+    .gemm_tq2_0_q8_k = avx512_gemm_tq2_0_q8_k,
+    .gemm_tq1_0_q8_k = avx512_gemm_tq1_0_q8_k,
+    .tl_build_lut = avx512_tl_build_lut,
+    .gemv_tl = avx512_gemv_tl,
+    .gemm_f32 = avx512_gemm_f32,
+    .gemm_f16 = avx512_gemm_f16,
+    .gemm_bf16 = avx512_gemm_bf16,
+    .gemm_q8_0_q8_0 = avx512_gemm_q8_0_q8_0,
+};
