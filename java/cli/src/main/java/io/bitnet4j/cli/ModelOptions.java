@@ -24,9 +24,12 @@ final class ModelOptions {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "compute threads (default: ${DEFAULT-VALUE})")
     int threads = LoadOptions.defaultThreads();
 
+    /** Used when -c is not given: llama.cpp's default, capped at the model's context_length. */
+    static final int DEFAULT_CONTEXT = 4096;
+
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
-            description = "context size in tokens (0 = the model's context_length; default: ${DEFAULT-VALUE})")
-    int contextSize = 4096;
+            description = "context size in tokens (0 = the model's context_length; default: 4096 or the model's, if smaller)")
+    Integer contextSize;
 
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
             description = "tokens per forward pass when reading a prompt (default: ${DEFAULT-VALUE})")
@@ -60,7 +63,7 @@ final class ModelOptions {
 
     LoadOptions loadOptions() {
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-        if (contextSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0, got " + contextSize);
+        if (contextSize != null && contextSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0, got " + contextSize);
         KernelTier tier = kernels == null || kernels.equalsIgnoreCase("auto") ? null : KernelTier.fromId(kernels);
         TokenizerOptions tok = llamaCppPreTokenizer ? TokenizerOptions.llamaCppCompatible() : TokenizerOptions.defaults();
         return new LoadOptions(threads, tier, KvCacheType.fromKey(kvType), batchSize, tok);
@@ -69,6 +72,7 @@ final class ModelOptions {
     /** Context size to use: the requested one, capped at the model's (with a note when capped). */
     int contextFor(LoadedModel m, java.io.PrintWriter err) {
         int max = m.config().contextLength();
+        if (contextSize == null) return Math.min(DEFAULT_CONTEXT, max);
         if (contextSize == 0) return max;
         if (contextSize > max) {
             err.println("note: --ctx-size " + contextSize + " is larger than the model's context_length " + max + "; using " + max);
