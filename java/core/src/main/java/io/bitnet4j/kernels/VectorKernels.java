@@ -177,23 +177,10 @@ public final class VectorKernels implements Kernels {
         return (ShortVector) ByteVector.fromMemorySegment(BS16, s, off, LE).convertShape(VectorOperators.B2S, SS16, 0);
     }
 
-    /** Sum of all lanes of a 16-bit accumulator, widened first so the total cannot overflow. */
-    private static int hsum(ShortVector v) {
-        IntVector a = (IntVector) v.convertShape(VectorOperators.S2I, IS, 0);
-        IntVector b = (IntVector) v.convertShape(VectorOperators.S2I, IS, 1);
-        return a.add(b).reduceLanes(VectorOperators.ADD);
-    }
-
     private static IntVector widen(ShortVector v) {
         IntVector a = (IntVector) v.convertShape(VectorOperators.S2I, IS, 0);
         IntVector b = (IntVector) v.convertShape(VectorOperators.S2I, IS, 1);
         return a.add(b);
-    }
-
-    private static int hsum16(ShortVector v) {
-        IntVector a = (IntVector) v.convertShape(VectorOperators.S2I, IS16, 0);
-        IntVector b = (IntVector) v.convertShape(VectorOperators.S2I, IS16, 1);
-        return a.add(b).reduceLanes(VectorOperators.ADD);
     }
 
     /** Rows per block for multi-token gemms: about 16 KiB of weights, a multiple of 4. */
@@ -296,73 +283,59 @@ public final class VectorKernels implements Kernels {
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ2_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
+        int[] lanes = new int[ScalarKernels.LANES];      // once per call, reused by every row
+        float[] acc = new float[ScalarKernels.LANES];
         for (int b0 = row0; b0 < row1; b0 += block) {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
                 long y = t * actRow, o = (long) t * outStride;
-                int r = b0;
-                for (; r + 2 <= b1; r += 2) {
-                    tq2Rows2(w, r * rowBytes, rowBytes, nb, actQ8K, y, out, o + r);
-                }
-                for (; r < b1; r++) {
-                    out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, y));
+                for (int r = b0; r < b1; r++) {
+                    out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, y, lanes, acc));
                 }
             }
         }
     }
 
-    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long y) {
-        float sumf = 0;
+    /** Masks of the four consecutive 16-bit lanes that form one of llama.cpp's int32 sum lanes. */
+    private static final VectorMask<Short>[] GROUP = groupMasks(SS);
+    private static final VectorMask<Short>[] GROUP16 = groupMasks(SS16);
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Short>[] groupMasks(VectorSpecies<Short> sp) {
+        VectorMask<Short>[] m = new VectorMask[sp.length() / 4];
+        for (int g = 0; g < m.length; g++) {
+            boolean[] bits = new boolean[sp.length()];
+            for (int i = 4 * g; i < 4 * g + 4; i++) bits[i] = true;
+            m[g] = VectorMask.fromArray(sp, bits, 0);
+        }
+        return m;
+    }
+
+    /**
+     * One row: the 8-lane integer sums and float accumulation of llama.cpp's AVX2 kernel, exactly as
+     * {@link ScalarKernels#accumulateBlock} defines them (position m of each 32-byte chunk feeds lane m/4).
+     */
+    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long y, int[] lanes, float[] acc) {
+        java.util.Arrays.fill(acc, 0f);
         for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            ShortVector s = ShortVector.zero(SS), sq = s;
-            for (int j = 0; j < 2; j++) {
-                for (int c = 0; c < 32; c += L) {
+            for (int c = 0; c < 32; c += L) {
+                ShortVector s = ShortVector.zero(SS);
+                for (int j = 0; j < 2; j++) {
                     long ao = y + Q8_K_QS_OFFSET + 128L * j + c;
                     ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
                     ShortVector v = u2s(w, x + 32L * j + c);
-                    sq = sq.add(x0).add(x1).add(x2).add(x3);
                     s = s.add(v.and((short) 3).mul(x0))
                             .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
                             .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
                             .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
                 }
-            }
-            int sumi = hsum(s.sub(sq));
-            sumf += (float) sumi * (act.get(F32, y) * ScalarKernels.fp16(w, x + 64));
-        }
-        return sumf;
-    }
-
-    /** Two rows sharing each activation load (see i2sRows2 for why not four). */
-    private static void tq2Rows2(MemorySegment w, long x, long rowBytes, int nb, MemorySegment act, long y,
-                                 MemorySegment out, long oi) {
-        float f0 = 0, f1 = 0;
-        for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            ShortVector s0 = ShortVector.zero(SS), s1 = s0, sq = s0;
-            for (int j = 0; j < 2; j++) {
-                for (int c = 0; c < 32; c += L) {
-                    long ao = y + Q8_K_QS_OFFSET + 128L * j + c, wo = x + 32L * j + c;
-                    ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
-                    sq = sq.add(x0).add(x1).add(x2).add(x3);
-                    ShortVector v = u2s(w, wo);
-                    s0 = s0.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
-                    v = u2s(w, wo + rowBytes);
-                    s1 = s1.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
+                for (int g = 0; g < GROUP.length; g++) {
+                    lanes[c / 4 + g] = s.reduceLanes(VectorOperators.ADD, GROUP[g]);
                 }
             }
-            // lanes stay small (|code*q| sums of 8*32/L terms), so subtracting Σq before widening is exact
-            float dy = act.get(F32, y);
-            f0 += (float) hsum(s0.sub(sq)) * (dy * ScalarKernels.fp16(w, x + 64));
-            f1 += (float) hsum(s1.sub(sq)) * (dy * ScalarKernels.fp16(w, x + rowBytes + 64));
+            ScalarKernels.accumulateBlock(acc, lanes, act, y, act.get(F32, y) * ScalarKernels.fp16(w, x + 64));
         }
-        out.setAtIndex(F32, oi, f0);
-        out.setAtIndex(F32, oi + 1, f1);
+        return ScalarKernels.hsum(acc);
     }
 
     // ---------------------------------------------------------------- TQ1_0
@@ -375,11 +348,13 @@ public final class VectorKernels implements Kernels {
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ1_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
+        int[] lanes = new int[ScalarKernels.LANES];
+        float[] acc = new float[ScalarKernels.LANES];
         for (int b0 = row0; b0 < row1; b0 += block) {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
                 for (int r = b0; r < b1; r++) {
-                    out.setAtIndex(F32, (long) t * outStride + r, tq1Row(w, r * rowBytes, nb, actQ8K, t * actRow));
+                    out.setAtIndex(F32, (long) t * outStride + r, tq1Row(w, r * rowBytes, nb, actQ8K, t * actRow, lanes, acc));
                 }
             }
         }
@@ -390,36 +365,50 @@ public final class VectorKernels implements Kernels {
         return bytes.mul((short) pow3).and((short) 0xFF).mul((short) 3).lanewise(VectorOperators.LSHR, 8);
     }
 
-    private static float tq1Row(MemorySegment w, long x, int nb, MemorySegment act, long y) {
-        float sumf = 0;
+    /**
+     * One TQ1_0 row. Positions p feed lane (p % 32) / 4: the first 160 weights (32l + m) by m, the next 80
+     * (160 + 16l + m) by 16·(l % 2) + m, the last 16 (240 + 4l + j) lane 4 + l. Two 16-lane accumulators
+     * hold chunk positions 0..15 and 16..31 (for 16-lane vectors; one 32-lane pass otherwise).
+     */
+    private static float tq1Row(MemorySegment w, long x, int nb, MemorySegment act, long y, int[] lanes, float[] acc) {
+        java.util.Arrays.fill(acc, 0f);
         for (int b = 0; b < nb; b++, x += TQ1_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            ShortVector s = ShortVector.zero(SS16), sq = s;
             long qs = y + Q8_K_QS_OFFSET;
-            for (int c = 0; c < 32; c += L16) {          // qs[0..32): weight l*32 + m
+            java.util.Arrays.fill(lanes, 0);
+            for (int c = 0; c < 32; c += L16) {          // qs[0..32): weight l*32 + m, m = c + lane
                 ShortVector v = b2s16(w, x + c).and((short) 0xFF);
+                ShortVector s = ShortVector.zero(SS16);
                 for (int l = 0, p = 1; l < 5; l++, p *= 3) {
-                    ShortVector xa = b2s16(act, qs + 32L * l + c);
-                    s = s.add(trits(v, p).mul(xa));
-                    sq = sq.add(xa);
+                    s = s.add(trits(v, p).mul(b2s16(act, qs + 32L * l + c)));
                 }
+                addGroups(s, c, lanes);
             }
             for (int c = 0; c < 16; c += L16) {          // qs[32..48): weight 160 + l*16 + m
                 ShortVector v = b2s16(w, x + 32 + c).and((short) 0xFF);
+                ShortVector even = ShortVector.zero(SS16), odd = even;
                 for (int l = 0, p = 1; l < 5; l++, p *= 3) {
-                    ShortVector xa = b2s16(act, qs + 160 + 16L * l + c);
-                    s = s.add(trits(v, p).mul(xa));
-                    sq = sq.add(xa);
+                    ShortVector prod = trits(v, p).mul(b2s16(act, qs + 160 + 16L * l + c));
+                    if ((l & 1) == 0) even = even.add(prod); else odd = odd.add(prod);
                 }
+                addGroups(even, c, lanes);
+                addGroups(odd, 16 + c, lanes);
             }
-            int sum = hsum16(s) - hsum16(sq);
-            for (int l = 0; l < 4; l++) {                // qh[0..4): weight 240 + l*4 + j
+            for (int l = 0; l < 4; l++) {                // qh[0..4): weight 240 + l*4 + j -> lane 4 + l
                 for (int j = 0; j < 4; j++) {
-                    sum += (ScalarKernels.trit(w.get(I8, x + 48 + j), l) - 1) * act.get(I8, qs + 240 + l * 4 + j);
+                    lanes[4 + l] += ScalarKernels.trit(w.get(I8, x + 48 + j), l) * act.get(I8, qs + 240 + l * 4 + j);
                 }
             }
-            sumf += (float) sum * (ScalarKernels.fp16(w, x + 52) * act.get(F32, y));
+            ScalarKernels.accumulateBlock(acc, lanes, act, y, act.get(F32, y) * ScalarKernels.fp16(w, x + 52));
         }
-        return sumf;
+        return ScalarKernels.hsum(acc);
+    }
+
+    /** lanes[(base + i) / 4] += s[i] for the vector's lanes (base = the chunk position of lane 0). */
+    private static void addGroups(ShortVector s, int base, int[] lanes) {
+        int used = Math.min(L16, 32 - base);
+        for (int g = 0; g < used / 4; g++) {
+            lanes[base / 4 + g] += s.reduceLanes(VectorOperators.ADD, GROUP16[g]);
+        }
     }
 
     // ---------------------------------------------------------------- Q8_0
