@@ -1,0 +1,177 @@
+package io.bitnet4j.cli;
+
+import io.bitnet4j.convert.DummyModel;
+import io.bitnet4j.convert.DummyShape;
+import io.bitnet4j.tensor.TensorType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code gen-dummy}: a BitNet b1.58 model of any size with random weights, for tests and benchmarks. */
+@Command(name = "gen-dummy", mixinStandardHelpOptions = true,
+        description = {"Write a bitnet-b1.58 GGUF model with random ternary weights (gibberish output) of a given size,",
+                "streamed tensor by tensor (a 100B model needs little memory, but ~25 GB of disk in I2_S)."})
+final class GenDummyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--size", required = true, paramLabel = "SIZE",
+            description = "125M, 350M, 1B, 1.5B, 2.7B, 3.8B, 7B, 13B, 30B, 70B, 100B (bitnet.cpp's dummy table), 2B-4T or tiny")
+    String size;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the GGUF file to write")
+    Path output;
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "projection type: i2_s, tq2_0 or tq1_0 (default: ${DEFAULT-VALUE})")
+    String type = "i2_s";
+
+    @Option(names = "--seed", paramLabel = "N", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed = 42;
+
+    @Option(names = "--layers", paramLabel = "N", description = "override the layer count (e.g. 2 for a quick test)")
+    Integer layers;
+
+    @Option(names = "--vocab", paramLabel = "N", description = "override the vocabulary size (512 … 1048576)")
+    Integer vocab;
+
+    @Option(names = "--hidden", paramLabel = "N", description = "override the hidden size")
+    Integer hidden;
+
+    @Option(names = "--ffn", paramLabel = "N", description = "override the FFN size")
+    Integer ffn;
+
+    @Option(names = "--heads", paramLabel = "N", description = "override the attention head count")
+    Integer heads;
+
+    @Option(names = "--kv-heads", paramLabel = "N", description = "override the K/V head count (default: as the size, or --heads)")
+    Integer kvHeads;
+
+    @Option(names = "--context", paramLabel = "N", description = "override the context length")
+    Integer context;
+
+    @Option(names = {"-f", "--force"}, description = "overwrite FILE if it exists")
+    boolean force;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        DummyShape shape = shape();
+        TensorType t = switch (type.trim().toLowerCase(Locale.ROOT)) {
+            case "i2_s" -> TensorType.I2_S;
+            case "tq2_0" -> TensorType.TQ2_0;
+            case "tq1_0" -> TensorType.TQ1_0;
+            default -> throw new Errors.UsageException("unknown --type '" + type + "' (expected i2_s, tq2_0 or tq1_0)");
+        };
+        String problem = shape.problem(t);
+        if (problem != null) throw new Errors.UsageException(problem);
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new Errors.UsageException("output directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(output)) throw new Errors.UsageException(output + " is a directory");
+        if (Files.exists(output) && !force) {
+            throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("gen-dummy: %s, %s, %d layers, hidden %d, FFN %d, heads %d/%d, vocab %d, context %d, seed %d%n",
+                shape.size(), t, shape.layers(), shape.hidden(), shape.ffn(), shape.heads(), shape.kvHeads(),
+                shape.vocab(), shape.context(), seed);
+        err.flush();
+        ProgressBar bar = new ProgressBar(err, quiet);
+        DummyModel.Result r = DummyModel.write(output, shape, t, seed, bar);
+        bar.finish();
+        out.printf("wrote %s: %,d bytes (%s), %,d parameters (%s), %d tensors, %s%n", r.path(), r.fileBytes(),
+                bytes(r.fileBytes()), r.parameters(), count(r.parameters()), r.tensorCount(), t);
+        return 0;
+    }
+
+    private DummyShape shape() {
+        DummyShape s;
+        try {
+            s = DummyShape.preset(size);
+        } catch (IllegalArgumentException e) {
+            throw new Errors.UsageException(e.getMessage());
+        }
+        if (layers != null) s = s.withLayers(positive("--layers", layers));
+        if (vocab != null) s = s.withVocab(positive("--vocab", vocab));
+        if (hidden != null) s = s.withHidden(positive("--hidden", hidden));
+        if (ffn != null) s = s.withFfn(positive("--ffn", ffn));
+        if (context != null) s = s.withContext(positive("--context", context));
+        if (heads != null || kvHeads != null) {
+            int h = heads != null ? positive("--heads", heads) : s.heads();
+            int kv = kvHeads != null ? positive("--kv-heads", kvHeads) : heads != null ? h : s.kvHeads();
+            s = s.withHeads(h, kv);
+        }
+        return s;
+    }
+
+    private static int positive(String name, int v) {
+        if (v <= 0) throw new Errors.UsageException(name + " must be positive, got " + v);
+        return v;
+    }
+
+    static String bytes(long b) {
+        if (b >= 1L << 30) return String.format("%.2f GiB", b / (double) (1L << 30));
+        if (b >= 1L << 20) return String.format("%.1f MiB", b / (double) (1L << 20));
+        return String.format("%.1f KiB", b / 1024.0);
+    }
+
+    static String count(long n) {
+        if (n >= 1_000_000_000L) return String.format("%.2f B", n / 1e9);
+        if (n >= 1_000_000L) return String.format("%.1f M", n / 1e6);
+        return String.format("%.1f K", n / 1e3);
+    }
+
+    /** A one-line bar on stderr, redrawn at most 5 times a second: percent, bytes, rate, ETA. */
+    static final class ProgressBar implements DummyModel.Progress {
+        private final PrintWriter err;
+        private final boolean quiet;
+        private final long start = System.nanoTime();
+        private long lastDraw;
+        private boolean drawn;
+
+        ProgressBar(PrintWriter err, boolean quiet) {
+            this.err = err;
+            this.quiet = quiet;
+        }
+
+        @Override
+        public void update(long done, long total) {
+            if (quiet) return;
+            long now = System.nanoTime();
+            if (drawn && now - lastDraw < 200_000_000L && done < total) return;
+            lastDraw = now;
+            drawn = true;
+            double frac = total == 0 ? 1 : done / (double) total;
+            int width = 30, filled = (int) (frac * width);
+            double secs = (now - start) / 1e9;
+            double rate = secs > 0 ? done / secs : 0;
+            String eta = rate > 0 && done < total ? time((total - done) / rate) : done >= total ? "done" : "--:--";
+            err.printf("\r[%s%s] %3d%% %s / %s  %s/s  ETA %s   ", "#".repeat(filled), ".".repeat(width - filled),
+                    (int) (frac * 100), bytes(done), bytes(total), bytes((long) rate), eta);
+            err.flush();
+        }
+
+        void finish() {
+            if (quiet || !drawn) return;
+            err.printf("%n");
+            err.flush();
+        }
+
+        private static String time(double s) {
+            long t = Math.round(s);
+            return t >= 3600 ? String.format("%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String.format("%d:%02d", t / 60, t % 60);
+        }
+    }
+}
