@@ -139,6 +139,7 @@ final class GenDummyCommand implements Callable<Integer> {
         private final boolean quiet;
         private final long start = System.nanoTime();
         private long lastDraw;
+        private long lastDone = -1;
         private boolean drawn;
 
         ProgressBar(PrintWriter err, boolean quiet) {
@@ -150,7 +151,8 @@ final class GenDummyCommand implements Callable<Integer> {
         public void update(long done, long total) {
             if (quiet) return;
             long now = System.nanoTime();
-            if (drawn && now - lastDraw < 200_000_000L && done < total) return;
+            if (drawn && (done == lastDone || (now - lastDraw < 200_000_000L && done < total))) return;
+            lastDone = done;
             lastDraw = now;
             drawn = true;
             double frac = total == 0 ? 1 : done / (double) total;

@@ -27,7 +27,10 @@ import java.util.SplittableRandom;
  *
  * <p>Values: each projection is {@code s·t} with t uniform in {−1, 0, +1} and s the power of two nearest
  * {@code 1/sqrt(2k/3)} for row length k, so every projection output has about unit variance; norm
- * weights {@code 1 + 0.1·N(0,1)}; token embedding {@code 0.25·N(0,1)}.
+ * weights {@code 1 + 0.1·N(0,1)}; token embedding {@code 0.25·N(0,1)}. The final norm is scaled by
+ * {@link #outputNormScale} so that the (tied) logits have a spread of about 2 whatever the hidden size:
+ * with unscaled norms they would spread as {@code 0.25·sqrt(hidden)}, and sampling at the default
+ * temperature would pick the top token almost always, repeating one word.
  */
 public final class DummyModel {
     private DummyModel() {}
@@ -169,6 +172,11 @@ public final class DummyModel {
             + "{% else %}{{ 'Assistant: ' + message['content'] + '<|eot_id|>' }}{% endif %}"
             + "{% endfor %}{% if add_generation_prompt %}{{ 'Assistant: ' }}{% endif %}";
 
+    /** Factor of {@code output_norm.weight}: logits ≈ N(0, (0.25·sqrt(h)·c)²) become ≈ N(0, 2²). */
+    static double outputNormScale(int hidden) {
+        return 2.0 / (0.25 * Math.sqrt(hidden));
+    }
+
     /** The per-tensor scale of a ternary projection with rows of k weights (see class comment). */
     static float ternaryScale(long k) {
         double ideal = 1.0 / Math.sqrt(2.0 * k / 3.0);
@@ -203,6 +211,7 @@ public final class DummyModel {
         private final byte[] buf;
         private final MemorySegment seg;
         private final float[] row;
+        private final double outputNormScale;
         long done;
 
         Generator(DummyShape s, long seed, long total, Progress progress) {
@@ -214,6 +223,7 @@ public final class DummyModel {
             this.buf = new byte[Math.max(CHUNK_BYTES, maxRow * 4)];
             this.seg = MemorySegment.ofArray(buf);
             this.row = new float[maxRow];
+            this.outputNormScale = outputNormScale(s.hidden());
         }
 
         long maxBuffer() {
@@ -226,7 +236,8 @@ public final class DummyModel {
             long rows = t.shape().length == 1 ? 1 : t.shape()[1];
             int fill = 0;
             if (t.type() == TensorType.F32) {
-                for (int i = 0; i < k; i++) row[i] = (float) (1.0 + 0.1 * rnd.nextGaussian());
+                double c = t.name().equals("output_norm.weight") ? outputNormScale : 1.0;
+                for (int i = 0; i < k; i++) row[i] = (float) (c * (1.0 + 0.1 * rnd.nextGaussian()));
                 TensorCodecs.quantizeRow(TensorType.F32, row, 0, seg, 0, k);
                 emit(sink, k * 4);
                 return;
