@@ -150,6 +150,20 @@ class CliTest {
         assertEquals(a.out().replaceAll("\"timings\".*", ""), b.out().replaceAll("\"timings\".*", ""));
     }
 
+    @Test
+    void chatTakesTurnsAndReusesTheContext() {
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("hello there\nhow are you\n/exit\n".getBytes(StandardCharsets.UTF_8)));
+        try {
+            Result r = run("chat", "-m", ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString(), "-n", "5", "--temp", "0");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("chat format bitnet"), r.err());
+            assertEquals(2, r.err().lines().filter(l -> l.matches("\\[\\d+ tokens, .*tokens/s\\]")).count(), r.err());
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
     private static int[] ints(String s) {
         return Arrays.stream(s.trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
     }
