@@ -51,17 +51,14 @@ static float rnd_normal(void) {
 /* ---------------------------------------------------------------- buffers */
 
 typedef struct { uint8_t *base; void *p; } buf_t;
-/* exact-size buffer at address ≡ 1 (mod 64) when odd, else 64-aligned */
+/* n bytes at a 64-byte-aligned address (odd = 0) or at 64k+1 (odd = 1), ending exactly at the end of
+ * the allocation, so that ASan reports any read past the buffer */
 static buf_t buf_alloc(size_t n, int odd) {
     buf_t b;
-    b.base = (uint8_t *)malloc(n + 128);
-    uintptr_t a = ((uintptr_t)b.base + 63) & ~(uintptr_t)63;
-    if (odd) a += 1;
-    /* put the end of the buffer at the end of the allocation so ASan catches overreads */
-    uint8_t *end = b.base + n + 128;
-    size_t slack = (size_t)(end - (uint8_t *)a) - n;
-    a += slack & ~(size_t)63;
-    b.p = (void *)a;
+    void *base = NULL;
+    if (posix_memalign(&base, 64, n + (size_t)(odd ? 1 : 0) + (n == 0)) != 0) { perror("posix_memalign"); exit(2); }
+    b.base = (uint8_t *)base;
+    b.p = b.base + (odd ? 1 : 0);
     return b;
 }
 static void buf_free(buf_t b) { free(b.base); }
@@ -741,9 +738,11 @@ static void bench_isa(const char *isa) {
     }
     void *lut = malloc((size_t)b4j_tl_lut_size(k));
     TIME_MIN(tl, reps, (b4j_tl_build_lut(a, k, lut), b4j_gemv_tl(packed[i % NCOPY], k, 0, rows, 1.0f, lut, 1.0f, 0, out)));
-    printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token | TL lut+gemv %.3f ms"
+    double lutb;
+    TIME_MIN(lutb, reps, b4j_tl_build_lut(a + (i % 16) * k, k, lut));
+    printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token | TL lut+gemv %.3f ms (lut %.3f)"
            " | TQ2_0 gemv %.3f ms | TQ1_0 gemv %.3f ms\n",
-           isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16, tl * 1e3,
+           isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16, tl * 1e3, lutb * 1e3,
            tq2 * 1e3, tq1 * 1e3);
     for (int c = 0; c < NCOPY; c++) { free(w[c]); free(w2[c]); free(w1[c]); free(packed[c]); }
     free(a); free(xf); free(y); free(out); free(lut);
