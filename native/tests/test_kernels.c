@@ -621,6 +621,30 @@ static void test_float(void) {
     test_float_case(1, 256, 2, 2);
 }
 
+/* ---------------------------------------------------------------- non-finite input */
+
+/* NaN / Inf activations: results are unspecified, but every quantizer must terminate and stay inside
+ * its buffers (ASan build), for each position of the bad value within a vector / block. */
+static void test_nonfinite(void) {
+    const int64_t k = 512;
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    buf_t x = buf_alloc((size_t)k * 4, 0), q = buf_alloc((size_t)k, 0), y = buf_alloc(2 * 292, 0), y0 = buf_alloc(16 * 34, 0);
+    float scale; int32_t sum;
+    static const int64_t positions[] = {0, 1, 7, 8, 15, 16, 31, 37, 100, 247, 248, 255, 256, 300, 504, 511};
+    for (int b = 0; b < 3; b++)
+        for (size_t pi = 0; pi < sizeof positions / sizeof positions[0]; pi++) {
+            const int64_t pos = positions[pi];
+            float *xp = (float *)x.p;
+            for (int64_t i = 0; i < k; i++) xp[i] = rnd_normal();
+            xp[pos] = bad[b];
+            b4j_quantize_i8(xp, 1, k, (int8_t *)q.p, &scale, &sum);
+            b4j_quantize_q8_k(xp, 1, k, y.p);
+            b4j_quantize_q8_0(xp, 1, k, y0.p);
+            g_checks++;
+        }
+    buf_free(x); buf_free(q); buf_free(y); buf_free(y0);
+}
+
 /* ---------------------------------------------------------------- modes */
 
 /* ---------------------------------------------------------------- real files from the reference engines */
@@ -816,6 +840,7 @@ static int run_isa(const char *isa) {
     test_tq();
     test_q8_0();
     test_float();
+    test_nonfinite();
     printf("[%s] %ld checks, %d failures\n", isa, g_checks, g_failures);
     return g_failures ? 1 : 0;
 }

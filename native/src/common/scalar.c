@@ -96,7 +96,11 @@ void b4j_scalar_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y) 
             uint16_t dh = b4j_fp32_to_fp16(d);
             memcpy(blk, &dh, 2);
             for (int j = 0; j < B4J_QK8_0; j++) {
-                blk[2 + j] = (uint8_t)(int8_t)roundf(xb[j] * id);
+                /* roundf(x*id) is within [-127, 127] for finite input; the guards only keep NaN / Inf
+                 * (which llama.cpp converts with undefined behaviour) defined */
+                const float r = roundf(xb[j] * id);
+                const int v = r != r ? 0 : r > 127.0f ? 127 : r < -128.0f ? -128 : (int)r;
+                blk[2 + j] = (uint8_t)(int8_t)v;
             }
         }
     }

@@ -107,10 +107,10 @@ static void avx2_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y)
         }
         /* the signed value of the first element with |x| == amax (llama.cpp keeps the first) */
         const __m256 va = _mm256_set1_ps(amax);
-        int j = 0;
-        for (;; j += 8) {
-            int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(xb + j), absmask), va, _CMP_EQ_OQ));
-            if (mask) { j += __builtin_ctz((unsigned)mask); break; }
+        int j = 0; /* stays 0 if nothing matches, which only a NaN in the block can cause */
+        for (int i = 0; i < B4J_QK_K; i += 8) {
+            int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(xb + i), absmask), va, _CMP_EQ_OQ));
+            if (mask) { j = i + __builtin_ctz((unsigned)mask); break; }
         }
         const float iscale = -127.f / xb[j];
         const __m256 vi = _mm256_set1_ps(iscale);
