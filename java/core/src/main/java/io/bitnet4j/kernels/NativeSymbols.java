@@ -1,0 +1,111 @@
+package io.bitnet4j.kernels;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Every libbitnet4j symbol, bound once as a downcall handle (static finals, so the JIT treats them as
+ * constants). Initialised from {@link NativeLoader#load()}; if the library is missing, incomplete or has
+ * another ABI version, all handles are null and {@link #UNAVAILABLE} says why. Only {@link NativeKernels}
+ * calls these, after validating its arguments.
+ */
+@SuppressWarnings("restricted") // the FFM calls of the native tier: the reason this class exists
+final class NativeSymbols {
+    private NativeSymbols() {}
+
+    static final int EXPECTED_ABI = 1;
+
+    /** null when loaded, else the reason the native tier is unavailable. */
+    static final String UNAVAILABLE;
+    /** Where the library came from, for the explanation line. */
+    static final String SOURCE;
+
+    static final MethodHandle ABI_VERSION, SUPPORTED_ISAS, ISA, SET_ISA;
+    static final MethodHandle QUANTIZE_I8, QUANTIZE_Q8_K, QUANTIZE_Q8_0;
+    static final MethodHandle GEMM_I2S_I8, GEMM_TQ2_0_Q8_K, GEMM_TQ1_0_Q8_K, GEMM_Q8_0_Q8_0;
+    static final MethodHandle GEMM_F32, GEMM_F16, GEMM_BF16;
+    static final MethodHandle TL_PACKED_SIZE, TL_PACK, TL_LUT_SIZE, TL_BUILD_LUT, GEMV_TL;
+
+    static {
+        String reason = null, source = null;
+        MethodHandle[] h = new MethodHandle[19];
+        try {
+            NativeLoader.Result r = NativeLoader.load();
+            if (r instanceof NativeLoader.Unavailable u) {
+                reason = u.reason();
+            } else if (r instanceof NativeLoader.Loaded loaded) {
+                source = loaded.path() + " (" + loaded.source() + ")";
+                reason = bind(loaded.lookup(), h);
+            }
+        } catch (Throwable e) {
+            reason = "cannot bind libbitnet4j: " + e;
+        }
+        if (reason != null) {
+            java.util.Arrays.fill(h, null);
+        }
+        UNAVAILABLE = reason;
+        SOURCE = source;
+        int i = 0;
+        ABI_VERSION = h[i++]; SUPPORTED_ISAS = h[i++]; ISA = h[i++]; SET_ISA = h[i++];
+        QUANTIZE_I8 = h[i++]; QUANTIZE_Q8_K = h[i++]; QUANTIZE_Q8_0 = h[i++];
+        GEMM_I2S_I8 = h[i++]; GEMM_TQ2_0_Q8_K = h[i++]; GEMM_TQ1_0_Q8_K = h[i++]; GEMM_Q8_0_Q8_0 = h[i++];
+        GEMM_F32 = h[i++]; GEMM_F16 = h[i++]; GEMM_BF16 = h[i++];
+        TL_PACKED_SIZE = h[i++]; TL_PACK = h[i++]; TL_LUT_SIZE = h[i++]; TL_BUILD_LUT = h[i++]; GEMV_TL = h[i++];
+    }
+
+    /** Fills h in the order of the static fields; returns a reason string on failure. */
+    private static String bind(SymbolLookup lookup, MethodHandle[] h) throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        // Short, non-blocking calls skip the thread-state transition. The matmuls can run for
+        // milliseconds, so they stay ordinary downcalls (a critical call delays safepoints).
+        Linker.Option critical = Linker.Option.critical(false);
+        FunctionDescriptor gemmQ = FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS,
+                JAVA_LONG, ADDRESS, JAVA_LONG);
+        FunctionDescriptor quant = FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS);
+        Object[][] specs = {
+            {"b4j_abi_version", FunctionDescriptor.of(JAVA_INT), true},
+            {"b4j_supported_isas", FunctionDescriptor.of(ADDRESS), true},
+            {"b4j_isa", FunctionDescriptor.of(ADDRESS), true},
+            {"b4j_set_isa", FunctionDescriptor.of(JAVA_INT, ADDRESS), false},
+            {"b4j_quantize_i8", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), true},
+            {"b4j_quantize_q8_k", quant, true},
+            {"b4j_quantize_q8_0", quant, true},
+            {"b4j_gemm_i2s_i8", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT,
+                    ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), false},
+            {"b4j_gemm_tq2_0_q8_k", gemmQ, false},
+            {"b4j_gemm_tq1_0_q8_k", gemmQ, false},
+            {"b4j_gemm_q8_0_q8_0", gemmQ, false},
+            {"b4j_gemm_f32", gemmQ, false},
+            {"b4j_gemm_f16", gemmQ, false},
+            {"b4j_gemm_bf16", gemmQ, false},
+            {"b4j_tl_packed_size", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), true},
+            {"b4j_tl_pack", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS), false},
+            {"b4j_tl_lut_size", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), true},
+            {"b4j_tl_build_lut", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS), true},
+            {"b4j_gemv_tl", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS,
+                    JAVA_FLOAT, JAVA_INT, ADDRESS), false},
+        };
+        for (int i = 0; i < specs.length; i++) {
+            String name = (String) specs[i][0];
+            MemorySegment addr = lookup.find(name).orElse(null);
+            if (addr == null) {
+                return "libbitnet4j lacks symbol " + name;
+            }
+            FunctionDescriptor fd = (FunctionDescriptor) specs[i][1];
+            h[i] = (Boolean) specs[i][2] ? linker.downcallHandle(addr, fd, critical) : linker.downcallHandle(addr, fd);
+        }
+        int abi = (int) h[0].invokeExact();
+        if (abi != EXPECTED_ABI) {
+            return "libbitnet4j has ABI version " + abi + ", this bitnet4j needs " + EXPECTED_ABI;
+        }
+        return null;
+    }
+}

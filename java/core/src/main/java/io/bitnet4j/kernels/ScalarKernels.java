@@ -1,0 +1,356 @@
+package io.bitnet4j.kernels;
+
+import static io.bitnet4j.kernels.KernelFormats.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Plain-Java kernels: the oracle the Vector API and native tiers are tested against. Written to be
+ * obviously right, one weight at a time, following the reference C code of bitnet.cpp
+ * ({@code quantize_row_i8_s} and the I2_S matmul epilogue in its ggml.c) and llama.cpp
+ * ({@code quantize_row_q8_K_ref}, {@code quantize_row_q8_0_ref}, the generic
+ * {@code ggml_vec_dot_tq{1,2}_0_q8_K} and {@code ggml_vec_dot_q8_0_q8_0}).
+ */
+public final class ScalarKernels implements Kernels {
+    static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    public static ScalarKernels instance() {
+        return INSTANCE;
+    }
+
+    private ScalarKernels() {}
+
+    @Override
+    public KernelTier tier() {
+        return KernelTier.SCALAR;
+    }
+
+    @Override
+    public String description() {
+        return "scalar Java";
+    }
+
+    // ---- activation quantization ----
+
+    @Override
+    public void quantizeI8(MemorySegment x, int ntok, int k, MemorySegment q, MemorySegment scales, MemorySegment sums) {
+        KernelChecks.checkQuantizeI8(x, ntok, k, q, scales, sums);
+        for (int t = 0; t < ntok; t++) {
+            long base = (long) t * k;
+            // bitnet.cpp: max starts at 1e-5 (double), s = (float)(127 / max).
+            double max = 0.00001;
+            for (int i = 0; i < k; i++) {
+                max = Math.max(max, Math.abs((double) x.getAtIndex(F32, base + i)));
+            }
+            float s = (float) (127 / max);
+            int sum = 0;
+            for (int i = 0; i < k; i++) {
+                int v = nearestInt(x.getAtIndex(F32, base + i) * s);
+                v = Math.clamp(v, -128, 127);
+                sum += v;
+                q.set(I8, base + i, (byte) v);
+            }
+            scales.setAtIndex(F32, t, s);
+            sums.setAtIndex(I32, t, sum);
+        }
+    }
+
+    @Override
+    public void quantizeQ8K(MemorySegment x, int ntok, int k, MemorySegment y) {
+        KernelChecks.checkQuantizeQ8K(x, ntok, k, y);
+        int nb = k / QK_K;
+        for (int t = 0; t < ntok; t++) {
+            for (int b = 0; b < nb; b++) {
+                long xi = (long) t * k + (long) b * QK_K;
+                long yb = ((long) t * nb + b) * Q8_K_BLOCK_BYTES;
+                // the value of largest magnitude, the first one on ties
+                float amax = 0, max = 0;
+                for (int j = 0; j < QK_K; j++) {
+                    float v = x.getAtIndex(F32, xi + j);
+                    if (Math.abs(v) > amax) {
+                        amax = Math.abs(v);
+                        max = v;
+                    }
+                }
+                if (amax == 0) {
+                    y.set(F32, yb, 0f);
+                    for (int j = 0; j < QK_K; j++) {
+                        y.set(I8, yb + Q8_K_QS_OFFSET + j, (byte) 0);
+                    }
+                    for (int j = 0; j < QK_K / 16; j++) {
+                        y.set(I16, yb + Q8_K_BSUMS_OFFSET + 2L * j, (short) 0);
+                    }
+                    continue;
+                }
+                float iscale = -127f / max;
+                for (int j = 0; j < QK_K; j++) {
+                    int v = nearestInt(iscale * x.getAtIndex(F32, xi + j));
+                    y.set(I8, yb + Q8_K_QS_OFFSET + j, (byte) Math.min(127, v));
+                }
+                for (int j = 0; j < QK_K / 16; j++) {
+                    int sum = 0;
+                    for (int i = 0; i < 16; i++) {
+                        sum += y.get(I8, yb + Q8_K_QS_OFFSET + 16L * j + i);
+                    }
+                    y.set(I16, yb + Q8_K_BSUMS_OFFSET + 2L * j, (short) sum);
+                }
+                y.set(F32, yb, 1 / iscale);
+            }
+        }
+    }
+
+    @Override
+    public void quantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y) {
+        KernelChecks.checkQuantizeQ80(x, ntok, k, y);
+        int nb = k / QK8_0;
+        for (int t = 0; t < ntok; t++) {
+            for (int b = 0; b < nb; b++) {
+                long xi = (long) t * k + (long) b * QK8_0;
+                long yb = ((long) t * nb + b) * Q8_0_BLOCK_BYTES;
+                float amax = 0;
+                for (int j = 0; j < QK8_0; j++) {
+                    amax = Math.max(amax, Math.abs(x.getAtIndex(F32, xi + j)));
+                }
+                float d = amax / 127;
+                float id = d != 0 ? 1.0f / d : 0.0f;
+                y.set(I16, yb, Float.floatToFloat16(d));
+                for (int j = 0; j < QK8_0; j++) {
+                    y.set(I8, yb + 2 + j, (byte) roundHalfAway(x.getAtIndex(F32, xi + j) * id));
+                }
+            }
+        }
+    }
+
+    // ---- ternary and quantized matmuls ----
+
+    @Override
+    public void gemmI2S(MemorySegment w, int k, int row0, int row1, float wScale, MemorySegment act,
+                        MemorySegment scales, MemorySegment sums, int ntok, MemorySegment out, int outStride) {
+        KernelChecks.checkGemmI2S(w, k, row0, row1, wScale, act, scales, sums, ntok, out, outStride);
+        long rowBytes = k / 4;
+        for (int t = 0; t < ntok; t++) {
+            long a = (long) t * k;
+            for (int r = row0; r < row1; r++) {
+                long wr = r * rowBytes;
+                int dot = 0;
+                for (int i = 0; i < k; i++) {
+                    dot += i2sCode(w, wr, i) * act.get(I8, a + i);
+                }
+                out.setAtIndex(F32, (long) t * outStride + r,
+                        i2sScale(dot, sums.getAtIndex(I32, t), scales.getAtIndex(F32, t), wScale));
+            }
+        }
+    }
+
+    /** The 2-bit code (0..3; 0/1/2 mean -1/0/+1) of weight i of the I2_S row starting at byte wr. */
+    static int i2sCode(MemorySegment w, long wr, int i) {
+        int group = i / QK_I2S, j = i % QK_I2S;
+        int b = w.get(I8, wr + (long) group * I2S_GROUP_BYTES + (j % 32)) & 0xFF;
+        return (b >> (6 - 2 * (j / 32))) & 3;
+    }
+
+    /**
+     * bitnet.cpp's epilogue: (float) dot - (float) sum, times (weight scale / activation scale). The
+     * grouping matters: it is the one that reproduces bitnet.cpp's logits bit for bit.
+     */
+    static float i2sScale(int dot, int sum, float actScale, float wScale) {
+        return ((float) dot - (float) sum) * (wScale / actScale);
+    }
+
+    @Override
+    public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
+                         MemorySegment out, int outStride) {
+        KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
+                out, outStride);
+        int nb = k / QK_K;
+        for (int t = 0; t < ntok; t++) {
+            for (int r = row0; r < row1; r++) {
+                float[] acc = new float[LANES];
+                int[] lane = new int[LANES];
+                for (int b = 0; b < nb; b++) {
+                    long x = ((long) r * nb + b) * TQ2_0_BLOCK_BYTES;
+                    long y = ((long) t * nb + b) * Q8_K_BLOCK_BYTES;
+                    java.util.Arrays.fill(lane, 0);
+                    for (int i = 0; i < QK_K; i++) {
+                        // weight i: half j = i/128, l = (i%128)/32, m = i%32 -> byte 32j+m, bits 2l..2l+1
+                        int j = i / 128, l = (i % 128) / 32, m = i % 32;
+                        int code = ((w.get(I8, x + 32L * j + m) & 0xFF) >> (2 * l)) & 3;
+                        lane[laneOf(i)] += code * y8(actQ8K, y, i);
+                    }
+                    accumulateBlock(acc, lane, actQ8K, y, actQ8K.get(F32, y) * fp16(w, x + 64));
+                }
+                out.setAtIndex(F32, (long) t * outStride + r, hsum(acc));
+            }
+        }
+    }
+
+    @Override
+    public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
+                         MemorySegment out, int outStride) {
+        KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
+                out, outStride);
+        int nb = k / QK_K;
+        for (int t = 0; t < ntok; t++) {
+            for (int r = row0; r < row1; r++) {
+                float[] acc = new float[LANES];
+                int[] lane = new int[LANES];
+                for (int b = 0; b < nb; b++) {
+                    long x = ((long) r * nb + b) * TQ1_0_BLOCK_BYTES;
+                    long y = ((long) t * nb + b) * Q8_K_BLOCK_BYTES;
+                    java.util.Arrays.fill(lane, 0);
+                    for (int i = 0; i < QK_K; i++) {
+                        lane[laneOf(i)] += tq10Trit(w, x, i) * y8(actQ8K, y, i);
+                    }
+                    accumulateBlock(acc, lane, actQ8K, y, actQ8K.get(F32, y) * fp16(w, x + 52));
+                }
+                out.setAtIndex(F32, (long) t * outStride + r, hsum(acc));
+            }
+        }
+    }
+
+    /** Trit l of a byte storing ceil(v*256/243): the top two bits of (byte * 3^l mod 256) * 3. */
+    static int trit(byte packed, int l) {
+        int q = ((packed & 0xFF) * POW3[l]) & 0xFF;
+        return (q * 3) >> 8;
+    }
+
+    private static final int[] POW3 = {1, 3, 9, 27, 81, 243};
+
+    /** Trit (0..2) of weight i of a TQ1_0 block at x. */
+    static int tq10Trit(MemorySegment w, long x, int i) {
+        if (i < 160) return trit(w.get(I8, x + i % 32), i / 32);
+        if (i < 240) return trit(w.get(I8, x + 32 + (i - 160) % 16), (i - 160) / 16);
+        return trit(w.get(I8, x + 48 + (i - 240) % 4), (i - 240) / 4);
+    }
+
+    /*
+     * The float side of a TQ1_0/TQ2_0 x Q8_K dot product is summed the way llama.cpp's x86 kernels sum
+     * it (ggml_vec_dot_tq{1,2}_0_q8_K, AVX2): eight int32 lanes per block, lane L holding the products
+     * of the positions i with (i % 32) / 4 == L minus the activation sum of positions [32L, 32L + 32)
+     * (the code-1 offset taken out through bsums); each lane converted to float, multiplied by the
+     * block scale and added to its own float accumulator; the eight accumulators reduced at the end
+     * as hsum_float_8 does. Integer results are exact either way; this fixes the float rounding, which
+     * the reference logits depend on (see io.bitnet4j.engine.ReferenceNumerics).
+     */
+    static final int LANES = 8;
+
+    static int laneOf(int i) {
+        return (i % 32) / 4;
+    }
+
+    /** lane[L] -= the Q8_K activation sum of [32L, 32L+32); acc[L] += (float) lane[L] * d. */
+    static void accumulateBlock(float[] acc, int[] lane, MemorySegment act, long block, float d) {
+        for (int l = 0; l < LANES; l++) {
+            int bsum = act.get(I16, block + Q8_K_BSUMS_OFFSET + 4L * l) + act.get(I16, block + Q8_K_BSUMS_OFFSET + 4L * l + 2);
+            float v = (float) (lane[l] - bsum) * d;
+            acc[l] = v + acc[l];
+        }
+    }
+
+    /** hsum_float_8: (a0+a4) + (a2+a6) + ((a1+a5) + (a3+a7)) in that order. */
+    static float hsum(float[] a) {
+        float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    private static int y8(MemorySegment act, long block, int i) {
+        return act.get(I8, block + Q8_K_QS_OFFSET + i);
+    }
+
+    @Override
+    public void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                        MemorySegment out, int outStride) {
+        KernelChecks.checkGemmQ80(w, k, row0, row1, actQ80, ntok, out, outStride);
+        int nb = k / QK8_0;
+        for (int t = 0; t < ntok; t++) {
+            for (int r = row0; r < row1; r++) {
+                float sumf = 0;
+                for (int b = 0; b < nb; b++) {
+                    long x = ((long) r * nb + b) * Q8_0_BLOCK_BYTES;
+                    long y = ((long) t * nb + b) * Q8_0_BLOCK_BYTES;
+                    int sumi = 0;
+                    for (int j = 0; j < QK8_0; j++) {
+                        sumi += w.get(I8, x + 2 + j) * actQ80.get(I8, y + 2 + j);
+                    }
+                    sumf += sumi * (fp16(w, x) * fp16(actQ80, y));
+                }
+                out.setAtIndex(F32, (long) t * outStride + r, sumf);
+            }
+        }
+    }
+
+    // ---- float weights ----
+
+    @Override
+    public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                        MemorySegment out, int outStride) {
+        KernelChecks.checkGemmFloat("gemmF32", KernelChecks.WeightFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+        for (int t = 0; t < ntok; t++) {
+            for (int r = row0; r < row1; r++) {
+                float sum = 0;
+                for (int i = 0; i < k; i++) {
+                    sum += w.getAtIndex(F32, (long) r * k + i) * x.getAtIndex(F32, (long) t * k + i);
+                }
+                out.setAtIndex(F32, (long) t * outStride + r, sum);
+            }
+        }
+    }
+
+    @Override
+    public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                        MemorySegment out, int outStride) {
+        KernelChecks.checkGemmFloat("gemmF16", KernelChecks.WeightFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+        for (int t = 0; t < ntok; t++) {
+            for (int r = row0; r < row1; r++) {
+                float sum = 0;
+                for (int i = 0; i < k; i++) {
+                    sum += Float.float16ToFloat(w.getAtIndex(I16, (long) r * k + i)) * x.getAtIndex(F32, (long) t * k + i);
+                }
+                out.setAtIndex(F32, (long) t * outStride + r, sum);
+            }
+        }
+    }
+
+    @Override
+    public void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                         MemorySegment out, int outStride) {
+        KernelChecks.checkGemmFloat("gemmBF16", KernelChecks.WeightFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
+        for (int t = 0; t < ntok; t++) {
+            for (int r = row0; r < row1; r++) {
+                float sum = 0;
+                for (int i = 0; i < k; i++) {
+                    sum += bf16ToFloat(w.getAtIndex(I16, (long) r * k + i)) * x.getAtIndex(F32, (long) t * k + i);
+                }
+                out.setAtIndex(F32, (long) t * outStride + r, sum);
+            }
+        }
+    }
+
+    // ---- numeric helpers shared with the vector tier ----
+
+    /** ggml's nearest_int: round half to even (valid for |v| < 2^22, always true after scaling to ±127). */
+    static int nearestInt(float v) {
+        return (int) Math.rint(v);
+    }
+
+    /** C roundf: half away from zero (in double, where |v| + 0.5 is exact). */
+    static int roundHalfAway(float v) {
+        double a = Math.floor(Math.abs((double) v) + 0.5);
+        return (int) (v < 0 ? -a : a);
+    }
+
+    static float fp16(MemorySegment s, long offset) {
+        return Float.float16ToFloat(s.get(I16, offset));
+    }
+
+    static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+}
