@@ -375,13 +375,15 @@ static void test_i2s_case(int64_t k, int64_t rows, int64_t row0, int64_t row1, i
     }
     const float w_scale = 0.75f + 0.5f * rndf();
 
-    /* oracle: the exact integer dot of the logical codes, then bitnet.cpp's epilogue order */
+    /* oracle: the exact integer dot of the logical codes, then bitnet.cpp's epilogue grouping:
+     * ((float)dot - (float)sum) * (w_scale / act_scale) */
     float *want = out_alloc(ntok, stride);
     for (int64_t t = 0; t < ntok; t++)
         for (int64_t r = row0; r < row1; r++) {
             int64_t dot = 0;
             for (int64_t i = 0; i < k; i++) dot += (int64_t)codes[r * k + i] * ((int8_t *)act.p)[t * k + i];
-            want[t * stride + r] = (float)((int32_t)dot - sums[t]) / scales[t] * w_scale;
+            const float q = w_scale / scales[t];
+            want[t * stride + r] = ((float)(int32_t)dot - (float)sums[t]) * q;
         }
 
     char what[160];
@@ -461,16 +463,27 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     buf_t act = buf_alloc((size_t)(ntok * nb * 292), 0);
     make_q8k(qs, dy, ntok, k, (uint8_t *)act.p);
 
+    /* oracle: llama.cpp's AVX2 order from the logical trits: per block 8 int lanes, lane L = Σ trit*q over
+     * positions i with (i % 32) / 4 == L minus Σ q over [32L, 32L + 32); acc[L] += (float)lane * (dy * dx);
+     * hsum_float_8 at the end */
     float *want = out_alloc(ntok, stride);
     for (int64_t t = 0; t < ntok; t++)
         for (int64_t r = row0; r < row1; r++) {
-            float sumf = 0;
+            float acc[8] = {0};
             for (int64_t b = 0; b < nb; b++) {
-                int32_t sumi = 0;
-                for (int i = 0; i < 256; i++) sumi += ((int)trits[r * k + b * 256 + i] - 1) * qs[t * k + b * 256 + i];
-                sumf += (float)sumi * (f_from_h(d[r * nb + b]) * dy[t * nb + b]);
+                const int8_t *qb = qs + t * k + b * 256;
+                const uint8_t *tb = trits + r * k + b * 256;
+                const float db = dy[t * nb + b] * f_from_h(d[r * nb + b]);
+                for (int L = 0; L < 8; L++) {
+                    int32_t lane = 0;
+                    for (int i = 0; i < 256; i++)
+                        if ((i % 32) / 4 == L) lane += tb[i] * qb[i];
+                    for (int i = 32 * L; i < 32 * L + 32; i++) lane -= qb[i];
+                    const float v = (float)lane * db;
+                    acc[L] = v + acc[L];
+                }
             }
-            want[t * stride + r] = sumf;
+            want[t * stride + r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
         }
     char what[160];
     snprintf(what, sizeof what, "gemm_tq%d_0 k=%lld rows=[%lld,%lld) ntok=%lld w=%s a=%s", tq1 ? 1 : 2, (long long)k,
@@ -481,10 +494,20 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     check_exact(what, got, want, ntok, stride, row0, row1);
     check_untouched(what, got, ntok, stride, row0, row1);
 
-    /* arbitrary bytes (TQ1_0 bytes > 242, TQ2_0 code 3): variant must still equal the scalar variant */
+    /* arbitrary bytes (TQ1_0 bytes > 242, TQ2_0 code 3) and bsums that do not match qs (every variant
+     * must use the stored bsums pair by pair): variant must still equal the scalar variant */
     for (int64_t i = 0; i < wbytes; i++) {
         int in_d = tq1 ? (i % 54) >= 52 : (i % 66) >= 64;
         if (!in_d) ((uint8_t *)w.p)[i] = (uint8_t)rnd64();
+    }
+    for (int64_t b = 0; b < ntok * nb; b++) {
+        uint8_t *bs = (uint8_t *)act.p + b * 292 + 4 + 256;
+        for (int j = 0; j < 16; j++) {
+            int16_t v;
+            memcpy(&v, bs + 2 * j, 2);
+            v = (int16_t)(v + rndi(-300, 300));
+            memcpy(bs + 2 * j, &v, 2);
+        }
     }
     const char *isa = b4j_isa();
     float *ref = out_alloc(ntok, stride);
