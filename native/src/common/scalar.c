@@ -150,12 +150,25 @@ static void tq_accumulate(float *acc, const int32_t *lane, const uint8_t *yb, fl
     }
 }
 
-/* TQ2_0: half j, 2-bit field l of byte m -> weight 128j + 32l + m (position m in its 32-chunk) */
+/* lane[L] = Σ code_i * q_i over the positions i with (i % 32) / 4 == L: per position p of the 32-chunks
+ * first (loops the compiler vectorizes), then the four positions of each lane */
+static void tq_block_lanes(const uint8_t *code, const int8_t *q, int32_t *lane) {
+    int32_t pos[32];
+    for (int p = 0; p < 32; p++) {
+        int32_t s = 0;
+        for (int c = 0; c < 8; c++) s += code[32 * c + p] * q[32 * c + p];
+        pos[p] = s;
+    }
+    for (int l = 0; l < B4J_TQ_LANES; l++) lane[l] = (pos[4 * l] + pos[4 * l + 1]) + (pos[4 * l + 2] + pos[4 * l + 3]);
+}
+
+/* TQ2_0: half j, 2-bit field l of byte m -> weight 128j + 32l + m */
 static void tq2_block_lanes(const uint8_t *xb, const int8_t *q, int32_t *lane) {
+    uint8_t code[B4J_QK_K];
     for (int j = 0; j < 2; j++)
         for (int l = 0; l < 4; l++)
-            for (int m = 0; m < 32; m++)
-                lane[m / 4] += q[j * 128 + l * 32 + m] * ((xb[j * 32 + m] >> (l * 2)) & 3);
+            for (int m = 0; m < 32; m++) code[j * 128 + l * 32 + m] = (xb[j * 32 + m] >> (l * 2)) & 3;
+    tq_block_lanes(code, q, lane);
 }
 
 void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -186,16 +199,18 @@ static inline int tq1_trit(uint8_t byte, int n) {
 }
 
 /* TQ1_0: weight i < 160 is trit i/32 of qs[i%32], 160 <= i < 240 trit (i-160)/16 of qs[32 + (i-160)%16],
- * i >= 240 trit (i-240)/4 of qh[(i-240)%4]; every group starts on a multiple of 4 (lane = (i%32)/4). */
+ * i >= 240 trit (i-240)/4 of qh[(i-240)%4] */
 static void tq1_block_lanes(const uint8_t *xb, const int8_t *q, int32_t *lane) {
     const uint8_t *qs = xb;
     const uint8_t *qh = xb + 48;
-    for (int i = 0; i < B4J_QK_K; i++) {
-        const int t = i < 160 ? tq1_trit(qs[i % 32], i / 32)
-                    : i < 240 ? tq1_trit(qs[32 + (i - 160) % 16], (i - 160) / 16)
-                              : tq1_trit(qh[(i - 240) % 4], (i - 240) / 4);
-        lane[(i % 32) / 4] += t * q[i];
-    }
+    uint8_t code[B4J_QK_K];
+    for (int l = 0; l < 5; l++)
+        for (int m = 0; m < 32; m++) code[l * 32 + m] = (uint8_t)tq1_trit(qs[m], l);
+    for (int l = 0; l < 5; l++)
+        for (int m = 0; m < 16; m++) code[160 + l * 16 + m] = (uint8_t)tq1_trit(qs[32 + m], l);
+    for (int l = 0; l < 4; l++)
+        for (int j = 0; j < 4; j++) code[240 + l * 4 + j] = (uint8_t)tq1_trit(qh[j], l);
+    tq_block_lanes(code, q, lane);
 }
 
 void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
