@@ -48,32 +48,76 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    /** Reads the user's lines: JLine (history, editing) on a terminal, plain lines from a pipe. */
+    private interface Input extends AutoCloseable {
+        /** The next line, or null at the end of input. */
+        String readLine(String prompt) throws java.io.IOException;
+
+        java.io.PrintWriter writer();
+
+        @Override
+        void close() throws java.io.IOException;
+    }
+
+    private static Input openInput() throws java.io.IOException {
+        if (System.console() != null) {
+            Terminal terminal = TerminalBuilder.builder().system(true).build();
+            LineReader reader = LineReaderBuilder.builder().terminal(terminal).build();
+            return new Input() {
+                public String readLine(String prompt) {
+                    try {
+                        return reader.readLine(prompt);
+                    } catch (EndOfFileException | UserInterruptException e) {
+                        return null;
+                    }
+                }
+
+                public java.io.PrintWriter writer() {
+                    return terminal.writer();
+                }
+
+                public void close() throws java.io.IOException {
+                    terminal.close();
+                }
+            };
+        }
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+        java.io.PrintWriter out = new java.io.PrintWriter(new java.io.OutputStreamWriter(System.out, java.nio.charset.StandardCharsets.UTF_8), true);
+        return new Input() {
+            public String readLine(String prompt) throws java.io.IOException {
+                return in.readLine();
+            }
+
+            public java.io.PrintWriter writer() {
+                return out;
+            }
+
+            public void close() {
+                out.flush();
+            }
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedModel m = model.open();
              Session session = m.newSession(model.contextFor(m, err));
-             Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
+             Input input = openInput()) {
             m.notes().forEach(n -> err.println("note: " + n));
             Tokenizer tok = m.tokenizer();
             ChatFormat format = ChatFormat.forModel(m.config().architectureName(), tok);
             err.println(m.kernelExplanation() + ", " + m.threads() + " threads; chat format " + format.name()
                     + "; /exit to quit, /reset to start over");
             err.flush();
-            LineReader reader = LineReaderBuilder.builder().terminal(terminal).build();
-            PrintWriter out = terminal.writer();
+            PrintWriter out = input.writer();
             Generator generator = new Generator(m.forward(session));
             Sampler sampler = new Sampler(sampling.params(), m.config().vocabSize());
             List<ChatFormat.Message> pending = new ArrayList<>();
             if (system != null && !system.isBlank()) pending.add(new ChatFormat.Message("system", system));
             int endToken = Tokenizer.NO_TOKEN; // the end-of-turn token that stopped the last answer, fed back next turn
             while (true) {
-                String line;
-                try {
-                    line = reader.readLine("> ");
-                } catch (EndOfFileException | UserInterruptException e) {
-                    break;
-                }
+                String line = input.readLine("> ");
                 if (line == null || line.strip().equals("/exit")) break;
                 if (line.strip().equals("/reset")) {
                     session.rewind(0);

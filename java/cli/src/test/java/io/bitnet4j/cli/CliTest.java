@@ -150,6 +150,39 @@ class CliTest {
         assertEquals(a.out().replaceAll("\"timings\".*", ""), b.out().replaceAll("\"timings\".*", ""));
     }
 
+    @Test
+    void chatTakesTurnsAndReusesTheContext() {
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("hello there\nhow are you\n/exit\n".getBytes(StandardCharsets.UTF_8)));
+        try {
+            Result r = run("chat", "-m", ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString(), "-n", "5", "--temp", "0");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("chat format bitnet"), r.err());
+            assertEquals(2, r.err().lines().filter(l -> l.matches("\\[\\d+ tokens, .*tokens/s\\]")).count(), r.err());
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    @Test
+    void benchReportsEveryTestInLlamaBenchShape() throws Exception {
+        Result r = run("bench", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "16", "-n", "4", "-t", "1,2", "-r", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode tests = new ObjectMapper().readTree(r.out()).get("tests");
+        assertEquals(4, tests.size());
+        assertEquals("pp16", tests.get(0).get("test").asText());
+        assertEquals("tg4", tests.get(1).get("test").asText());
+        assertEquals(2, tests.get(2).get("n_threads").asInt());
+        for (JsonNode t : tests) assertTrue(t.get("avg_ts").asDouble() > 0);
+        Result md = run("bench", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "8", "-n", "2", "-r", "1");
+        assertEquals(0, md.code(), md.err());
+        assertTrue(md.out().contains("| pp8 |") || md.out().matches("(?s).*\\|\\s+pp8 \\|.*"), md.out());
+        assertTrue(md.out().contains("peak RSS"), md.out());
+        Result tooLong = run("bench", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "9999");
+        assertEquals(1, tooLong.code());
+        assertTrue(tooLong.err().contains("context_length"), tooLong.err());
+    }
+
     private static int[] ints(String s) {
         return Arrays.stream(s.trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
     }

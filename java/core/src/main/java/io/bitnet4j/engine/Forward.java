@@ -37,6 +37,7 @@ public final class Forward {
     private final AttentionTask attention = new AttentionTask();
     /** Attention scores, one array per pool thread (allocated on a thread's first use only). */
     private final ThreadLocal<float[]> scoresScratch;
+    private final ThreadLocal<float[]> queryScratch;
     private final float[] embeddingRow;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -55,6 +56,8 @@ public final class Forward {
         this.tokens = new int[session.batchSize];
         int ctx = session.contextSize;
         this.scoresScratch = ThreadLocal.withInitial(() -> new float[ctx]);
+        int headSize = config.headSize();
+        this.queryScratch = ThreadLocal.withInitial(() -> new float[headSize]);
     }
 
     public Session session() {
@@ -253,26 +256,26 @@ public final class Forward {
             MemorySegment vc = s.valueCache[layer];
             float scale = (float) (1.0 / Math.sqrt(hs));
             float[] scores = scoresScratch.get();
+            float[] query = queryScratch.get();
             for (int row = row0; row < row1; row++) {
                 int t = row / heads;
                 int h = row % heads;
                 int kvh = h / group;
                 int len = pos0 + t + 1;
                 long qBase = (long) t * c.qDim() + (long) h * hs;
+                // Q is rounded to f16 once when K is f16 (llama.cpp converts it for the f16 matmul)
+                for (int i = 0; i < hs; i++) {
+                    float qv = s.q.getAtIndex(F32, qBase + i);
+                    query[i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(qv)) : qv;
+                }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < len; j++) {
                     long kBase = (long) j * kvDim + (long) kvh * hs;
                     float dot = 0;
-                    for (int i = 0; i < hs; i++) {
-                        float qv = s.q.getAtIndex(F32, qBase + i);
-                        float kv;
-                        if (f16) {
-                            qv = Float.float16ToFloat(Float.floatToFloat16(qv));
-                            kv = Float.float16ToFloat(kc.getAtIndex(F16, kBase + i));
-                        } else {
-                            kv = kc.getAtIndex(F32, kBase + i);
-                        }
-                        dot += qv * kv;
+                    if (f16) {
+                        for (int i = 0; i < hs; i++) dot += query[i] * Float.float16ToFloat(kc.getAtIndex(F16, kBase + i));
+                    } else {
+                        for (int i = 0; i < hs; i++) dot += query[i] * kc.getAtIndex(F32, kBase + i);
                     }
                     float sc = dot * scale;
                     scores[j] = sc;

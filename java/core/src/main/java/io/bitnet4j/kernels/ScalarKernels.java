@@ -169,26 +169,7 @@ public final class ScalarKernels implements Kernels {
                          MemorySegment out, int outStride) {
         KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
-        int nb = k / QK_K;
-        for (int t = 0; t < ntok; t++) {
-            for (int r = row0; r < row1; r++) {
-                float[] acc = new float[LANES];
-                int[] lane = new int[LANES];
-                for (int b = 0; b < nb; b++) {
-                    long x = ((long) r * nb + b) * TQ2_0_BLOCK_BYTES;
-                    long y = ((long) t * nb + b) * Q8_K_BLOCK_BYTES;
-                    java.util.Arrays.fill(lane, 0);
-                    for (int i = 0; i < QK_K; i++) {
-                        // weight i: half j = i/128, l = (i%128)/32, m = i%32 -> byte 32j+m, bits 2l..2l+1
-                        int j = i / 128, l = (i % 128) / 32, m = i % 32;
-                        int code = ((w.get(I8, x + 32L * j + m) & 0xFF) >> (2 * l)) & 3;
-                        lane[laneOf(i)] += code * y8(actQ8K, y, i);
-                    }
-                    accumulateBlock(acc, lane, actQ8K, y, actQ8K.get(F32, y) * fp16(w, x + 64));
-                }
-                out.setAtIndex(F32, (long) t * outStride + r, hsum(acc));
-            }
-        }
+        gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ2_0_BLOCK_BYTES, 64, ScalarKernels::tq20Code);
     }
 
     @Override
@@ -196,23 +177,42 @@ public final class ScalarKernels implements Kernels {
                          MemorySegment out, int outStride) {
         KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
+        gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ1_0_BLOCK_BYTES, 52, ScalarKernels::tq10Trit);
+    }
+
+    /** The stored code (0..2 for -1/0/+1) of weight i of the block at x. */
+    @FunctionalInterface
+    interface BlockCode {
+        int code(MemorySegment w, long x, int i);
+    }
+
+    /** A TQ x Q8_K product, any ternary block format: exact lane integers, then llama.cpp's float order. */
+    private static void gemmTernaryQ8K(MemorySegment w, int k, int row0, int row1, MemorySegment act, int ntok,
+                                       MemorySegment out, int outStride, int blockBytes, int scaleOffset, BlockCode codes) {
         int nb = k / QK_K;
+        float[] acc = new float[LANES];
+        int[] lane = new int[LANES];
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
-                float[] acc = new float[LANES];
-                int[] lane = new int[LANES];
+                java.util.Arrays.fill(acc, 0f);
                 for (int b = 0; b < nb; b++) {
-                    long x = ((long) r * nb + b) * TQ1_0_BLOCK_BYTES;
+                    long x = ((long) r * nb + b) * blockBytes;
                     long y = ((long) t * nb + b) * Q8_K_BLOCK_BYTES;
                     java.util.Arrays.fill(lane, 0);
                     for (int i = 0; i < QK_K; i++) {
-                        lane[laneOf(i)] += tq10Trit(w, x, i) * y8(actQ8K, y, i);
+                        lane[laneOf(i)] += codes.code(w, x, i) * y8(act, y, i);
                     }
-                    accumulateBlock(acc, lane, actQ8K, y, actQ8K.get(F32, y) * fp16(w, x + 52));
+                    accumulateBlock(acc, lane, act, y, act.get(F32, y) * fp16(w, x + scaleOffset));
                 }
                 out.setAtIndex(F32, (long) t * outStride + r, hsum(acc));
             }
         }
+    }
+
+    /** TQ2_0 weight i: half j = i/128, l = (i%128)/32, m = i%32 -> byte 32j+m, bits 2l..2l+1. */
+    static int tq20Code(MemorySegment w, long x, int i) {
+        int j = i / 128, l = (i % 128) / 32, m = i % 32;
+        return ((w.get(I8, x + 32L * j + m) & 0xFF) >> (2 * l)) & 3;
     }
 
     /** Trit l of a byte storing ceil(v*256/243): the top two bits of (byte * 3^l mod 256) * 3. */
