@@ -31,26 +31,41 @@ public sealed interface Kernels permits ScalarKernels, VectorKernels, NativeKern
     void quantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y);
 
     // ---- matrix × activations: out[t*outStride + r], r in [row0,row1), t in [0,ntok) ----
+    // Rows outside [row0,row1) and the gaps of outStride are never written; outStride >= row1 when ntok > 1.
+    // Segments may be heap or off-heap for the Java tiers; the native tier needs off-heap (native) segments.
 
+    /**
+     * I2_S weights (row r at byte r*k/4, k % 128 == 0) times per-token I8 activations (q rows of k bytes,
+     * scales[t], sums[t] from {@link #quantizeI8}): out = (float)(Σ code*q - sums[t]) / scales[t] * wScale.
+     */
     void gemmI2S(MemorySegment w, int k, int row0, int row1, float wScale,
                  MemorySegment act, MemorySegment scales, MemorySegment sums, int ntok,
                  MemorySegment out, int outStride);
 
+    /** TQ2_0 weights (66-byte blocks of 256) times Q8_K activations, as llama.cpp's ggml_vec_dot_tq2_0_q8_K. */
     void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                   MemorySegment out, int outStride);
 
+    /** TQ1_0 weights (54-byte blocks of 256) times Q8_K activations, as llama.cpp's ggml_vec_dot_tq1_0_q8_K. */
     void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                   MemorySegment out, int outStride);
 
+    /** Q8_0 weights times Q8_0 activations (34-byte blocks of 32), as llama.cpp's ggml_vec_dot_q8_0_q8_0. */
     void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
                  MemorySegment out, int outStride);
 
+    /**
+     * Float weights (row-major, k per row, any k >= 1, unaligned allowed) times f32 activations x (ntok rows
+     * of k): out = Σ_i w[r*k+i] * x[t*k+i]. Tiers may sum in different orders (equal within rounding).
+     */
     void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                  MemorySegment out, int outStride);
 
+    /** As {@link #gemmF32} with IEEE half weights. */
     void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                  MemorySegment out, int outStride);
 
+    /** As {@link #gemmF32} with bfloat16 weights. */
     void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                   MemorySegment out, int outStride);
 }

@@ -8,6 +8,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -138,7 +139,7 @@ public final class NativeLoader {
                 if (Files.isRegularFile(target) && hash.equals(sha256(Files.readAllBytes(target)))) {
                     return target;
                 }
-                Files.createDirectories(dir);
+                createPrivateDirectories(dir);
                 Path tmp = Files.createTempFile(dir, LIBRARY_FILE + ".", ".tmp");
                 try {
                     Files.write(tmp, bytes);
@@ -156,6 +157,24 @@ public final class NativeLoader {
             }
         }
         throw last != null ? last : new IOException("no writable cache directory");
+    }
+
+    /** Creates missing directories readable only by this user (the tmp fallback is shared by all users). */
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (parent != null) {
+            createPrivateDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another JVM created it concurrently
+        }
     }
 
     private static Path[] cacheRoots() {
