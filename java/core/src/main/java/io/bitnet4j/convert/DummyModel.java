@@ -132,18 +132,8 @@ public final class DummyModel {
         Generator gen = new Generator(shape, seed, total, progress);
         for (TensorPlan t : plan) w.addTensor(t.name(), t.type(), t.shape(), sink -> gen.write(t, sink));
         w.write(out);
-        readableByAll(out);
         progress.update(gen.done, total);
         return new Result(out, shape, type, Files.size(out), total, params, plan.size(), gen.maxBuffer());
-    }
-
-    /** GgufWriter's temporary file is private (0600); a generated model is meant to be shared like any other. */
-    private static void readableByAll(Path p) {
-        try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException | IOException ignored) {
-            // not a POSIX file system, or not ours to change: keep what the writer made
-        }
     }
 
     private static void putMetadata(GgufWriter w, DummyShape s, TensorType type, DummyVocabulary v) {

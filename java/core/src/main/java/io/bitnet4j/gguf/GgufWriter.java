@@ -248,6 +248,7 @@ public final class GgufWriter {
                 }
                 ch.force(true);
             }
+            readableByAll(tmp);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -324,6 +325,15 @@ public final class GgufWriter {
 
         void pad(int alignment) {
             while (count % alignment != 0) write(0);
+        }
+    }
+
+    /** The temporary file is created private (0600); the finished file is shared like any other (0644). */
+    private static void readableByAll(Path p) {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // not a POSIX file system: keep what the file system made
         }
     }
 }
