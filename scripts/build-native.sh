@@ -25,11 +25,18 @@ if [[ $host_arch != x86_64 ]]; then
   exit 1
 fi
 
-"$root/scripts/setup.sh" --check-only >/dev/null || {
-  echo "build-native.sh: build prerequisites are missing; run scripts/setup.sh (as root to install them)" >&2
-  "$root/scripts/setup.sh" --check-only || true
+# The full set (cross compiler, qemu) is needed unless the aarch64 build is skipped; a host-only build
+# just needs cmake and a C compiler.
+if [[ ${B4J_SKIP_AARCH64:-0} != 1 ]]; then
+  "$root/scripts/setup.sh" --check-only 2>/dev/null || {
+    echo "build-native.sh: build prerequisites are missing; run scripts/setup.sh (as root it installs them)" >&2
+    "$root/scripts/setup.sh" --check-only || true
+    exit 1
+  }
+elif ! command -v cmake >/dev/null; then
+  echo "build-native.sh: cmake is missing; run scripts/setup.sh" >&2
   exit 1
-}
+fi
 
 host_cc=${CC:-}
 if [[ -z $host_cc ]]; then

@@ -78,13 +78,26 @@ B4J_API void b4j_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y)
  * decoded weight block across tokens. */
 
 /* I2_S x I8: out = (Σ code*q - sums[t]) * w_scale / scales[t]. act rows have stride k.
- * Evaluated as bitnet.cpp does, in float: (float)(Σ code*q - sums[t]) / scales[t] * w_scale
- * (divide first, then multiply; the integer difference is exact). */
+ * Evaluated exactly as bitnet.cpp's logits require, in float:
+ *     dot = Σ code*q (exact int32, codes 0..3 as stored);
+ *     out = ((float)dot - (float)sums[t]) * (w_scale / scales[t])
+ * i.e. ONE float division w_scale / scales[t] first, then one multiply (not "/ scales[t] * w_scale",
+ * which rounds differently). */
 B4J_API void b4j_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
                              const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
                              float *out, int64_t out_stride);
 
-/* TQ2_0 x Q8_K and TQ1_0 x Q8_K, as llama.cpp's ggml_vec_dot_tq{2,1}_0_q8_K per (row, token). */
+/* TQ2_0 x Q8_K and TQ1_0 x Q8_K, per (row, token), bit for bit as llama.cpp's AVX2
+ * ggml_vec_dot_tq{2,1}_0_q8_K sums the floats:
+ *  - per 256-block, eight int32 lanes L = 0..7:
+ *        lane[L] = Σ_{i : (i % 32) / 4 == L} code_i * y_i  -  (bsums[2L] + bsums[2L+1])
+ *    with code_i in {0,1,2} the stored code/trit of weight i (TQ2_0: weight 128j + 32l + m is bits 2l
+ *    of byte 32j + m; TQ1_0: i < 160 trit i/32 of qs[i % 32], i < 240 trit (i-160)/16 of
+ *    qs[32 + (i-160) % 16], else trit (i-240)/4 of qh[(i-240) % 4]) and the block's stored bsums;
+ *  - d = y.d * fp16_to_f32(x.d); acc[L] = (float)lane[L] * d + acc[L] (a float multiply, then an add:
+ *    no FMA), blocks in order, acc starting at 0;
+ *  - out = ((acc0 + acc4) + (acc2 + acc6)) + ((acc1 + acc5) + (acc3 + acc7)) (hsum_float_8).
+ * The total equals Σ (code-1)*y*d up to float rounding; the order above fixes that rounding. */
 B4J_API void b4j_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                  const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
 B4J_API void b4j_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -97,7 +110,8 @@ B4J_API int64_t b4j_tl_packed_size(int64_t rows, int64_t k);
 B4J_API void b4j_tl_pack(const uint8_t *w_i2s, int64_t rows, int64_t k, uint8_t *packed);
 B4J_API int64_t b4j_tl_lut_size(int64_t k);
 B4J_API void b4j_tl_build_lut(const int8_t *q, int64_t k, void *lut);
-/* out[r] = (lut-dot of packed row r) * w_scale / scale, for r in [row0,row1): same result as the I2_S kernel. */
+/* out[r] = ((float)lut_dot(row r) - (float)sum) * (w_scale / scale), for r in [row0,row1): bit for bit the
+ * I2_S kernel's result. */
 B4J_API void b4j_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
                          const void *lut, float scale, int32_t sum, float *out);
 

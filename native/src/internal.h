@@ -95,11 +95,36 @@ static inline float b4j_bf16_to_fp32(uint16_t h) {
 static inline float b4j_load_f32(const void *p) { float f; memcpy(&f, p, sizeof f); return f; }
 static inline uint16_t b4j_load_u16(const void *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
 
-/* The I2_S epilogue, in bitnet.cpp's evaluation order: ((dot - sum) / act_scale) * w_scale, where
- * dot - sum is exact (|dot| < 2^24 for every real k) and converted to float once. Every variant and
- * the LUT kernel use this so that all of them give bit-identical floats. */
+/* The I2_S epilogue, in bitnet.cpp's evaluation order: ((float)dot - (float)sum) * (w_scale / act_scale).
+ * The scale quotient is one float division, then one float multiply; dot and sum are converted
+ * separately (both are exact in float, hence so is their difference, while |dot|, |sum| < 2^24, i.e.
+ * for every k < 43690). This grouping
+ * reproduces bitnet.cpp's logits bit for bit ("/ act_scale * w_scale" does not). Every variant and the
+ * LUT kernel use this so that all of them give bit-identical floats. */
 static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, float w_scale) {
-    return (float)(dot - sum) / act_scale * w_scale;
+    return ((float)dot - (float)sum) * (w_scale / act_scale);
+}
+
+/* ---- TQ1_0 / TQ2_0 x Q8_K float accumulation: llama.cpp's AVX2 ggml_vec_dot_tq{1,2}_0_q8_K order ----
+ * Per 256-block, eight int32 lanes: lane L = Σ code_i * y_i over the positions i with (i % 32) / 4 == L
+ * (code_i = the stored code / trit, 0..3), minus (bsums[2L] + bsums[2L+1]) (= Σ y over [32L, 32L+32):
+ * a different set of positions, only the total is the -1 offset; llama.cpp does exactly this). Then
+ * d = y.d * x.d, acc[L] = (float)lane[L] * d + acc[L] (multiply, then add: no FMA), blocks in order
+ * from acc = 0, and the result is hsum_float_8(acc) = ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)).
+ * In SIMD the lanes come for free: maddubs + madd (or dpbusd / sdot) put the products of byte
+ * positions 4L..4L+3 of a 32-byte chunk into int32 lane L. */
+#define B4J_TQ_LANES 8
+
+/* bsums[2L] + bsums[2L+1] of a Q8_K block */
+static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
+    int16_t a, b;
+    memcpy(&a, yb + 4 + 256 + 4 * lane, 2);
+    memcpy(&b, yb + 4 + 256 + 4 * lane + 2, 2);
+    return (int32_t)a + (int32_t)b;
+}
+
+static inline float b4j_hsum_float_8(const float *a) {
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
 /* ---- TL (LUT) layout, identical for every variant ----

@@ -8,6 +8,8 @@
  *                          cannot run NAME or it is not built for this target.
  *   b4j_test --fp16        the library's fp16 conversions against the compiler's _Float16.
  *   b4j_test --dispatch    ABI version, ISA list, b4j_set_isa.
+ *   b4j_test --gguf DIR    every variant on the ternary tensors that bitnet.cpp / llama.cpp quantized
+ *                          (DIR = shared/testdata/reference); skipped (77) when the files are absent.
  *   b4j_test --bench [ISA] rough single-thread timing of the GEMVs (not run by ctest).
  *
  * Buffers are allocated at their exact size (so ASan sees any overread) and weights at an odd address
@@ -51,17 +53,14 @@ static float rnd_normal(void) {
 /* ---------------------------------------------------------------- buffers */
 
 typedef struct { uint8_t *base; void *p; } buf_t;
-/* exact-size buffer at address ≡ 1 (mod 64) when odd, else 64-aligned */
+/* n bytes at a 64-byte-aligned address (odd = 0) or at 64k+1 (odd = 1), ending exactly at the end of
+ * the allocation, so that ASan reports any read past the buffer */
 static buf_t buf_alloc(size_t n, int odd) {
     buf_t b;
-    b.base = (uint8_t *)malloc(n + 128);
-    uintptr_t a = ((uintptr_t)b.base + 63) & ~(uintptr_t)63;
-    if (odd) a += 1;
-    /* put the end of the buffer at the end of the allocation so ASan catches overreads */
-    uint8_t *end = b.base + n + 128;
-    size_t slack = (size_t)(end - (uint8_t *)a) - n;
-    a += slack & ~(size_t)63;
-    b.p = (void *)a;
+    void *base = NULL;
+    if (posix_memalign(&base, 64, n + (size_t)(odd ? 1 : 0) + (n == 0)) != 0) { perror("posix_memalign"); exit(2); }
+    b.base = (uint8_t *)base;
+    b.p = b.base + (odd ? 1 : 0);
     return b;
 }
 static void buf_free(buf_t b) { free(b.base); }
@@ -376,13 +375,15 @@ static void test_i2s_case(int64_t k, int64_t rows, int64_t row0, int64_t row1, i
     }
     const float w_scale = 0.75f + 0.5f * rndf();
 
-    /* oracle: the exact integer dot of the logical codes, then bitnet.cpp's epilogue order */
+    /* oracle: the exact integer dot of the logical codes, then bitnet.cpp's epilogue grouping:
+     * ((float)dot - (float)sum) * (w_scale / act_scale) */
     float *want = out_alloc(ntok, stride);
     for (int64_t t = 0; t < ntok; t++)
         for (int64_t r = row0; r < row1; r++) {
             int64_t dot = 0;
             for (int64_t i = 0; i < k; i++) dot += (int64_t)codes[r * k + i] * ((int8_t *)act.p)[t * k + i];
-            want[t * stride + r] = (float)((int32_t)dot - sums[t]) / scales[t] * w_scale;
+            const float q = w_scale / scales[t];
+            want[t * stride + r] = ((float)(int32_t)dot - (float)sums[t]) * q;
         }
 
     char what[160];
@@ -462,16 +463,27 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     buf_t act = buf_alloc((size_t)(ntok * nb * 292), 0);
     make_q8k(qs, dy, ntok, k, (uint8_t *)act.p);
 
+    /* oracle: llama.cpp's AVX2 order from the logical trits: per block 8 int lanes, lane L = Σ trit*q over
+     * positions i with (i % 32) / 4 == L minus Σ q over [32L, 32L + 32); acc[L] += (float)lane * (dy * dx);
+     * hsum_float_8 at the end */
     float *want = out_alloc(ntok, stride);
     for (int64_t t = 0; t < ntok; t++)
         for (int64_t r = row0; r < row1; r++) {
-            float sumf = 0;
+            float acc[8] = {0};
             for (int64_t b = 0; b < nb; b++) {
-                int32_t sumi = 0;
-                for (int i = 0; i < 256; i++) sumi += ((int)trits[r * k + b * 256 + i] - 1) * qs[t * k + b * 256 + i];
-                sumf += (float)sumi * (f_from_h(d[r * nb + b]) * dy[t * nb + b]);
+                const int8_t *qb = qs + t * k + b * 256;
+                const uint8_t *tb = trits + r * k + b * 256;
+                const float db = dy[t * nb + b] * f_from_h(d[r * nb + b]);
+                for (int L = 0; L < 8; L++) {
+                    int32_t lane = 0;
+                    for (int i = 0; i < 256; i++)
+                        if ((i % 32) / 4 == L) lane += tb[i] * qb[i];
+                    for (int i = 32 * L; i < 32 * L + 32; i++) lane -= qb[i];
+                    const float v = (float)lane * db;
+                    acc[L] = v + acc[L];
+                }
             }
-            want[t * stride + r] = sumf;
+            want[t * stride + r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
         }
     char what[160];
     snprintf(what, sizeof what, "gemm_tq%d_0 k=%lld rows=[%lld,%lld) ntok=%lld w=%s a=%s", tq1 ? 1 : 2, (long long)k,
@@ -482,10 +494,20 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     check_exact(what, got, want, ntok, stride, row0, row1);
     check_untouched(what, got, ntok, stride, row0, row1);
 
-    /* arbitrary bytes (TQ1_0 bytes > 242, TQ2_0 code 3): variant must still equal the scalar variant */
+    /* arbitrary bytes (TQ1_0 bytes > 242, TQ2_0 code 3) and bsums that do not match qs (every variant
+     * must use the stored bsums pair by pair): variant must still equal the scalar variant */
     for (int64_t i = 0; i < wbytes; i++) {
         int in_d = tq1 ? (i % 54) >= 52 : (i % 66) >= 64;
         if (!in_d) ((uint8_t *)w.p)[i] = (uint8_t)rnd64();
+    }
+    for (int64_t b = 0; b < ntok * nb; b++) {
+        uint8_t *bs = (uint8_t *)act.p + b * 292 + 4 + 256;
+        for (int j = 0; j < 16; j++) {
+            int16_t v;
+            memcpy(&v, bs + 2 * j, 2);
+            v = (int16_t)(v + rndi(-300, 300));
+            memcpy(bs + 2 * j, &v, 2);
+        }
     }
     const char *isa = b4j_isa();
     float *ref = out_alloc(ntok, stride);
@@ -622,7 +644,203 @@ static void test_float(void) {
     test_float_case(1, 256, 2, 2);
 }
 
+/* ---------------------------------------------------------------- non-finite input */
+
+/* NaN / Inf activations: results are unspecified, but every quantizer must terminate and stay inside
+ * its buffers (ASan build), for each position of the bad value within a vector / block. */
+static void test_nonfinite(void) {
+    const int64_t k = 512;
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    buf_t x = buf_alloc((size_t)k * 4, 0), q = buf_alloc((size_t)k, 0), y = buf_alloc(2 * 292, 0), y0 = buf_alloc(16 * 34, 0);
+    float scale; int32_t sum;
+    static const int64_t positions[] = {0, 1, 7, 8, 15, 16, 31, 37, 100, 247, 248, 255, 256, 300, 504, 511};
+    for (int b = 0; b < 3; b++)
+        for (size_t pi = 0; pi < sizeof positions / sizeof positions[0]; pi++) {
+            const int64_t pos = positions[pi];
+            float *xp = (float *)x.p;
+            for (int64_t i = 0; i < k; i++) xp[i] = rnd_normal();
+            xp[pos] = bad[b];
+            b4j_quantize_i8(xp, 1, k, (int8_t *)q.p, &scale, &sum);
+            b4j_quantize_q8_k(xp, 1, k, y.p);
+            b4j_quantize_q8_0(xp, 1, k, y0.p);
+            g_checks++;
+        }
+    buf_free(x); buf_free(q); buf_free(y); buf_free(y0);
+}
+
 /* ---------------------------------------------------------------- modes */
+
+/* ---------------------------------------------------------------- real files from the reference engines */
+
+/* Just enough GGUF to find tensors: the reference files of ../shared/testdata/reference were quantized
+ * by bitnet.cpp's and llama.cpp's own llama-quantize, and every ternary weight there is exactly
+ * (1/32) * t with t in {-1, 0, +1}, also stored in an F32 file. So the kernels run on the engines'
+ * own I2_S / TQ2_0 / TQ1_0 bytes must give exactly the integer dot of t recovered from F32. */
+typedef struct { char name[96]; uint32_t type; int64_t ne0, ne1; const uint8_t *data; } gg_tensor;
+typedef struct { uint8_t *buf; size_t len; int ntensors; gg_tensor t[128]; } gg_file;
+
+static uint64_t rd64(const uint8_t **p) { uint64_t v; memcpy(&v, *p, 8); *p += 8; return v; }
+static uint32_t rd32(const uint8_t **p) { uint32_t v; memcpy(&v, *p, 4); *p += 4; return v; }
+static void skip_value(const uint8_t **p, uint32_t type) {
+    static const int sz[13] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    if (type == 8) { uint64_t n = rd64(p); *p += n; return; }
+    if (type == 9) {
+        uint32_t et = rd32(p); uint64_t n = rd64(p);
+        for (uint64_t i = 0; i < n; i++) skip_value(p, et);
+        return;
+    }
+    *p += sz[type];
+}
+static int gg_load(const char *path, gg_file *f) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return -1;
+    fseek(fp, 0, SEEK_END);
+    f->len = (size_t)ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    f->buf = malloc(f->len);
+    if (fread(f->buf, 1, f->len, fp) != f->len) { fclose(fp); return -1; }
+    fclose(fp);
+    const uint8_t *p = f->buf;
+    if (memcmp(p, "GGUF", 4) != 0) return -1;
+    p += 4;
+    rd32(&p); /* version */
+    uint64_t nt = rd64(&p), nkv = rd64(&p);
+    uint32_t align = 32;
+    for (uint64_t i = 0; i < nkv; i++) {
+        uint64_t kl = rd64(&p);
+        const char *key = (const char *)p;
+        p += kl;
+        uint32_t type = rd32(&p);
+        if (kl == 17 && memcmp(key, "general.alignment", 17) == 0 && type == 4) { align = rd32(&p); continue; }
+        skip_value(&p, type);
+    }
+    if (nt > 128) return -1;
+    f->ntensors = (int)nt;
+    uint64_t offs[128];
+    for (uint64_t i = 0; i < nt; i++) {
+        gg_tensor *t = &f->t[i];
+        uint64_t nl = rd64(&p);
+        snprintf(t->name, sizeof t->name, "%.*s", (int)nl, (const char *)p);
+        p += nl;
+        uint32_t nd = rd32(&p);
+        t->ne0 = t->ne1 = 1;
+        for (uint32_t d = 0; d < nd; d++) { uint64_t ne = rd64(&p); if (d == 0) t->ne0 = (int64_t)ne; else t->ne1 *= (int64_t)ne; }
+        t->type = rd32(&p);
+        offs[i] = rd64(&p);
+    }
+    size_t data = (size_t)(p - f->buf);
+    data = (data + align - 1) / align * align;
+    for (uint64_t i = 0; i < nt; i++) f->t[i].data = f->buf + data + offs[i];
+    return 0;
+}
+static const gg_tensor *gg_find(const gg_file *f, const char *name) {
+    for (int i = 0; i < f->ntensors; i++) if (strcmp(f->t[i].name, name) == 0) return &f->t[i];
+    return NULL;
+}
+
+enum { GG_F32 = 0, GG_TQ1_0 = 34, GG_TQ2_0 = 35, GG_I2_S = 36 };
+
+/* Check every ternary tensor of qpath against the F32 twin in fpath; returns the number of tensors checked. */
+static int check_gguf_pair(const char *dir, const char *qname, const char *fname) {
+    char qpath[1024], fpath[1024];
+    snprintf(qpath, sizeof qpath, "%s/%s", dir, qname);
+    snprintf(fpath, sizeof fpath, "%s/%s", dir, fname);
+    gg_file *q = calloc(1, sizeof *q), *f = calloc(1, sizeof *f);
+    if (gg_load(qpath, q) != 0 || gg_load(fpath, f) != 0) { FAIL("cannot read %s or %s", qpath, fpath); return 0; }
+    int checked = 0;
+    for (int i = 0; i < q->ntensors; i++) {
+        const gg_tensor *tq = &q->t[i];
+        if (tq->type != GG_I2_S && tq->type != GG_TQ2_0 && tq->type != GG_TQ1_0) continue;
+        const gg_tensor *tf = gg_find(f, tq->name);
+        if (!tf || tf->type != GG_F32 || tf->ne0 != tq->ne0 || tf->ne1 != tq->ne1) { FAIL("%s: no F32 twin of %s", qname, tq->name); continue; }
+        const int64_t k = tq->ne0, rows = tq->ne1, ntok = 3;
+        const float *wf = (const float *)(const void *)tf->data;
+        /* the logical ternary weights: the F32 values are exactly t / 32 */
+        int8_t *t = malloc((size_t)(rows * k));
+        for (int64_t j = 0; j < rows * k; j++) {
+            float v = wf[j] * 32.0f;
+            t[j] = (int8_t)lrintf(v);
+            if (v != (float)t[j] || t[j] < -1 || t[j] > 1) { FAIL("%s %s: weight %lld is not t/32", fname, tq->name, (long long)j); break; }
+        }
+        int8_t *qa = malloc((size_t)(ntok * k));
+        fill_act(qa, ntok * k, A_RANDOM);
+        float *got = out_alloc(ntok, rows);
+        float *want = out_alloc(ntok, rows);
+        if (tq->type == GG_I2_S) {
+            float wscale;
+            memcpy(&wscale, tq->data + rows * k / 4, 4);
+            g_checks++;
+            if (wscale != 1.0f / 32) FAIL("%s %s: I2_S scale %g, expected 1/32", qname, tq->name, wscale);
+            float scales[3] = {1.0f, 1.0f, 1.0f};
+            int32_t sums[3];
+            for (int64_t tt = 0; tt < ntok; tt++) {
+                int32_t su = 0;
+                for (int64_t j = 0; j < k; j++) su += qa[tt * k + j];
+                sums[tt] = su;
+            }
+            b4j_gemm_i2s_i8(tq->data, k, 0, rows, 1.0f, qa, scales, sums, ntok, got, rows);
+            for (int64_t tt = 0; tt < ntok; tt++)
+                for (int64_t r = 0; r < rows; r++) {
+                    int32_t dot = 0;
+                    for (int64_t j = 0; j < k; j++) dot += t[r * k + j] * qa[tt * k + j];
+                    want[tt * rows + r] = (float)dot;
+                }
+        } else {
+            const int64_t nb = k / 256, bb = tq->type == GG_TQ2_0 ? 66 : 54;
+            float *dy = malloc((size_t)(ntok * nb) * 4);
+            for (int64_t j = 0; j < ntok * nb; j++) dy[j] = 1.0f;
+            uint8_t *y = malloc((size_t)(ntok * nb * 292));
+            make_q8k(qa, dy, ntok, k, y);
+            if (tq->type == GG_TQ2_0) b4j_gemm_tq2_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows);
+            else b4j_gemm_tq1_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows);
+            for (int64_t tt = 0; tt < ntok; tt++)
+                for (int64_t r = 0; r < rows; r++) {
+                    float sumf = 0;
+                    for (int64_t b = 0; b < nb; b++) {
+                        uint16_t dh;
+                        memcpy(&dh, tq->data + (r * nb + b) * bb + bb - 2, 2);
+                        g_checks++;
+                        if (f_from_h(dh) != 1.0f / 32) { FAIL("%s %s: block scale %g", qname, tq->name, f_from_h(dh)); break; }
+                        int32_t sumi = 0;
+                        for (int j = 0; j < 256; j++) sumi += t[r * k + b * 256 + j] * qa[tt * k + b * 256 + j];
+                        sumf += (float)sumi * (f_from_h(dh) * 1.0f);
+                    }
+                    want[tt * rows + r] = sumf;
+                }
+            free(dy); free(y);
+        }
+        char what[200];
+        snprintf(what, sizeof what, "%s %s (%lldx%lld)", qname, tq->name, (long long)rows, (long long)k);
+        check_exact(what, got, want, ntok, rows, 0, rows);
+        free(t); free(qa); free(got); free(want);
+        checked++;
+    }
+    free(q->buf); free(f->buf); free(q); free(f);
+    return checked;
+}
+
+static int run_gguf(const char *dir) {
+    g_isa = "gguf";
+    char probe[1024];
+    snprintf(probe, sizeof probe, "%s/tiny-bitnet-b1.58-i2_s.gguf", dir);
+    FILE *fp = fopen(probe, "rb");
+    if (!fp) { printf("skip: no reference files in %s\n", dir); return 77; }
+    fclose(fp);
+    char list[256];
+    snprintf(list, sizeof list, "%s", b4j_supported_isas());
+    for (char *isa = strtok(list, ","); isa; isa = strtok(NULL, ",")) {
+        use(isa);
+        g_isa = isa;
+        int n = check_gguf_pair(dir, "tiny-bitnet-b1.58-i2_s.gguf", "tiny-bitnet-b1.58-f32.gguf");    /* bitnet.cpp I2_S */
+        n += check_gguf_pair(dir, "tiny-bitnet-b1.58-tq2_0.gguf", "tiny-bitnet-b1.58-f32.gguf");      /* bitnet.cpp TQ2_0 */
+        n += check_gguf_pair(dir, "tiny-bitnet-tq2_0.gguf", "tiny-bitnet-f32.gguf");                  /* llama.cpp TQ2_0 */
+        n += check_gguf_pair(dir, "tiny-bitnet-tq1_0.gguf", "tiny-bitnet-f32.gguf");                  /* llama.cpp TQ1_0 */
+        printf("[%s] %d reference tensors checked\n", isa, n);
+        if (n != 4 * 28) FAIL("expected 112 ternary tensors, checked %d", n);
+    }
+    printf("[gguf] %ld checks, %d failures\n", g_checks, g_failures);
+    return g_failures ? 1 : 0;
+}
 
 static int contains_isa(const char *list, const char *name) {
     size_t n = strlen(name);
@@ -645,6 +863,7 @@ static int run_isa(const char *isa) {
     test_tq();
     test_q8_0();
     test_float();
+    test_nonfinite();
     printf("[%s] %ld checks, %d failures\n", isa, g_checks, g_failures);
     return g_failures ? 1 : 0;
 }
@@ -741,9 +960,11 @@ static void bench_isa(const char *isa) {
     }
     void *lut = malloc((size_t)b4j_tl_lut_size(k));
     TIME_MIN(tl, reps, (b4j_tl_build_lut(a, k, lut), b4j_gemv_tl(packed[i % NCOPY], k, 0, rows, 1.0f, lut, 1.0f, 0, out)));
-    printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token | TL lut+gemv %.3f ms"
+    double lutb;
+    TIME_MIN(lutb, reps, b4j_tl_build_lut(a + (i % 16) * k, k, lut));
+    printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token | TL lut+gemv %.3f ms (lut %.3f)"
            " | TQ2_0 gemv %.3f ms | TQ1_0 gemv %.3f ms\n",
-           isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16, tl * 1e3,
+           isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16, tl * 1e3, lutb * 1e3,
            tq2 * 1e3, tq1 * 1e3);
     for (int c = 0; c < NCOPY; c++) { free(w[c]); free(w2[c]); free(w1[c]); free(packed[c]); }
     free(a); free(xf); free(y); free(out); free(lut);
@@ -753,6 +974,7 @@ int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--isa") == 0) return run_isa(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "--fp16") == 0) return run_fp16();
     if (argc >= 2 && strcmp(argv[1], "--dispatch") == 0) return run_dispatch();
+    if (argc >= 3 && strcmp(argv[1], "--gguf") == 0) return run_gguf(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "--bench") == 0) {
         if (argc >= 3) { bench_isa(argv[2]); return 0; }
         char list[256];
@@ -760,6 +982,6 @@ int main(int argc, char **argv) {
         for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) bench_isa(s);
         return 0;
     }
-    fprintf(stderr, "usage: %s --isa NAME | --fp16 | --dispatch | --bench [ISA]\n", argv[0]);
+    fprintf(stderr, "usage: %s --isa NAME | --fp16 | --dispatch | --gguf DIR | --bench [ISA]\n", argv[0]);
     return 2;
 }

@@ -8,10 +8,13 @@
  *    iscale = -127/max, q = min(127, nearest_int(iscale*x)), d = 1/iscale, 16 bsums). For an all-zero
  *    block, d = 0 and qs = 0 as in llama.cpp, and bsums = 0 (llama.cpp leaves them unwritten).
  *  - quantize_q8_0: llama.cpp quantize_row_q8_0_ref (d = amax/127, id = 1/d, q = roundf(x*id), fp16 d).
- *  - TQ1_0/TQ2_0/Q8_0 dots: llama.cpp's generic ggml_vec_dot_*: an exact int sum per block, then
- *    sumf += (float)sumi * (d_x * d_y) block by block in order. SIMD variants compute the same per-block
- *    int sums and accumulate the floats in the same order, so every variant is bit-identical.
- *  - I2_S: exact int dot of codes (0..3 as stored) and q, then b4j_i2s_epilogue.
+ *  - TQ1_0/TQ2_0 dots: llama.cpp's AVX2 ggml_vec_dot_tq{1,2}_0_q8_K order (internal.h): eight exact
+ *    int32 lanes per block, eight float accumulators, hsum_float_8 at the end. SIMD variants compute
+ *    the same lanes and run the same float operations, so every variant is bit-identical.
+ *  - Q8_0 dots: llama.cpp's generic ggml_vec_dot_q8_0_q8_0: an exact int sum per block, then
+ *    sumf += (float)sumi * (d_x * d_y) block by block in order.
+ *  - I2_S: exact int dot of codes (0..3 as stored) and q, then b4j_i2s_epilogue
+ *    (((float)dot - (float)sum) * (w_scale / act_scale)).
  *  - f32/f16/bf16: plain sequential float sums (SIMD variants reorder: tolerance, not exactness).
  */
 #include <math.h>
@@ -96,7 +99,11 @@ void b4j_scalar_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y) 
             uint16_t dh = b4j_fp32_to_fp16(d);
             memcpy(blk, &dh, 2);
             for (int j = 0; j < B4J_QK8_0; j++) {
-                blk[2 + j] = (uint8_t)(int8_t)roundf(xb[j] * id);
+                /* roundf(x*id) is within [-127, 127] for finite input; the guards only keep NaN / Inf
+                 * (which llama.cpp converts with undefined behaviour) defined */
+                const float r = roundf(xb[j] * id);
+                const int v = r != r ? 0 : r > 127.0f ? 127 : r < -128.0f ? -128 : (int)r;
+                blk[2 + j] = (uint8_t)(int8_t)v;
             }
         }
     }
@@ -134,16 +141,34 @@ void b4j_scalar_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t r
 
 /* ---------------------------------------------------------------- TQ2_0 / TQ1_0 */
 
-static int32_t tq2_block_dot(const uint8_t *xb, const int8_t *q) {
-    int32_t sumi = 0;
-    for (int j = 0; j < 64; j += 32) {
-        for (int l = 0; l < 4; l++) {
-            for (int m = 0; m < 32; m++) {
-                sumi += q[j * 4 + l * 32 + m] * (((xb[j + m] >> (l * 2)) & 3) - 1);
-            }
-        }
+/* The per-block lanes and the float accumulation of b4j's TQ order (see internal.h: llama.cpp's AVX2
+ * kernels): lane[(i % 32) / 4] += code_i * y_i, then per lane - bsum pair, * d, + acc. */
+static void tq_accumulate(float *acc, const int32_t *lane, const uint8_t *yb, float d) {
+    for (int l = 0; l < B4J_TQ_LANES; l++) {
+        const float v = (float)(lane[l] - b4j_q8k_lane_bsum(yb, l)) * d;
+        acc[l] = v + acc[l];
     }
-    return sumi;
+}
+
+/* lane[L] = Σ code_i * q_i over the positions i with (i % 32) / 4 == L: per position p of the 32-chunks
+ * first (loops the compiler vectorizes), then the four positions of each lane */
+static void tq_block_lanes(const uint8_t *code, const int8_t *q, int32_t *lane) {
+    int32_t pos[32];
+    for (int p = 0; p < 32; p++) {
+        int32_t s = 0;
+        for (int c = 0; c < 8; c++) s += code[32 * c + p] * q[32 * c + p];
+        pos[p] = s;
+    }
+    for (int l = 0; l < B4J_TQ_LANES; l++) lane[l] = (pos[4 * l] + pos[4 * l + 1]) + (pos[4 * l + 2] + pos[4 * l + 3]);
+}
+
+/* TQ2_0: half j, 2-bit field l of byte m -> weight 128j + 32l + m */
+static void tq2_block_lanes(const uint8_t *xb, const int8_t *q, int32_t *lane) {
+    uint8_t code[B4J_QK_K];
+    for (int j = 0; j < 2; j++)
+        for (int l = 0; l < 4; l++)
+            for (int m = 0; m < 32; m++) code[j * 128 + l * 32 + m] = (xb[j * 32 + m] >> (l * 2)) & 3;
+    tq_block_lanes(code, q, lane);
 }
 
 void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -153,15 +178,15 @@ void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64
         const uint8_t *wr = w + r * nb * B4J_TQ2_0_BLOCK_BYTES;
         for (int64_t t = 0; t < ntok; t++) {
             const uint8_t *yt = act + t * nb * B4J_Q8_K_BLOCK_BYTES;
-            float sumf = 0.0f;
+            float acc[B4J_TQ_LANES] = {0};
             for (int64_t b = 0; b < nb; b++) {
                 const uint8_t *xb = wr + b * B4J_TQ2_0_BLOCK_BYTES;
                 const uint8_t *yb = yt + b * B4J_Q8_K_BLOCK_BYTES;
-                int32_t sumi = tq2_block_dot(xb, (const int8_t *)(yb + 4));
-                const float d = b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 64));
-                sumf += (float)sumi * d;
+                int32_t lane[B4J_TQ_LANES] = {0};
+                tq2_block_lanes(xb, (const int8_t *)(yb + 4), lane);
+                tq_accumulate(acc, lane, yb, b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 64)));
             }
-            out[t * out_stride + r] = sumf;
+            out[t * out_stride + r] = b4j_hsum_float_8(acc);
         }
     }
 }
@@ -173,17 +198,19 @@ static inline int tq1_trit(uint8_t byte, int n) {
     return ((uint16_t)q * 3) >> 8;
 }
 
-static int32_t tq1_block_dot(const uint8_t *xb, const int8_t *q) {
+/* TQ1_0: weight i < 160 is trit i/32 of qs[i%32], 160 <= i < 240 trit (i-160)/16 of qs[32 + (i-160)%16],
+ * i >= 240 trit (i-240)/4 of qh[(i-240)%4] */
+static void tq1_block_lanes(const uint8_t *xb, const int8_t *q, int32_t *lane) {
     const uint8_t *qs = xb;
     const uint8_t *qh = xb + 48;
-    int32_t sum = 0;
+    uint8_t code[B4J_QK_K];
     for (int l = 0; l < 5; l++)
-        for (int m = 0; m < 32; m++) sum += (tq1_trit(qs[m], l) - 1) * q[l * 32 + m];
+        for (int m = 0; m < 32; m++) code[l * 32 + m] = (uint8_t)tq1_trit(qs[m], l);
     for (int l = 0; l < 5; l++)
-        for (int m = 0; m < 16; m++) sum += (tq1_trit(qs[32 + m], l) - 1) * q[160 + l * 16 + m];
+        for (int m = 0; m < 16; m++) code[160 + l * 16 + m] = (uint8_t)tq1_trit(qs[32 + m], l);
     for (int l = 0; l < 4; l++)
-        for (int j = 0; j < 4; j++) sum += (tq1_trit(qh[j], l) - 1) * q[240 + l * 4 + j];
-    return sum;
+        for (int j = 0; j < 4; j++) code[240 + l * 4 + j] = (uint8_t)tq1_trit(qh[j], l);
+    tq_block_lanes(code, q, lane);
 }
 
 void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -193,14 +220,15 @@ void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64
         const uint8_t *wr = w + r * nb * B4J_TQ1_0_BLOCK_BYTES;
         for (int64_t t = 0; t < ntok; t++) {
             const uint8_t *yt = act + t * nb * B4J_Q8_K_BLOCK_BYTES;
-            float sumf = 0.0f;
+            float acc[B4J_TQ_LANES] = {0};
             for (int64_t b = 0; b < nb; b++) {
                 const uint8_t *xb = wr + b * B4J_TQ1_0_BLOCK_BYTES;
                 const uint8_t *yb = yt + b * B4J_Q8_K_BLOCK_BYTES;
-                int32_t sumi = tq1_block_dot(xb, (const int8_t *)(yb + 4));
-                sumf += (float)sumi * (b4j_fp16_to_fp32(b4j_load_u16(xb + 52)) * b4j_load_f32(yb));
+                int32_t lane[B4J_TQ_LANES] = {0};
+                tq1_block_lanes(xb, (const int8_t *)(yb + 4), lane);
+                tq_accumulate(acc, lane, yb, b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 52)));
             }
-            out[t * out_stride + r] = sumf;
+            out[t * out_stride + r] = b4j_hsum_float_8(acc);
         }
     }
 }

@@ -4,8 +4,8 @@
  *
  * Exactness: every integer-derived result equals the scalar reference bit for bit. Integer dots are
  * exact (u8 codes x s8 activations never saturate maddubs: |3*128*2| < 2^15, and int16 partial sums
- * are flushed to int32 before they can overflow); the per-block float accumulation (TQ, Q8_0) runs in
- * the scalar order. Only the float-weight GEMMs reorder float sums.
+ * are flushed to int32 before they can overflow); the float accumulation (TQ: llama.cpp's eight lanes,
+ * Q8_0: block by block) runs in the scalar order. Only the float-weight GEMMs reorder float sums.
  */
 #include <immintrin.h>
 #include <math.h>
@@ -21,6 +21,7 @@ static inline int32_t hsum_epi32(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
+/* llama.cpp's hsum_float_8: ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7)); the TQ kernels depend on this order */
 static inline float hsum_ps(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -107,10 +108,10 @@ static void avx2_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y)
         }
         /* the signed value of the first element with |x| == amax (llama.cpp keeps the first) */
         const __m256 va = _mm256_set1_ps(amax);
-        int j = 0;
-        for (;; j += 8) {
-            int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(xb + j), absmask), va, _CMP_EQ_OQ));
-            if (mask) { j += __builtin_ctz((unsigned)mask); break; }
+        int j = 0; /* stays 0 if nothing matches, which only a NaN in the block can cause */
+        for (int i = 0; i < B4J_QK_K; i += 8) {
+            int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(xb + i), absmask), va, _CMP_EQ_OQ));
+            if (mask) { j = i + __builtin_ctz((unsigned)mask); break; }
         }
         const float iscale = -127.f / xb[j];
         const __m256 vi = _mm256_set1_ps(iscale);
@@ -199,15 +200,20 @@ static void avx2_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t 
 
 /* ---------------------------------------------------------------- TQ2_0 x Q8_K */
 
-static inline int32_t q8k_bsum_total(const uint8_t *yb) {
-    const __m256i bs = _mm256_loadu_si256((const __m256i *)(yb + 4 + B4J_QK_K));
-    return hsum_epi32(_mm256_madd_epi16(bs, _mm256_set1_epi16(1)));
+/* llama.cpp's lane order (internal.h): int32 lane L = bsums[2L] + bsums[2L+1] */
+static inline __m256i q8k_lane_bsums(const uint8_t *yb) {
+    return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(yb + 4 + B4J_QK_K)), _mm256_set1_epi16(1));
 }
 
+/* One row against NT tokens. c[i] holds the codes of 32 consecutive weights (a 32-aligned chunk), so
+ * maddubs + madd leave the products of byte positions 4L..4L+3 in int32 lane L: exactly llama.cpp's
+ * lanes. Per block and token: lanes - bsum pairs, to float, * (dy * dx), + acc (no FMA); then
+ * hsum_float_8. int16 sums: 8 x |<= 2*3*128| per lane, no saturation. */
 #define TQ_ROW_FN(NAME, NT, DECODE)                                                                      \
     static inline void NAME##_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res) {      \
-        float sumf[NT];                                                                                  \
-        for (int t = 0; t < NT; t++) sumf[t] = 0.0f;                                                     \
+        const __m256i ones = _mm256_set1_epi16(1);                                                       \
+        __m256 acc[NT];                                                                                  \
+        for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_ps();                                       \
         for (int64_t b = 0; b < nb; b++) {                                                               \
             __m256i c[8];                                                                                \
             float dx;                                                                                    \
@@ -215,15 +221,15 @@ static inline int32_t q8k_bsum_total(const uint8_t *yb) {
             for (int t = 0; t < NT; t++) {                                                               \
                 const uint8_t *yb = act + (t * nb + b) * B4J_Q8_K_BLOCK_BYTES;                           \
                 const __m256i *q = (const __m256i *)(yb + 4);                                            \
-                __m256i s16 = _mm256_setzero_si256();                                                    \
-                for (int i = 0; i < 8; i++)                                                              \
+                __m256i s16 = _mm256_maddubs_epi16(c[0], _mm256_loadu_si256(q));                         \
+                for (int i = 1; i < 8; i++)                                                              \
                     s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[i], _mm256_loadu_si256(q + i))); \
-                /* 8 x |<=2*2*128| per int16 lane: no overflow */                                        \
-                const int32_t sumi = hsum_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1))) - q8k_bsum_total(yb); \
-                sumf[t] += (float)sumi * TQ_SCALE(dx, b4j_load_f32(yb));                                 \
+                const __m256i lanes = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones), q8k_lane_bsums(yb)); \
+                const __m256 d = _mm256_set1_ps(b4j_load_f32(yb) * dx);                                  \
+                acc[t] = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(lanes), d), acc[t]);             \
             }                                                                                            \
         }                                                                                                \
-        for (int t = 0; t < NT; t++) res[t] = sumf[t];                                                   \
+        for (int t = 0; t < NT; t++) res[t] = hsum_ps(acc[t]);                                           \
     }
 
 /* TQ2_0: half j of qs, 2-bit field l -> weights 128j + 32l + m */
@@ -241,8 +247,6 @@ static inline int32_t q8k_bsum_total(const uint8_t *yb) {
         dx = b4j_fp16_to_fp32(b4j_load_u16(xb + 64));                                                    \
     }
 
-/* llama.cpp: TQ2_0 uses d = y.d * x.d; TQ1_0 uses x.d * y.d (the same product: multiplication commutes) */
-#define TQ_SCALE(dx, dy) ((dy) * (dx))
 TQ_ROW_FN(tq2_row, 1, TQ2_DECODE)
 TQ_ROW_FN(tq2_row, 2, TQ2_DECODE)
 TQ_ROW_FN(tq2_row, 3, TQ2_DECODE)
@@ -309,74 +313,8 @@ TQ_ROW_FN(tq1_row, 4, TQ1_DECODE)
             }                                                                                            \
         }                                                                                                \
     }
-TQ_GEMM(tq2_gemm_long, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
-TQ_GEMM(tq1_gemm_long, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
-
-/* 8 vectors of 8 int32 -> their 8 horizontal sums, in order */
-static inline __m256i reduce8(const __m256i *v) {
-    const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
-    const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
-    /* a = [v0 v1 v2 v3 (lane 0 halves) | v0 v1 v2 v3 (lane 1 halves)], b likewise for v4..v7 */
-    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
-}
-
-/* The main TQ path: per row and up to 4 tokens, 8 blocks at a time; each block decoded once for all
- * tokens, the 8 block sums reduced together, the activation block sums and scales gathered once per
- * call; the float accumulation is the scalar one (block by block, in order). Rows longer than
- * TQ_MAXB blocks take the per-block path above (same results). */
-#define TQ_MAXB 512
-#define TQ_GEMM_BATCHED(NAME, DECODE, BLOCK_BYTES, LONG)                                                  \
-    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
-                     int64_t ntok, float *out, int64_t out_stride) {                                     \
-        const int64_t nb = k / B4J_QK_K;                                                                 \
-        if (nb > TQ_MAXB) { LONG(w, k, row0, row1, act, ntok, out, out_stride); return; }                \
-        int32_t bst[4][TQ_MAXB + 8];                                                                     \
-        float dy[4][TQ_MAXB + 8];                                                                        \
-        const __m256i ones = _mm256_set1_epi16(1);                                                       \
-        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                       \
-            const int nt = ntok - t0 >= 4 ? 4 : (int)(ntok - t0);                                        \
-            for (int t = 0; t < nt; t++)                                                                 \
-                for (int64_t b = 0; b < nb; b++) {                                                       \
-                    const uint8_t *yb = act + ((t0 + t) * nb + b) * B4J_Q8_K_BLOCK_BYTES;                \
-                    bst[t][b] = q8k_bsum_total(yb);                                                      \
-                    dy[t][b] = b4j_load_f32(yb);                                                         \
-                }                                                                                        \
-            for (int64_t r = row0; r < row1; r++) {                                                      \
-                const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                            \
-                float sumf[4] = {0, 0, 0, 0};                                                            \
-                for (int64_t b0 = 0; b0 < nb; b0 += 8) {                                                 \
-                    const int n = nb - b0 >= 8 ? 8 : (int)(nb - b0);                                     \
-                    __m256i v[4][8];                                                                     \
-                    float dxs[8];                                                                        \
-                    for (int i = 0; i < n; i++) {                                                        \
-                        __m256i c[8];                                                                    \
-                        float dx;                                                                        \
-                        { const int64_t b = b0 + i; DECODE }                                             \
-                        dxs[i] = dx;                                                                     \
-                        for (int t = 0; t < nt; t++) {                                                   \
-                            const __m256i *q = (const __m256i *)(act + ((t0 + t) * nb + b0 + i) * B4J_Q8_K_BLOCK_BYTES + 4); \
-                            __m256i s16 = _mm256_maddubs_epi16(c[0], _mm256_loadu_si256(q));            \
-                            for (int j = 1; j < 8; j++)                                                  \
-                                s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[j], _mm256_loadu_si256(q + j))); \
-                            v[t][i] = _mm256_madd_epi16(s16, ones);                                      \
-                        }                                                                                \
-                    }                                                                                    \
-                    for (int i = n; i < 8; i++) { dxs[i] = 0.0f; for (int t = 0; t < nt; t++) v[t][i] = _mm256_setzero_si256(); } \
-                    const __m256 vdx = _mm256_loadu_ps(dxs);                                             \
-                    for (int t = 0; t < nt; t++) {                                                       \
-                        const __m256i sumi = _mm256_sub_epi32(reduce8(v[t]), _mm256_loadu_si256((const __m256i *)&bst[t][b0])); \
-                        float prod[8];                                                                   \
-                        _mm256_storeu_ps(prod, _mm256_mul_ps(_mm256_cvtepi32_ps(sumi),                  \
-                                                             _mm256_mul_ps(_mm256_loadu_ps(&dy[t][b0]), vdx))); \
-                        for (int i = 0; i < n; i++) sumf[t] += prod[i];                                  \
-                    }                                                                                    \
-                }                                                                                        \
-                for (int t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = sumf[t];                   \
-            }                                                                                            \
-        }                                                                                                \
-    }
-TQ_GEMM_BATCHED(avx2_gemm_tq2_0_q8_k, TQ2_DECODE, B4J_TQ2_0_BLOCK_BYTES, tq2_gemm_long)
-TQ_GEMM_BATCHED(avx2_gemm_tq1_0_q8_k, TQ1_DECODE, B4J_TQ1_0_BLOCK_BYTES, tq1_gemm_long)
+TQ_GEMM(avx2_gemm_tq2_0_q8_k, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
+TQ_GEMM(avx2_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
 
 /* ---------------------------------------------------------------- Q8_0 x Q8_0 */
 

@@ -234,29 +234,17 @@ static void avx512_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_
 
 /* ---------------------------------------------------------------- TQ2_0 x Q8_K */
 
-static inline int32_t q8k_bsum_total(const uint8_t *yb) {
-    const __m256i bs = _mm256_loadu_si256((const __m256i *)(yb + 4 + B4J_QK_K));
-    const __m256i s = _mm256_madd_epi16(bs, _mm256_set1_epi16(1));
-    __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-    v = _mm_add_epi32(v, _mm_unpackhi_epi64(v, v));
-    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm_cvtsi128_si32(v);
+/* llama.cpp's lane order (internal.h): int32 lane L = bsums[2L] + bsums[2L+1] */
+static inline __m256i q8k_lane_bsums(const uint8_t *yb) {
+    return _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(yb + 4 + B4J_QK_K)), _mm256_set1_epi16(1));
 }
 
-/* 16 vectors of 16 int32 -> one vector of their 16 horizontal sums, in order (a transpose-reduce:
- * 15 adds and 30 shuffles for 16 blocks instead of a full reduction per block). */
-static inline __m512i reduce16(const __m512i *v) {
-    __m512i u[8], x[4];
-    for (int i = 0; i < 8; i++)
-        u[i] = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]));
-    for (int j = 0; j < 4; j++)
-        x[j] = _mm512_add_epi32(_mm512_unpacklo_epi64(u[2 * j], u[2 * j + 1]), _mm512_unpackhi_epi64(u[2 * j], u[2 * j + 1]));
-    const __m512i y0 = _mm512_add_epi32(_mm512_shuffle_i32x4(x[0], x[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                                        _mm512_shuffle_i32x4(x[0], x[1], _MM_SHUFFLE(3, 1, 3, 1)));
-    const __m512i y1 = _mm512_add_epi32(_mm512_shuffle_i32x4(x[2], x[3], _MM_SHUFFLE(2, 0, 2, 0)),
-                                        _mm512_shuffle_i32x4(x[2], x[3], _MM_SHUFFLE(3, 1, 3, 1)));
-    return _mm512_add_epi32(_mm512_shuffle_i32x4(y0, y1, _MM_SHUFFLE(2, 0, 2, 0)),
-                            _mm512_shuffle_i32x4(y0, y1, _MM_SHUFFLE(3, 1, 3, 1)));
+/* llama.cpp's hsum_float_8: ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7)) */
+static inline float hsum_float_8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
 }
 
 /* TQ2_0 half j: bits 1-0 -> weight 128j+m, 3-2 -> +32, 5-4 -> +64, 7-6 -> +96; so mask [0x03 | 0x0C]
@@ -269,8 +257,10 @@ static inline float tq2_decode(const uint8_t *xb, __m512i *c) {
     c[2] = _mm512_and_si512(w1, mA); c[3] = _mm512_and_si512(w1, mB);
     return _cvtsh_ss(b4j_load_u16(xb + 64));
 }
-/* the block's dot with one token: four vpdpbusd, the lane factors divided out exactly */
-static inline __m512i tq2_dot(const __m512i *c, const int8_t *q) {
+/* The block's dot with one token as llama.cpp's 8 lanes: four vpdpbusd (int32 lane j of a zmm sums the
+ * byte positions 4j..4j+3 of 64 consecutive weights, i.e. lane j % 8 of the 32-chunk), the lane factors
+ * divided out exactly, then the two 256-bit halves added. */
+static inline __m256i tq2_dot(const __m512i *c, const int8_t *q) {
     const __m512i shA = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2);
     const __m512i shB = _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6);
     const __m512i z = _mm512_setzero_si512();
@@ -278,7 +268,8 @@ static inline __m512i tq2_dot(const __m512i *c, const int8_t *q) {
                                           c[2], _mm512_loadu_si512((const void *)(q + 128)));
     const __m512i b = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, c[1], _mm512_loadu_si512((const void *)(q + 64))),
                                           c[3], _mm512_loadu_si512((const void *)(q + 192)));
-    return _mm512_add_epi32(_mm512_srav_epi32(a, shA), _mm512_srav_epi32(b, shB));
+    const __m512i v = _mm512_add_epi32(_mm512_srav_epi32(a, shA), _mm512_srav_epi32(b, shB));
+    return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
 }
 
 /* TQ1_0 trits (256-bit: on cores that split 512-bit ALU ops the wider decode does not pay): byte * 3^n
@@ -311,76 +302,65 @@ static inline float tq1_decode(const uint8_t *xb, __m256i *c) {
     c[7] = top_trit(_mm256_blend_epi32(r81, hv, 0xF0));
     return _cvtsh_ss(b4j_load_u16(xb + 52));
 }
-static inline __m512i tq1_dot(const __m256i *c, const int8_t *q) {
+/* c[i] lines up with the 32-chunk q[32i ..], so int32 lane L of vpdpbusd is llama.cpp's lane L */
+static inline __m256i tq1_dot(const __m256i *c, const int8_t *q) {
     __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
     for (int i = 0; i < 8; i += 2) {
         s0 = _mm256_dpbusd_epi32(s0, c[i], _mm256_loadu_si256((const __m256i *)(q + 32 * i)));
         s1 = _mm256_dpbusd_epi32(s1, c[i + 1], _mm256_loadu_si256((const __m256i *)(q + 32 * i + 32)));
     }
-    return _mm512_inserti64x4(_mm512_castsi256_si512(s0), s1, 1);
+    return _mm256_add_epi32(s0, s1);
 }
 
-/* Per row and up to 4 tokens: 16 blocks at a time, each block's 4 code vectors (decoded once, used by
- * every token) times the token's 4 x 64 activations; the 16 block sums come out of reduce16, the
- * activation sums and scales were gathered once per call, and the float accumulation is the scalar
- * one (block by block, in order), so the result is bit-identical to the reference. */
-#define TQ_MAXB 512 /* blocks per row with precomputed activation data (k <= 131072); beyond: AVX2 */
-#define TQ_GEMM512(NAME, CT, NC, DECODE, DOT, BLOCK_BYTES, FALLBACK)                                         \
+/* One row against NT tokens, each block decoded once for all of them: per block and token the 8 lanes
+ * minus the bsum pairs, to float, * (dy * dx), + acc (no FMA), blocks in order; then hsum_float_8.
+ * Bit-identical to the scalar reference. */
+#define TQ_ROW512(NAME, NT, CT, NC, DECODE, DOT, BLOCK_BYTES)                                            \
+    static inline void NAME##_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res) {      \
+        __m256 acc[NT];                                                                                  \
+        for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_ps();                                       \
+        for (int64_t b = 0; b < nb; b++) {                                                               \
+            CT c[NC];                                                                                    \
+            const float dx = DECODE(wr + b * BLOCK_BYTES, c);                                            \
+            for (int t = 0; t < NT; t++) {                                                               \
+                const uint8_t *yb = act + (t * nb + b) * B4J_Q8_K_BLOCK_BYTES;                           \
+                const __m256i lanes = _mm256_sub_epi32(DOT(c, (const int8_t *)(yb + 4)), q8k_lane_bsums(yb)); \
+                const __m256 d = _mm256_set1_ps(b4j_load_f32(yb) * dx);                                  \
+                acc[t] = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(lanes), d), acc[t]);             \
+            }                                                                                            \
+        }                                                                                                \
+        for (int t = 0; t < NT; t++) res[t] = hsum_float_8(acc[t]);                                      \
+    }
+#define TQ_ROWS512(NAME, CT, NC, DECODE, DOT, BLOCK_BYTES)                                               \
+    TQ_ROW512(NAME, 1, CT, NC, DECODE, DOT, BLOCK_BYTES)                                                 \
+    TQ_ROW512(NAME, 2, CT, NC, DECODE, DOT, BLOCK_BYTES)                                                 \
+    TQ_ROW512(NAME, 3, CT, NC, DECODE, DOT, BLOCK_BYTES)                                                 \
+    TQ_ROW512(NAME, 4, CT, NC, DECODE, DOT, BLOCK_BYTES)
+TQ_ROWS512(tq2_row, __m512i, 4, tq2_decode, tq2_dot, B4J_TQ2_0_BLOCK_BYTES)
+TQ_ROWS512(tq1_row, __m256i, 8, tq1_decode, tq1_dot, B4J_TQ1_0_BLOCK_BYTES)
+
+#define TQ_GEMM512(NAME, ROWFN, BLOCK_BYTES)                                                             \
     static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
                      int64_t ntok, float *out, int64_t out_stride) {                                     \
         const int64_t nb = k / B4J_QK_K;                                                                 \
-        if (nb > TQ_MAXB) { FALLBACK(w, k, row0, row1, act, ntok, out, out_stride); return; }            \
-        int32_t bst[4][TQ_MAXB + 16];                                                                    \
-        float dy[4][TQ_MAXB + 16];                                                                       \
-        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                       \
-            const int nt = ntok - t0 >= 4 ? 4 : (int)(ntok - t0);                                        \
-            for (int t = 0; t < nt; t++)                                                                 \
-                for (int64_t b = 0; b < nb; b++) {                                                       \
-                    const uint8_t *yb = act + ((t0 + t) * nb + b) * B4J_Q8_K_BLOCK_BYTES;                \
-                    bst[t][b] = q8k_bsum_total(yb);                                                      \
-                    dy[t][b] = b4j_load_f32(yb);                                                         \
+        float res[4];                                                                                    \
+        for (int64_t r = row0; r < row1; r++) {                                                          \
+            const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                                \
+            for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
+                const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;                                        \
+                const uint8_t *a = act + t0 * nb * B4J_Q8_K_BLOCK_BYTES;                                 \
+                switch (nt) {                                                                            \
+                case 1: ROWFN##_1(wr, nb, a, res); break;                                                \
+                case 2: ROWFN##_2(wr, nb, a, res); break;                                                \
+                case 3: ROWFN##_3(wr, nb, a, res); break;                                                \
+                default: ROWFN##_4(wr, nb, a, res); break;                                               \
                 }                                                                                        \
-            for (int64_t r = row0; r < row1; r++) {                                                      \
-                const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                            \
-                float sumf[4] = {0, 0, 0, 0};                                                            \
-                for (int64_t b0 = 0; b0 < nb; b0 += 16) {                                                \
-                    const int n = nb - b0 >= 16 ? 16 : (int)(nb - b0);                                   \
-                    __m512i v[4][16];                                                                    \
-                    float dx[16];                                                                        \
-                    for (int i = 0; i < n; i++) {                                                        \
-                        CT c[NC];                                                                        \
-                        dx[i] = DECODE(wr + (b0 + i) * BLOCK_BYTES, c);                                  \
-                        for (int t = 0; t < nt; t++) {                                                   \
-                            const int8_t *q = (const int8_t *)(act + ((t0 + t) * nb + b0 + i) * B4J_Q8_K_BLOCK_BYTES + 4); \
-                            v[t][i] = DOT(c, q);                                                         \
-                        }                                                                                \
-                    }                                                                                    \
-                    for (int i = n; i < 16; i++) { dx[i] = 0.0f; for (int t = 0; t < nt; t++) v[t][i] = _mm512_setzero_si512(); } \
-                    const __m512 vdx = _mm512_loadu_ps(dx);                                              \
-                    for (int t = 0; t < nt; t++) {                                                       \
-                        const __m512i sumi = _mm512_sub_epi32(reduce16(v[t]), _mm512_loadu_si512((const void *)&bst[t][b0])); \
-                        /* (float)sumi * (dy * dx), each rounding exactly as the scalar code */          \
-                        const __m512 d = _mm512_mul_ps(_mm512_loadu_ps(&dy[t][b0]), vdx);               \
-                        float prod[16];                                                                  \
-                        _mm512_storeu_ps(prod, _mm512_mul_ps(_mm512_cvtepi32_ps(sumi), d));              \
-                        for (int i = 0; i < n; i++) sumf[t] += prod[i];                                  \
-                    }                                                                                    \
-                }                                                                                        \
-                for (int t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = sumf[t];                   \
+                for (int64_t t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = res[t];                \
             }                                                                                            \
         }                                                                                                \
     }
-
-static void avx2_tq2(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,
-                     int64_t ntok, float *out, int64_t out_stride) {
-    b4j_kernels_avx2.gemm_tq2_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
-}
-static void avx2_tq1(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,
-                     int64_t ntok, float *out, int64_t out_stride) {
-    b4j_kernels_avx2.gemm_tq1_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
-}
-TQ_GEMM512(avx512_gemm_tq2_0_q8_k, __m512i, 4, tq2_decode, tq2_dot, B4J_TQ2_0_BLOCK_BYTES, avx2_tq2)
-TQ_GEMM512(avx512_gemm_tq1_0_q8_k, __m256i, 8, tq1_decode, tq1_dot, B4J_TQ1_0_BLOCK_BYTES, avx2_tq1)
+TQ_GEMM512(avx512_gemm_tq2_0_q8_k, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
+TQ_GEMM512(avx512_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
 
 /* ---------------------------------------------------------------- float weights */
 

@@ -156,9 +156,12 @@ public final class ScalarKernels implements Kernels {
         return (b >> (6 - 2 * (j / 32))) & 3;
     }
 
-    /** bitnet.cpp's epilogue: (float) dot - (float) sum, divided by the activation scale, times the weight scale. */
+    /**
+     * bitnet.cpp's epilogue: (float) dot - (float) sum, times (weight scale / activation scale). The
+     * grouping matters: it is the one that reproduces bitnet.cpp's logits bit for bit.
+     */
     static float i2sScale(int dot, int sum, float actScale, float wScale) {
-        return ((float) dot - (float) sum) / actScale * wScale;
+        return ((float) dot - (float) sum) * (wScale / actScale);
     }
 
     @Override
@@ -169,21 +172,21 @@ public final class ScalarKernels implements Kernels {
         int nb = k / QK_K;
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
-                float sumf = 0;
+                float[] acc = new float[LANES];
+                int[] lane = new int[LANES];
                 for (int b = 0; b < nb; b++) {
                     long x = ((long) r * nb + b) * TQ2_0_BLOCK_BYTES;
                     long y = ((long) t * nb + b) * Q8_K_BLOCK_BYTES;
-                    int sumi = 0;
+                    java.util.Arrays.fill(lane, 0);
                     for (int i = 0; i < QK_K; i++) {
                         // weight i: half j = i/128, l = (i%128)/32, m = i%32 -> byte 32j+m, bits 2l..2l+1
                         int j = i / 128, l = (i % 128) / 32, m = i % 32;
                         int code = ((w.get(I8, x + 32L * j + m) & 0xFF) >> (2 * l)) & 3;
-                        sumi += (code - 1) * y8(actQ8K, y, i);
+                        lane[laneOf(i)] += code * y8(actQ8K, y, i);
                     }
-                    float d = actQ8K.get(F32, y) * fp16(w, x + 64);
-                    sumf += (float) sumi * d;
+                    accumulateBlock(acc, lane, actQ8K, y, actQ8K.get(F32, y) * fp16(w, x + 64));
                 }
-                out.setAtIndex(F32, (long) t * outStride + r, sumf);
+                out.setAtIndex(F32, (long) t * outStride + r, hsum(acc));
             }
         }
     }
@@ -196,32 +199,18 @@ public final class ScalarKernels implements Kernels {
         int nb = k / QK_K;
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
-                float sumf = 0;
+                float[] acc = new float[LANES];
+                int[] lane = new int[LANES];
                 for (int b = 0; b < nb; b++) {
                     long x = ((long) r * nb + b) * TQ1_0_BLOCK_BYTES;
                     long y = ((long) t * nb + b) * Q8_K_BLOCK_BYTES;
-                    int sum = 0;
-                    // qs[0..32): 5 trits each, weight l*32 + m
-                    for (int l = 0; l < 5; l++) {
-                        for (int m = 0; m < 32; m++) {
-                            sum += (trit(w.get(I8, x + m), l) - 1) * y8(actQ8K, y, l * 32 + m);
-                        }
+                    java.util.Arrays.fill(lane, 0);
+                    for (int i = 0; i < QK_K; i++) {
+                        lane[laneOf(i)] += tq10Trit(w, x, i) * y8(actQ8K, y, i);
                     }
-                    // qs[32..48): 5 trits each, weight 160 + l*16 + m
-                    for (int l = 0; l < 5; l++) {
-                        for (int m = 0; m < 16; m++) {
-                            sum += (trit(w.get(I8, x + 32 + m), l) - 1) * y8(actQ8K, y, 160 + l * 16 + m);
-                        }
-                    }
-                    // qh[0..4): 4 trits each, weight 240 + l*4 + j
-                    for (int l = 0; l < 4; l++) {
-                        for (int j = 0; j < 4; j++) {
-                            sum += (trit(w.get(I8, x + 48 + j), l) - 1) * y8(actQ8K, y, 240 + l * 4 + j);
-                        }
-                    }
-                    sumf += (float) sum * (fp16(w, x + 52) * actQ8K.get(F32, y));
+                    accumulateBlock(acc, lane, actQ8K, y, actQ8K.get(F32, y) * fp16(w, x + 52));
                 }
-                out.setAtIndex(F32, (long) t * outStride + r, sumf);
+                out.setAtIndex(F32, (long) t * outStride + r, hsum(acc));
             }
         }
     }
@@ -233,6 +222,43 @@ public final class ScalarKernels implements Kernels {
     }
 
     private static final int[] POW3 = {1, 3, 9, 27, 81, 243};
+
+    /** Trit (0..2) of weight i of a TQ1_0 block at x. */
+    static int tq10Trit(MemorySegment w, long x, int i) {
+        if (i < 160) return trit(w.get(I8, x + i % 32), i / 32);
+        if (i < 240) return trit(w.get(I8, x + 32 + (i - 160) % 16), (i - 160) / 16);
+        return trit(w.get(I8, x + 48 + (i - 240) % 4), (i - 240) / 4);
+    }
+
+    /*
+     * The float side of a TQ1_0/TQ2_0 x Q8_K dot product is summed the way llama.cpp's x86 kernels sum
+     * it (ggml_vec_dot_tq{1,2}_0_q8_K, AVX2): eight int32 lanes per block, lane L holding the products
+     * of the positions i with (i % 32) / 4 == L minus the activation sum of positions [32L, 32L + 32)
+     * (the code-1 offset taken out through bsums); each lane converted to float, multiplied by the
+     * block scale and added to its own float accumulator; the eight accumulators reduced at the end
+     * as hsum_float_8 does. Integer results are exact either way; this fixes the float rounding, which
+     * the reference logits depend on (see io.bitnet4j.engine.ReferenceNumerics).
+     */
+    static final int LANES = 8;
+
+    static int laneOf(int i) {
+        return (i % 32) / 4;
+    }
+
+    /** lane[L] -= the Q8_K activation sum of [32L, 32L+32); acc[L] += (float) lane[L] * d. */
+    static void accumulateBlock(float[] acc, int[] lane, MemorySegment act, long block, float d) {
+        for (int l = 0; l < LANES; l++) {
+            int bsum = act.get(I16, block + Q8_K_BSUMS_OFFSET + 4L * l) + act.get(I16, block + Q8_K_BSUMS_OFFSET + 4L * l + 2);
+            float v = (float) (lane[l] - bsum) * d;
+            acc[l] = v + acc[l];
+        }
+    }
+
+    /** hsum_float_8: (a0+a4) + (a2+a6) + ((a1+a5) + (a3+a7)) in that order. */
+    static float hsum(float[] a) {
+        float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
+        return (r0 + r2) + (r1 + r3);
+    }
 
     private static int y8(MemorySegment act, long block, int i) {
         return act.get(I8, block + Q8_K_QS_OFFSET + i);

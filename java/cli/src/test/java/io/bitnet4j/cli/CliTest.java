@@ -1,0 +1,156 @@
+package io.bitnet4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The command line end to end, in-process: exit codes, messages, and outputs against the reference data. */
+class CliTest {
+
+    static Path ref;
+    static Path vocab;
+
+    @BeforeAll
+    static void data() {
+        String p = System.getProperty("bitnet4j.testdata");
+        assumeTrue(p != null && Files.isDirectory(Path.of(p, "reference")), "test data not found");
+        ref = Path.of(p, "reference");
+        vocab = Path.of(p, "tokenizer");
+    }
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(raw, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        } finally {
+            System.out.flush();
+            System.setOut(oldOut);
+        }
+        return new Result(code, out + raw.toString(StandardCharsets.UTF_8), err.toString());
+    }
+
+    @Test
+    void runJsonGivesTheReferenceGreedyTokens() throws Exception {
+        List<String> lines = Files.readAllLines(ref.resolve("ref-bitnetcpp-tiny-bitnet-b1.58-i2_s.txt"), StandardCharsets.ISO_8859_1);
+        int[] want = ints(lines.stream().filter(l -> l.startsWith("greedy_ids ")).findFirst().orElseThrow().substring(11));
+        int[] prompt = ints(lines.stream().filter(l -> l.startsWith("prompt_ids ")).findFirst().orElseThrow().substring(11));
+        Result r = run("run", "-m", ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString(), "-p",
+                "The quick brown fox jumps over the lazy dog", "-n", "16", "--temp", "0", "--json", "-t", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(Arrays.toString(prompt), json.get("prompt_ids").toString().replace(",", ", "));
+        assertEquals(Arrays.toString(want), json.get("generated_ids").toString().replace(",", ", "));
+        assertTrue(json.get("timings").get("generation_tokens_per_second").asDouble() > 0);
+    }
+
+    @Test
+    void logitsOutWritesEveryStepInTheReferenceLayout(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("logits.f32");
+        Result r = run("run", "-m", ref.resolve("tiny-bitnet-tq1_0.gguf").toString(), "-p",
+                "The quick brown fox jumps over the lazy dog", "-n", "16", "--temp", "0", "--logits-out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        byte[] got = Files.readAllBytes(out);
+        byte[] want = Files.readAllBytes(ref.resolve("ref-mainline-tiny-bitnet-tq1_0.steps.f32"));
+        assertEquals(want.length, got.length);
+        var g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        var w = ByteBuffer.wrap(want).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0; i < w.limit(); i++) assertEquals(w.get(i), g.get(i), 0.05f, "logit " + i);
+        assertTrue(r.out().startsWith("The quick brown fox"), "the prompt is echoed: " + r.out());
+        assertTrue(r.err().contains("tokens per second"), r.err());
+    }
+
+    @Test
+    void tokenizeIdsMatchesLlamaCpp() {
+        // llama.cpp's test vector for " Hello world" on the LLaMA-3 vocabulary: 22691, 1917
+        Result r = run("tokenize", "-m", vocab.resolve("ggml-vocab-llama-bpe.gguf").toString(), "-p", " Hello world", "--ids", "--no-bos");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("[22691, 1917]", r.out().strip());
+        Result withBos = run("tokenize", "-m", vocab.resolve("ggml-vocab-llama-bpe.gguf").toString(), "-p", " Hello world", "--ids");
+        assertEquals("[128000, 22691, 1917]", withBos.out().strip());
+    }
+
+    @Test
+    void infoShowsMetadataTensorsAndKernels() {
+        Result r = run("info", "-m", ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("general.architecture"), r.out());
+        assertTrue(r.out().contains("blk.0.attn_q.weight"), r.out());
+        assertTrue(r.out().contains("I2_S"), r.out());
+        assertTrue(r.out().contains("kernels:"), r.out());
+        Result vocabOnly = run("info", "-m", vocab.resolve("ggml-vocab-llama-bpe.gguf").toString(), "--no-tensors");
+        assertEquals(0, vocabOnly.code(), vocabOnly.err());
+        assertTrue(vocabOnly.out().contains("vocabulary-only"), vocabOnly.out());
+    }
+
+    @Test
+    void badInputGivesOneClearLineAndANonZeroExit(@TempDir Path tmp) throws Exception {
+        Result unknownFlag = run("run", "--no-such-flag");
+        assertEquals(2, unknownFlag.code());
+        assertTrue(unknownFlag.err().contains("--no-such-flag"), unknownFlag.err());
+
+        Result missing = run("run", "-m", tmp.resolve("nope.gguf").toString(), "-p", "x");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().startsWith("error: file not found"), missing.err());
+        assertFalse(missing.err().contains("\tat "), "no stack trace without --verbose");
+
+        Path junk = tmp.resolve("junk.gguf");
+        Files.write(junk, "definitely not a gguf file".getBytes(StandardCharsets.UTF_8));
+        Result bad = run("run", "-m", junk.toString(), "-p", "x");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("junk.gguf"), bad.err());
+
+        Result vocabOnly = run("run", "-m", vocab.resolve("ggml-vocab-llama-bpe.gguf").toString(), "-p", "x");
+        assertEquals(1, vocabOnly.code());
+        assertTrue(vocabOnly.err().startsWith("error: "), vocabOnly.err());
+
+        Result tooLong = run("run", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "word ".repeat(400), "-n", "4");
+        assertEquals(1, tooLong.code());
+        assertTrue(tooLong.err().contains("context"), tooLong.err());
+
+        Result badTier = run("run", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "--kernels", "gpu");
+        assertEquals(1, badTier.code());
+        assertTrue(badTier.err().contains("gpu"), badTier.err());
+
+        Result badTemp = run("run", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "--top-p", "7");
+        assertEquals(1, badTemp.code());
+        assertTrue(badTemp.err().contains("top-p"), badTemp.err());
+    }
+
+    @Test
+    void sameSeedSameText() {
+        String[] args = {"run", "-m", ref.resolve("tiny-bitnet-b1.58-tq2_0.gguf").toString(), "-p", "The quick", "-n", "12",
+                "--temp", "1.0", "--seed", "1234", "--json"};
+        Result a = run(args), b = run(args);
+        assertEquals(0, a.code(), a.err());
+        assertEquals(a.out().replaceAll("\"timings\".*", ""), b.out().replaceAll("\"timings\".*", ""));
+    }
+
+    private static int[] ints(String s) {
+        return Arrays.stream(s.trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
+    }
+}

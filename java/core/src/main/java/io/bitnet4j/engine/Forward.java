@@ -1,0 +1,303 @@
+package io.bitnet4j.engine;
+
+import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.Parallel;
+import io.bitnet4j.model.Activation;
+import io.bitnet4j.model.LayerWeights;
+import io.bitnet4j.model.ModelConfig;
+import io.bitnet4j.model.ModelWeights;
+import io.bitnet4j.model.RopeStyle;
+import io.bitnet4j.tensor.Tensor;
+import io.bitnet4j.tensor.TensorCodecs;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The transformer graph shared by every supported architecture (bitnet-b1.58, bitnet, llama); the
+ * differences come from {@link io.bitnet4j.model.Architecture} as data. A batch of tokens goes in
+ * (a whole prompt chunk is processed through the GEMM kernels at once), logits come out.
+ *
+ * <p>Numerics follow the reference engines' graph (see {@link ReferenceNumerics}): RMSNorm with a
+ * double sum, RoPE angles built by repeated multiplication, K/V rounded to f16 in the cache, Q rounded
+ * to f16 for the f16 K product, the attention weights rounded as the reference engine does, softmax
+ * with a double sum, ggml's SIMD SiLU, each projection fed its weight type's activation format.
+ */
+public final class Forward {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT;
+
+    private final ModelConfig c;
+    private final ModelWeights w;
+    private final Parallel parallel;
+    private final Session s;
+    private final Projections proj;
+    private final ReferenceNumerics numerics;
+    private final AttentionTask attention = new AttentionTask();
+    /** Attention scores, one array per pool thread (allocated on a thread's first use only). */
+    private final ThreadLocal<float[]> scoresScratch;
+    private final float[] embeddingRow;
+    private final float[] ropeCos;
+    private final float[] ropeSin;
+    private final int[] tokens;
+
+    public Forward(ModelConfig config, ModelWeights weights, Kernels kernels, Parallel parallel, Session session) {
+        this.c = config;
+        this.w = weights;
+        this.parallel = parallel;
+        this.s = session;
+        this.proj = new Projections(kernels, parallel, session);
+        this.numerics = ReferenceNumerics.forModel(config, weights);
+        this.embeddingRow = new float[config.embeddingLength()];
+        this.ropeCos = new float[config.ropeDim() / 2];
+        this.ropeSin = new float[config.ropeDim() / 2];
+        this.tokens = new int[session.batchSize];
+        int ctx = session.contextSize;
+        this.scoresScratch = ThreadLocal.withInitial(() -> new float[ctx]);
+    }
+
+    public Session session() {
+        return s;
+    }
+
+    /**
+     * Runs {@code n} tokens at the session's next positions and appends them to the KV cache. Long
+     * inputs are processed in chunks of the session's batch size. Logits of the last token end up in
+     * row 0 of the session's logits ({@link Session#copyLogits}); with {@code allLogits}, logits of
+     * every token of the last chunk are written (row i = token i of that chunk) — callers that need all
+     * logits of a long input pass chunks themselves.
+     */
+    public void run(int[] input, int offset, int n, boolean allLogits) {
+        if (n <= 0) throw new IllegalArgumentException("no tokens to process");
+        if (offset < 0 || offset + n > input.length) throw new IllegalArgumentException("token range out of bounds");
+        if (s.position() + n > s.contextSize) {
+            throw new ContextOverflowException(s.position(), n, s.contextSize);
+        }
+        for (int i = 0; i < n; i++) {
+            int id = input[offset + i];
+            if (id < 0 || id >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+            }
+        }
+        for (int done = 0; done < n; ) {
+            int chunk = Math.min(s.batchSize, n - done);
+            System.arraycopy(input, offset + done, tokens, 0, chunk);
+            boolean last = done + chunk == n;
+            runChunk(chunk, last, allLogits);
+            done += chunk;
+        }
+    }
+
+    private void runChunk(int n, boolean computeLogits, boolean allLogits) {
+        int embd = c.embeddingLength();
+        int pos0 = s.position();
+        for (int t = 0; t < n; t++) {
+            embed(tokens[t], s.x, (long) t * embd);
+        }
+        for (int l = 0; l < c.blockCount(); l++) {
+            LayerWeights lw = w.layers().get(l);
+            // attention
+            rmsNorm(s.x, s.xb, lw.attnNorm(), n, embd);
+            proj.invalidate();
+            proj.project(lw.wq(), s.xb, n, s.q);
+            proj.project(lw.wk(), s.xb, n, s.k);
+            proj.project(lw.wv(), s.xb, n, s.v);
+            for (int t = 0; t < n; t++) {
+                ropeAngles(pos0 + t);
+                rope(s.q, (long) t * c.qDim(), c.headCount());
+                rope(s.k, (long) t * c.kvDim(), c.headCountKv());
+            }
+            storeKv(l, pos0, n);
+            attention.set(l, pos0, n);
+            parallel.forRows(n * c.headCount(), 1, attention);
+            if (lw.attnSubNorm() != null) rmsNorm(s.att, s.att, lw.attnSubNorm(), n, c.qDim());
+            proj.invalidate();
+            proj.project(lw.wo(), s.att, n, s.proj);
+            add(s.x, s.proj, (long) n * embd);
+            // feed-forward
+            rmsNorm(s.x, s.xb, lw.ffnNorm(), n, embd);
+            proj.invalidate();
+            proj.project(lw.gate(), s.xb, n, s.hb);
+            proj.project(lw.up(), s.xb, n, s.hb2);
+            gate(s.hb, s.hb2, (long) n * c.feedForwardLength(), c.activation());
+            if (lw.ffnSubNorm() != null) rmsNorm(s.hb, s.hb, lw.ffnSubNorm(), n, c.feedForwardLength());
+            proj.invalidate();
+            proj.project(lw.down(), s.hb, n, s.proj);
+            add(s.x, s.proj, (long) n * embd);
+        }
+        s.advance(n);
+        if (!computeLogits) return;
+        int first = allLogits ? 0 : n - 1;
+        int rows = n - first;
+        MemorySegment lastRows = s.x.asSlice((long) first * embd * Float.BYTES, (long) rows * embd * Float.BYTES);
+        rmsNorm(lastRows, s.xb, w.outputNorm(), rows, embd);
+        proj.invalidate();
+        proj.project(w.output(), s.xb, rows, s.logits);
+    }
+
+    private void embed(int token, MemorySegment dst, long offset) {
+        Tensor e = w.tokenEmbedding();
+        TensorCodecs.dequantizeRow(e, token, embeddingRow, 0);
+        MemorySegment.copy(embeddingRow, 0, dst, F32, offset * Float.BYTES, embeddingRow.length);
+    }
+
+    /** y = x / sqrt(mean(x²) + eps) * weight, row by row; x and y may be the same buffer. */
+    private void rmsNorm(MemorySegment x, MemorySegment y, float[] weight, int rows, int n) {
+        float eps = c.rmsEps();
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * n;
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                float v = x.getAtIndex(F32, base + i);
+                sum += v * v;
+            }
+            float mean = (float) (sum / n);
+            float scale = 1.0f / (float) Math.sqrt(mean + eps);
+            for (int i = 0; i < n; i++) {
+                y.setAtIndex(F32, base + i, (x.getAtIndex(F32, base + i) * scale) * weight[i]);
+            }
+        }
+    }
+
+    /** cos/sin of each rotated pair at this position, with ggml's iterative theta. */
+    private void ropeAngles(int pos) {
+        float thetaScale = (float) Math.pow(c.ropeTheta(), -2.0 / c.ropeDim());
+        float theta = pos;
+        float[] ff = w.ropeFreqFactors();
+        for (int i = 0; i < ropeCos.length; i++) {
+            float th = ff != null ? theta / ff[i] : theta;
+            ropeCos[i] = (float) Math.cos(th);
+            ropeSin[i] = (float) Math.sin(th);
+            theta *= thetaScale;
+        }
+    }
+
+    private void rope(MemorySegment buf, long base, int heads) {
+        int hs = c.headSize();
+        int half = c.ropeDim() / 2;
+        boolean neox = c.architecture().ropeStyle() == RopeStyle.NEOX;
+        for (int h = 0; h < heads; h++) {
+            long o = base + (long) h * hs;
+            for (int i = 0; i < half; i++) {
+                long i0 = neox ? o + i : o + 2L * i;
+                long i1 = neox ? o + i + half : o + 2L * i + 1;
+                float x0 = buf.getAtIndex(F32, i0);
+                float x1 = buf.getAtIndex(F32, i1);
+                buf.setAtIndex(F32, i0, x0 * ropeCos[i] - x1 * ropeSin[i]);
+                buf.setAtIndex(F32, i1, x0 * ropeSin[i] + x1 * ropeCos[i]);
+            }
+        }
+    }
+
+    private void storeKv(int layer, int pos0, int n) {
+        int kvDim = c.kvDim();
+        MemorySegment kc = s.keyCache[layer];
+        MemorySegment vc = s.valueCache[layer];
+        for (int t = 0; t < n; t++) {
+            long src = (long) t * kvDim;
+            long dst = (long) (pos0 + t) * kvDim;
+            for (int i = 0; i < kvDim; i++) {
+                float kv = s.k.getAtIndex(F32, src + i);
+                float vv = s.v.getAtIndex(F32, src + i);
+                if (s.kvType == KvCacheType.F16) {
+                    kc.setAtIndex(F16, dst + i, Float.floatToFloat16(kv));
+                    vc.setAtIndex(F16, dst + i, Float.floatToFloat16(vv));
+                } else {
+                    kc.setAtIndex(F32, dst + i, kv);
+                    vc.setAtIndex(F32, dst + i, vv);
+                }
+            }
+        }
+    }
+
+    private static void add(MemorySegment x, MemorySegment y, long n) {
+        for (long i = 0; i < n; i++) x.setAtIndex(F32, i, x.getAtIndex(F32, i) + y.getAtIndex(F32, i));
+    }
+
+    /** hb = act(hb) * hb2. */
+    private static void gate(MemorySegment hb, MemorySegment hb2, long n, Activation act) {
+        for (long i = 0; i < n; i++) {
+            float g = hb.getAtIndex(F32, i);
+            float a = switch (act) {
+                case RELU_SQUARED -> {
+                    float r = Math.max(g, 0f);
+                    yield r * r;
+                }
+                case SILU -> GgmlMath.silu(g);
+            };
+            hb.setAtIndex(F32, i, a * hb2.getAtIndex(F32, i));
+        }
+    }
+
+    /** Causal attention for one (token, head) pair per row; scores scratch per worker. */
+    private final class AttentionTask implements Parallel.RowTask {
+        private int layer;
+        private int pos0;
+        private boolean roundWeights;
+
+        void set(int layer, int pos0, int n) {
+            this.layer = layer;
+            this.pos0 = pos0;
+            this.roundWeights = s.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(n);
+        }
+
+        @Override
+        public void run(int row0, int row1) {
+            int hs = c.headSize();
+            int heads = c.headCount();
+            int group = heads / c.headCountKv();
+            int kvDim = c.kvDim();
+            boolean f16 = s.kvType == KvCacheType.F16;
+            MemorySegment kc = s.keyCache[layer];
+            MemorySegment vc = s.valueCache[layer];
+            float scale = (float) (1.0 / Math.sqrt(hs));
+            float[] scores = scoresScratch.get();
+            for (int row = row0; row < row1; row++) {
+                int t = row / heads;
+                int h = row % heads;
+                int kvh = h / group;
+                int len = pos0 + t + 1;
+                long qBase = (long) t * c.qDim() + (long) h * hs;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    long kBase = (long) j * kvDim + (long) kvh * hs;
+                    float dot = 0;
+                    for (int i = 0; i < hs; i++) {
+                        float qv = s.q.getAtIndex(F32, qBase + i);
+                        float kv;
+                        if (f16) {
+                            qv = Float.float16ToFloat(Float.floatToFloat16(qv));
+                            kv = Float.float16ToFloat(kc.getAtIndex(F16, kBase + i));
+                        } else {
+                            kv = kc.getAtIndex(F32, kBase + i);
+                        }
+                        dot += qv * kv;
+                    }
+                    float sc = dot * scale;
+                    scores[j] = sc;
+                    if (sc > max) max = sc;
+                }
+                double sum = 0;
+                for (int j = 0; j < len; j++) {
+                    float e = (float) Math.exp(scores[j] - max);
+                    scores[j] = e;
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                long outBase = (long) t * c.qDim() + (long) h * hs;
+                for (int i = 0; i < hs; i++) s.att.setAtIndex(F32, outBase + i, 0f);
+                for (int j = 0; j < len; j++) {
+                    float p = scores[j] * inv;
+                    if (roundWeights) p = Float.float16ToFloat(Float.floatToFloat16(p));
+                    long vBase = (long) j * kvDim + (long) kvh * hs;
+                    for (int i = 0; i < hs; i++) {
+                        float vv = f16 ? Float.float16ToFloat(vc.getAtIndex(F16, vBase + i)) : vc.getAtIndex(F32, vBase + i);
+                        long o = outBase + i;
+                        s.att.setAtIndex(F32, o, s.att.getAtIndex(F32, o) + p * vv);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.bitnet4j.engine;
+
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.kernels.KernelSelector;
+import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.Parallel;
+import io.bitnet4j.model.ModelConfig;
+import io.bitnet4j.model.ModelWeights;
+import io.bitnet4j.tokenizer.Tokenizer;
+import io.bitnet4j.tokenizer.Tokenizers;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model ready to run: the mapped GGUF file, its config and weights, its tokenizer, the chosen
+ * kernels and the thread pool. The entry point for embedding bitnet4j in an application:
+ * <pre>{@code
+ * try (LoadedModel m = LoadedModel.open(path, LoadOptions.defaults());
+ *      Session s = m.newSession(2048)) {
+ *     Generator g = new Generator(m.forward(s));
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final GgufFile gguf;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Tokenizer tokenizer;
+    private final Kernels kernels;
+    private final String kernelExplanation;
+    private final Parallel parallel;
+    private final LoadOptions options;
+    private final List<String> notes;
+
+    private LoadedModel(GgufFile gguf, ModelConfig config, ModelWeights weights, Tokenizer tokenizer,
+                        KernelSelector.Selection selection, LoadOptions options) {
+        this.gguf = gguf;
+        this.config = config;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.kernels = selection.kernels();
+        this.kernelExplanation = selection.explanation();
+        this.options = options;
+        this.parallel = new Parallel(options.threads());
+        List<String> n = new ArrayList<>(tokenizer.notes());
+        this.notes = List.copyOf(n);
+    }
+
+    /**
+     * Opens and checks a model file. Errors: {@link java.nio.file.NoSuchFileException} and other
+     * IOExceptions, {@link io.bitnet4j.gguf.GgufFormatException} for a malformed file,
+     * {@link io.bitnet4j.model.ModelException} for an unsupported or inconsistent model,
+     * IllegalStateException when the requested kernel tier is unavailable.
+     */
+    public static LoadedModel open(Path path, LoadOptions options) throws IOException {
+        KernelSelector.Selection selection = KernelSelector.select(options.kernels());
+        GgufFile gguf = GgufFile.open(path);
+        try {
+            ModelConfig config = ModelConfig.from(gguf);
+            ModelWeights weights = ModelWeights.load(gguf, config);
+            Tokenizer tokenizer = Tokenizers.fromGguf(gguf, options.tokenizer());
+            return new LoadedModel(gguf, config, weights, tokenizer, selection, options);
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+    }
+
+    /** A new conversation with room for {@code contextSize} tokens (0 = the model's context_length). */
+    public Session newSession(int contextSize) {
+        int ctx = contextSize <= 0 ? config.contextLength() : contextSize;
+        return new Session(config, ctx, options.batchSize(), options.kvType());
+    }
+
+    /** The forward pass of one session (each session needs its own). */
+    public Forward forward(Session session) {
+        return new Forward(config, weights, kernels, parallel, session);
+    }
+
+    public GgufFile gguf() {
+        return gguf;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** One line: which kernel tier runs and why. */
+    public String kernelExplanation() {
+        return kernelExplanation;
+    }
+
+    public int threads() {
+        return parallel.threads();
+    }
+
+    public LoadOptions options() {
+        return options;
+    }
+
+    /** Things worth telling the user once (e.g. a repaired pre-tokenizer). */
+    public List<String> notes() {
+        return notes;
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+        gguf.close();
+    }
+}

@@ -1,0 +1,165 @@
+package io.bitnet4j.engine;
+
+import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.Parallel;
+import io.bitnet4j.model.Linear;
+import io.bitnet4j.tensor.TensorCodecs;
+import io.bitnet4j.tensor.TensorType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Matrix × activations for every weight type, the way the reference engines compute them: the input
+ * is quantized once per (input, format) — I2_S reads per-token int8, TQ1_0/TQ2_0 read Q8_K, Q8_0 reads
+ * Q8_0, F16/BF16 read the input rounded to that type — and then each projection sharing that input
+ * (q/k/v, gate/up) reuses it. Output rows are split across the thread pool.
+ */
+final class Projections {
+
+    private static final int ROW_ALIGN = 16;
+
+    private final Kernels kernels;
+    private final Parallel parallel;
+    private final Session s;
+    private final GemmTask task = new GemmTask();
+
+    // what the activation buffers currently hold
+    private ActivationFormat prepared = null;
+    private MemorySegment preparedInput = null;
+    private int preparedTokens;
+    private int preparedK;
+
+    /** The activation format each weight type consumes. */
+    enum ActivationFormat { I8, Q8_K, Q8_0, F32, F16, BF16, FLOAT_DEQUANT }
+
+    Projections(Kernels kernels, Parallel parallel, Session session) {
+        this.kernels = kernels;
+        this.parallel = parallel;
+        this.s = session;
+    }
+
+    static ActivationFormat formatFor(TensorType t) {
+        return switch (t) {
+            case I2_S -> ActivationFormat.I8;
+            case TQ1_0, TQ2_0 -> ActivationFormat.Q8_K;
+            case Q8_0 -> ActivationFormat.Q8_0;
+            case F32 -> ActivationFormat.F32;
+            case F16 -> ActivationFormat.F16;
+            case BF16 -> ActivationFormat.BF16;
+            default -> ActivationFormat.FLOAT_DEQUANT;
+        };
+    }
+
+    /** Forgets the prepared activations (their input buffer is about to change). */
+    void invalidate() {
+        prepared = null;
+        preparedInput = null;
+    }
+
+    /** out[t*w.rows() + r] = (W · in[t])[r] for t < ntok; {@code in} holds ntok contiguous rows of w.cols() floats. */
+    void project(Linear w, MemorySegment in, int ntok, MemorySegment out) {
+        ActivationFormat f = formatFor(w.type());
+        prepare(f, in, ntok, w.cols());
+        task.set(w, f, in, ntok, out);
+        parallel.forRows(w.rows(), ROW_ALIGN, task);
+        if (w.outputScale() != null) applyOutputScale(w, ntok, out);
+    }
+
+    private void prepare(ActivationFormat f, MemorySegment in, int ntok, int k) {
+        if (f == prepared && in == preparedInput && ntok == preparedTokens && k == preparedK) return;
+        switch (f) {
+            case I8 -> kernels.quantizeI8(in, ntok, k, s.actI8, s.actScales, s.actSums);
+            case Q8_K -> kernels.quantizeQ8K(in, ntok, k, s.actBlocks);
+            case Q8_0 -> kernels.quantizeQ80(in, ntok, k, s.actBlocks);
+            case F16 -> roundTo(in, (long) ntok * k, true);
+            case BF16 -> roundTo(in, (long) ntok * k, false);
+            case F32, FLOAT_DEQUANT -> { }
+        }
+        prepared = f;
+        preparedInput = in;
+        preparedTokens = ntok;
+        preparedK = k;
+    }
+
+    /** llama.cpp converts the activations of an F16/BF16 matmul to that type first; so do we. */
+    private void roundTo(MemorySegment in, long n, boolean f16) {
+        for (long i = 0; i < n; i++) {
+            float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            float r = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : bf16Round(v);
+            s.actRounded.setAtIndex(ValueLayout.JAVA_FLOAT, i, r);
+        }
+    }
+
+    /** Round to nearest even bf16, as ggml's GGML_FP32_TO_BF16 (NaN kept quiet). */
+    static float bf16Round(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        if ((bits & 0x7fffffff) > 0x7f800000) return Float.intBitsToFloat((bits | 0x00400000) & 0xffff0000);
+        int rounded = (bits + (0x7fff + ((bits >>> 16) & 1))) & 0xffff0000;
+        return Float.intBitsToFloat(rounded);
+    }
+
+    private static void applyOutputScale(Linear w, int ntok, MemorySegment out) {
+        float[] sc = w.outputScale();
+        int rows = w.rows();
+        for (int t = 0; t < ntok; t++) {
+            for (int r = 0; r < rows; r++) {
+                long i = (long) t * rows + r;
+                float scale = sc.length == 1 ? sc[0] : sc[r];
+                out.setAtIndex(ValueLayout.JAVA_FLOAT, i, out.getAtIndex(ValueLayout.JAVA_FLOAT, i) * scale);
+            }
+        }
+    }
+
+    /** One reusable task object: the token loop allocates no lambdas. */
+    private final class GemmTask implements Parallel.RowTask {
+        private Linear w;
+        private ActivationFormat f;
+        private MemorySegment in;
+        private int ntok;
+        private MemorySegment out;
+        private float[][] rowScratch; // per worker, for FLOAT_DEQUANT only
+
+        void set(Linear w, ActivationFormat f, MemorySegment in, int ntok, MemorySegment out) {
+            this.w = w;
+            this.f = f;
+            this.in = in;
+            this.ntok = ntok;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int row0, int row1) {
+            MemorySegment data = w.tensor().data();
+            int k = w.cols();
+            int stride = w.rows();
+            switch (f) {
+                case I8 -> kernels.gemmI2S(data, k, row0, row1, w.i2sScale(), s.actI8, s.actScales, s.actSums, ntok, out, stride);
+                case Q8_K -> {
+                    if (w.type() == TensorType.TQ2_0) kernels.gemmTQ20(data, k, row0, row1, s.actBlocks, ntok, out, stride);
+                    else kernels.gemmTQ10(data, k, row0, row1, s.actBlocks, ntok, out, stride);
+                }
+                case Q8_0 -> kernels.gemmQ80(data, k, row0, row1, s.actBlocks, ntok, out, stride);
+                case F32 -> kernels.gemmF32(data, k, row0, row1, in, ntok, out, stride);
+                case F16 -> kernels.gemmF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
+                case BF16 -> kernels.gemmBF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
+                case FLOAT_DEQUANT -> dequantDot(row0, row1);
+            }
+        }
+
+        /** Any other weight type (e.g. a Q6_K output head): dequantize each row, dot in f32. Slow but exact. */
+        private void dequantDot(int row0, int row1) {
+            int k = w.cols();
+            float[] row = new float[k]; // rare path; not part of the supported fast types
+            for (int r = row0; r < row1; r++) {
+                TensorCodecs.dequantizeRow(w.tensor(), r, row, 0);
+                for (int t = 0; t < ntok; t++) {
+                    float sum = 0;
+                    long base = (long) t * k;
+                    for (int i = 0; i < k; i++) sum += row[i] * in.getAtIndex(ValueLayout.JAVA_FLOAT, base + i);
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, (long) t * w.rows() + r, sum);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.bitnet4j.engine;
+
+import io.bitnet4j.model.ModelConfig;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One conversation's state: the KV cache, the position, and every scratch buffer the forward pass
+ * needs, allocated once (off-heap, 64-byte aligned) so the token loop allocates nothing.
+ */
+public final class Session implements AutoCloseable {
+
+    final ModelConfig config;
+    final int contextSize;
+    final int batchSize;
+    final KvCacheType kvType;
+    private final Arena arena = Arena.ofShared();
+
+    // activations, batchSize rows each
+    final MemorySegment x;      // residual stream [batch][embd]
+    final MemorySegment xb;     // normed input    [batch][max(embd, qDim)]
+    final MemorySegment q;      // [batch][qDim]
+    final MemorySegment k;      // [batch][kvDim]
+    final MemorySegment v;      // [batch][kvDim]
+    final MemorySegment att;    // attention output [batch][qDim]
+    final MemorySegment proj;   // projection output [batch][embd]
+    final MemorySegment hb;     // FFN gate [batch][ff]
+    final MemorySegment hb2;    // FFN up   [batch][ff]
+    final MemorySegment logits; // [batch][vocab] (only the rows asked for are written)
+    // quantized activations, shared by the projections that read the same input
+    final MemorySegment actI8;
+    final MemorySegment actScales;
+    final MemorySegment actSums;
+    final MemorySegment actBlocks; // Q8_K or Q8_0 blocks
+    final MemorySegment actRounded; // f32 values rounded to f16/bf16 for float heads
+    // KV cache per layer: [context][kvDim]
+    final MemorySegment[] keyCache;
+    final MemorySegment[] valueCache;
+
+    private int position;
+
+    public Session(ModelConfig config, int contextSize, int batchSize, KvCacheType kvType) {
+        if (contextSize <= 0 || contextSize > config.contextLength()) {
+            throw new IllegalArgumentException("context size " + contextSize + " must be in 1.." + config.contextLength()
+                    + " (the model's context_length)");
+        }
+        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be > 0");
+        this.config = config;
+        this.contextSize = contextSize;
+        this.batchSize = Math.min(batchSize, contextSize);
+        this.kvType = kvType;
+        int b = this.batchSize;
+        int embd = config.embeddingLength();
+        int maxK = Math.max(Math.max(embd, config.qDim()), config.feedForwardLength());
+        x = floats(b, embd);
+        xb = floats(b, Math.max(embd, config.qDim()));
+        q = floats(b, config.qDim());
+        k = floats(b, config.kvDim());
+        v = floats(b, config.kvDim());
+        att = floats(b, config.qDim());
+        proj = floats(b, embd);
+        hb = floats(b, config.feedForwardLength());
+        hb2 = floats(b, config.feedForwardLength());
+        logits = floats(b, config.vocabSize());
+        actI8 = alloc((long) b * maxK);
+        actScales = floats(b, 1);
+        actSums = alloc(4L * b);
+        long blocksPerRow = Math.max((maxK + 255) / 256 * 292L, (maxK + 31) / 32 * 34L);
+        actBlocks = alloc(b * blocksPerRow);
+        actRounded = floats(b, maxK);
+        keyCache = new MemorySegment[config.blockCount()];
+        valueCache = new MemorySegment[config.blockCount()];
+        for (int l = 0; l < config.blockCount(); l++) {
+            keyCache[l] = alloc((long) contextSize * config.kvDim() * kvType.bytes());
+            valueCache[l] = alloc((long) contextSize * config.kvDim() * kvType.bytes());
+        }
+    }
+
+    private MemorySegment floats(long rows, long cols) {
+        return alloc(rows * cols * Float.BYTES);
+    }
+
+    private MemorySegment alloc(long bytes) {
+        return arena.allocate(Math.max(bytes, 64), 64);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Tokens already in the KV cache. */
+    public int position() {
+        return position;
+    }
+
+    public int contextSize() {
+        return contextSize;
+    }
+
+    /** Forgets everything after {@code newPosition} (e.g. to reuse a shared chat prefix). */
+    public void rewind(int newPosition) {
+        if (newPosition < 0 || newPosition > position) {
+            throw new IllegalArgumentException("cannot rewind to " + newPosition + " from " + position);
+        }
+        position = newPosition;
+    }
+
+    void advance(int n) {
+        position += n;
+    }
+
+    /** Bytes of KV cache this session holds. */
+    public long kvCacheBytes() {
+        long sum = 0;
+        for (MemorySegment s : keyCache) sum += s.byteSize();
+        for (MemorySegment s : valueCache) sum += s.byteSize();
+        return sum;
+    }
+
+    /** Copies logits row {@code row} of the last forward pass into {@code dst}. */
+    public void copyLogits(int row, float[] dst) {
+        MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, (long) row * config.vocabSize() * Float.BYTES,
+                dst, 0, config.vocabSize());
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

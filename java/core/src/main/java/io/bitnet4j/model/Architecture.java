@@ -1,0 +1,43 @@
+package io.bitnet4j.model;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one model family does differently inside the shared transformer graph. Adding a family is
+ * adding a row to {@link #KNOWN}, not a new graph.
+ *
+ * @param names              {@code general.architecture} values that mean this family
+ * @param defaultActivation  FFN gate activation unless metadata says otherwise
+ * @param subNorms           RMSNorm of the attention output before {@code attn_output} and of the
+ *                           FFN hidden state before {@code ffn_down}
+ * @param ropeStyle          how RoPE pairs dimensions
+ * @param projectionScales   optional {@code blk.N.*.scale} tensors multiply projection outputs
+ */
+public record Architecture(List<String> names, Activation defaultActivation, boolean subNorms,
+                           RopeStyle ropeStyle, boolean projectionScales) {
+
+    /** microsoft/BitNet-b1.58-2B-4T ({@code bitnet-25} is its older name): ReLU², sub-norms, NEOX RoPE. */
+    public static final Architecture BITNET_B158 =
+            new Architecture(List.of("bitnet-b1.58", "bitnet-25"), Activation.RELU_SQUARED, true, RopeStyle.NEOX, false);
+    /** 1bitLLM bitnet_b1_58-large / -3B: the same graph with SiLU and optional projection scales. */
+    public static final Architecture BITNET =
+            new Architecture(List.of("bitnet"), Activation.SILU, true, RopeStyle.NEOX, true);
+    /** LLaMA with ternary weights (Llama3-8B-1.58, Falcon3-1.58bit, Falcon-E): SwiGLU, no sub-norms. */
+    public static final Architecture LLAMA =
+            new Architecture(List.of("llama"), Activation.SILU, false, RopeStyle.NORMAL, false);
+
+    public static final List<Architecture> KNOWN = List.of(BITNET_B158, BITNET, LLAMA);
+
+    public String name() {
+        return names.getFirst();
+    }
+
+    public static Optional<Architecture> byName(String name) {
+        return KNOWN.stream().filter(a -> a.names.contains(name)).findFirst();
+    }
+
+    public static String knownNames() {
+        return String.join(", ", KNOWN.stream().flatMap(a -> a.names.stream()).toList());
+    }
+}

@@ -1,0 +1,101 @@
+package io.bitnet4j.model;
+
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.tensor.Tensor;
+import io.bitnet4j.tensor.TensorCodecs;
+import io.bitnet4j.tensor.TensorType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * All weights of a model, as zero-copy views of the mapped GGUF file (only the small norm vectors
+ * and per-tensor scales are copied to the heap). Shapes are checked against the config here, once,
+ * so the graph never meets a misshapen tensor.
+ *
+ * @param output the output head: {@code output.weight}, or {@code token_embd.weight} when tied
+ */
+public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, float[] outputNorm, Linear output,
+                           boolean tiedOutput, float[] ropeFreqFactors) {
+
+    public static ModelWeights load(GgufFile gguf, ModelConfig c) {
+        Tensor embd = gguf.tensor("token_embd.weight");
+        expectShape(embd, c.embeddingLength(), c.vocabSize());
+        List<LayerWeights> layers = new ArrayList<>(c.blockCount());
+        boolean sub = c.architecture().subNorms();
+        for (int i = 0; i < c.blockCount(); i++) {
+            String p = "blk." + i + ".";
+            layers.add(new LayerWeights(
+                    norm(gguf, p + "attn_norm.weight", c.embeddingLength()),
+                    linear(gguf, c, p + "attn_q", c.embeddingLength(), c.qDim()),
+                    linear(gguf, c, p + "attn_k", c.embeddingLength(), c.kvDim()),
+                    linear(gguf, c, p + "attn_v", c.embeddingLength(), c.kvDim()),
+                    linear(gguf, c, p + "attn_output", c.qDim(), c.embeddingLength()),
+                    sub ? norm(gguf, p + "attn_sub_norm.weight", c.qDim()) : null,
+                    norm(gguf, p + "ffn_norm.weight", c.embeddingLength()),
+                    linear(gguf, c, p + "ffn_gate", c.embeddingLength(), c.feedForwardLength()),
+                    linear(gguf, c, p + "ffn_up", c.embeddingLength(), c.feedForwardLength()),
+                    linear(gguf, c, p + "ffn_down", c.feedForwardLength(), c.embeddingLength()),
+                    sub ? norm(gguf, p + "ffn_sub_norm.weight", c.feedForwardLength()) : null));
+        }
+        float[] outNorm = norm(gguf, "output_norm.weight", c.embeddingLength());
+        Optional<Tensor> out = gguf.findTensor("output.weight");
+        Linear head = out.isPresent() ? checked(Linear.of(out.get(), null), c.embeddingLength(), c.vocabSize())
+                : checked(Linear.of(embd, null), c.embeddingLength(), c.vocabSize());
+        float[] freqs = gguf.findTensor("rope_freqs.weight").map(t -> floats(t, c.ropeDim() / 2)).orElse(null);
+        return new ModelWeights(embd, List.copyOf(layers), outNorm, head, out.isEmpty(), freqs);
+    }
+
+    /** Every weight read per generated token, in bytes (the bandwidth roofline's numerator). */
+    public long bytesPerToken() {
+        long sum = output.bytes();
+        for (LayerWeights l : layers) {
+            for (Linear w : List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down())) sum += w.bytes();
+        }
+        return sum;
+    }
+
+    private static Linear linear(GgufFile gguf, ModelConfig c, String base, int cols, int rows) {
+        Tensor t = gguf.tensor(base + ".weight");
+        float[] scale = null;
+        if (c.architecture().projectionScales()) {
+            scale = gguf.findTensor(base + ".scale").map(s -> floats(s, -1)).orElse(null);
+        }
+        return checked(Linear.of(t, scale), cols, rows);
+    }
+
+    private static Linear checked(Linear l, int cols, int rows) {
+        if (l.cols() != cols || l.rows() != rows) {
+            throw new ModelException("tensor " + l.name() + ": shape [" + l.cols() + ", " + l.rows()
+                    + "], expected [" + cols + ", " + rows + "]");
+        }
+        return l;
+    }
+
+    private static void expectShape(Tensor t, long cols, long rows) {
+        long[] s = t.shape();
+        if (s.length != 2 || s[0] != cols || s[1] != rows) {
+            throw new ModelException("tensor " + t.name() + ": shape " + java.util.Arrays.toString(s)
+                    + ", expected [" + cols + ", " + rows + "]");
+        }
+    }
+
+    private static float[] norm(GgufFile gguf, String name, int n) {
+        return floats(gguf.tensor(name), n);
+    }
+
+    /** A small tensor's values as floats; {@code n < 0} accepts any element count. */
+    private static float[] floats(Tensor t, int n) {
+        long count = t.elementCount();
+        if (n >= 0 && count != n) {
+            throw new ModelException("tensor " + t.name() + ": " + count + " values, expected " + n);
+        }
+        if (t.type() != TensorType.F32 && t.type() != TensorType.F16 && t.type() != TensorType.BF16) {
+            throw new ModelException("tensor " + t.name() + ": type " + t.type() + ", expected F32/F16/BF16");
+        }
+        float[] v = new float[(int) count];
+        TensorCodecs.dequantizeRow(t.type(), t.data(), 0, v, 0, (int) count);
+        return v;
+    }
+}

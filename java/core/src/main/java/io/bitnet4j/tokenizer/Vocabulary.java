@@ -1,0 +1,271 @@
+package io.bitnet4j.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The token table and the special-token bookkeeping shared by both tokenizer kinds, loaded the way llama.cpp's
+ * {@code llama_vocab::load} does it (defaults, auto-detected end-of-turn tokens, special-token cache).
+ */
+final class Vocabulary {
+    static final int NONE = Tokenizer.NO_TOKEN;
+    static final int ATTR_LSTRIP = 1 << 8;
+    static final int ATTR_RSTRIP = 1 << 9;
+
+    enum Kind { BPE, SPM }
+
+    final Kind kind;
+    final String[] texts;
+    final float[] scores;
+    /** TokenType ordinal in the low byte, ATTR_* strip flags above. */
+    final int[] attrs;
+    final Map<String, Integer> tokenToId;
+    final int bos, eos, eot, eom, unk, pad, sep;
+    final int[] eogIds;
+    final boolean addBos, addEos, addSpacePrefix, cleanSpaces;
+    final String chatTemplate;
+    /** CONTROL, USER_DEFINED and UNKNOWN tokens, longest text (in bytes) first. */
+    final int[] specialCache;
+    final byte[][] specialCacheUtf8;
+    final List<String> notes = new ArrayList<>();
+
+    Vocabulary(Kind kind, TokenizerSource src, Boolean defaultAddBos) {
+        this.kind = kind;
+        String[] tokens = src.strings("tokenizer.ggml.tokens")
+                .orElseThrow(() -> new TokenizerException("missing tokenizer.ggml.tokens"));
+        int n = tokens.length;
+        if (n == 0) {
+            throw new TokenizerException("tokenizer.ggml.tokens is empty");
+        }
+        texts = new String[n];
+        scores = src.floats("tokenizer.ggml.scores").orElse(new float[n]);
+        int[] types = src.ints("tokenizer.ggml.token_type").orElse(null);
+        if (scores.length != n) {
+            throw new TokenizerException("tokenizer.ggml.scores has " + scores.length + " entries for " + n + " tokens");
+        }
+        if (types != null && types.length != n) {
+            throw new TokenizerException("tokenizer.ggml.token_type has " + types.length + " entries for " + n + " tokens");
+        }
+        attrs = new int[n];
+        tokenToId = HashMap.newHashMap(n);
+        for (int i = 0; i < n; i++) {
+            String word = tokens[i];
+            if (word == null || word.isEmpty()) {
+                word = "[EMPTY_" + i + "]"; // as llama.cpp, so every token has a distinct text
+            }
+            texts[i] = word;
+            tokenToId.put(word, i); // a later duplicate wins, as in llama.cpp's map assignment
+            attrs[i] = (types == null ? TokenType.NORMAL : TokenType.fromCode(types[i])).ordinal();
+        }
+
+        int defBos = kind == Kind.SPM ? 1 : 11;
+        int defEos = kind == Kind.SPM ? 2 : 11;
+        int defUnk = kind == Kind.SPM ? 0 : NONE;
+        bos = specialId(src, "bos", defBos, n);
+        eos = specialId(src, "eos", defEos, n);
+        unk = specialId(src, "unknown", defUnk, n);
+        pad = specialId(src, "padding", NONE, n);
+        sep = specialId(src, "seperator", NONE, n);
+        int eotKey = specialId(src, "eot", NONE, n);
+        int eomKey = specialId(src, "eom", NONE, n);
+
+        addBos = src.bool("tokenizer.ggml.add_bos_token").orElse(defaultAddBos);
+        addEos = src.bool("tokenizer.ggml.add_eos_token").orElse(false);
+        addSpacePrefix = src.bool("tokenizer.ggml.add_space_prefix").orElse(kind == Kind.SPM);
+        cleanSpaces = kind == Kind.BPE;
+        chatTemplate = src.string("tokenizer.chat_template").orElse(null);
+
+        // llama.cpp recognises end-of-turn tokens by their text and forces them to CONTROL.
+        eot = eotKey != NONE ? eotKey : detect("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+                "<|endoftext|>", "<EOT>", "_<EOT>", "<\uFF5Cend\u2581of\u2581sentence\uFF5C>");
+        eom = eomKey != NONE ? eomKey : detect("<|eom_id|>");
+        TreeSet<Integer> eog = new TreeSet<>();
+        for (String t : List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
+                "<|eom_id|>", "<EOT>", "_<EOT>")) {
+            Integer id = tokenToId.get(t);
+            if (id != null) {
+                eog.add(id);
+                forceControl(id);
+            }
+        }
+        if (eot != NONE) {
+            forceControl(eot);
+        }
+        if (eom != NONE) {
+            forceControl(eom);
+        }
+        for (int id : new int[] {eos, eot, eom}) {
+            if (id != NONE) {
+                eog.add(id);
+            }
+        }
+        eogIds = eog.stream().mapToInt(Integer::intValue).toArray();
+
+        // Phi-3 files lack per-token strip attributes; llama.cpp adds them by model name.
+        String name = src.string("general.name").orElse("").toLowerCase(Locale.ROOT);
+        String pre = src.string("tokenizer.ggml.pre").orElse("");
+        List<Integer> special = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            TokenType t = type(i);
+            if (t == TokenType.CONTROL || t == TokenType.USER_DEFINED || t == TokenType.UNKNOWN) {
+                special.add(i);
+            }
+        }
+        if (pre.contains("jina-v2-de") || pre.contains("jina-v2-es") || pre.contains("jina-v2-code")) {
+            setAttr("<mask>", ATTR_LSTRIP, true);
+        } else if (name.contains("phi-3") || name.contains("phi3")) {
+            for (int id : special) {
+                attrs[id] |= ATTR_RSTRIP;
+            }
+            setAttr("</s>", ATTR_RSTRIP, true);
+            for (String t : List.of("<unk>", "<s>", "<|endoftext|>")) {
+                setAttr(t, ATTR_RSTRIP, false);
+            }
+        }
+
+        int[] byLength = special.stream().mapToInt(Integer::intValue).toArray();
+        byte[][] utf8 = new byte[n][];
+        for (int id : byLength) {
+            utf8[id] = texts[id].getBytes(StandardCharsets.UTF_8);
+        }
+        // Longest first (llama.cpp's order); equal lengths by id, since llama.cpp's std::sort leaves them unspecified.
+        specialCache = Arrays.stream(byLength).boxed()
+                .sorted((a, b) -> utf8[a].length != utf8[b].length ? utf8[b].length - utf8[a].length : a - b)
+                .mapToInt(Integer::intValue).toArray();
+        specialCacheUtf8 = new byte[specialCache.length][];
+        for (int i = 0; i < specialCache.length; i++) {
+            specialCacheUtf8[i] = utf8[specialCache[i]];
+        }
+    }
+
+    private int specialId(TokenizerSource src, String what, int def, int n) {
+        Optional<Long> v = src.integer("tokenizer.ggml." + what + "_token_id");
+        if (v.isEmpty()) {
+            return def < n ? def : NONE;
+        }
+        long id = v.get();
+        if (id < 0 || id >= n) {
+            notes.add("ignoring tokenizer.ggml." + what + "_token_id = " + id + " (vocabulary has " + n + " tokens)");
+            return NONE;
+        }
+        return (int) id;
+    }
+
+    private int detect(String... candidates) {
+        for (String c : candidates) {
+            Integer id = tokenToId.get(c);
+            if (id != null) {
+                return id;
+            }
+        }
+        return NONE;
+    }
+
+    private void forceControl(int id) {
+        if (type(id) != TokenType.CONTROL) {
+            attrs[id] = (attrs[id] & ~0xFF) | TokenType.CONTROL.ordinal();
+        }
+    }
+
+    private void setAttr(String text, int flag, boolean on) {
+        Integer id = tokenToId.get(text);
+        if (id != null) {
+            attrs[id] = on ? attrs[id] | flag : attrs[id] & ~flag;
+        }
+    }
+
+    int size() {
+        return texts.length;
+    }
+
+    TokenType type(int id) {
+        return TokenType.fromCode(attrs[id] & 0xFF);
+    }
+
+    int id(String text) {
+        Integer id = tokenToId.get(text);
+        return id == null ? NONE : id;
+    }
+
+    void checkId(int id) {
+        if (id < 0 || id >= texts.length) {
+            throw new TokenizerException("token id " + id + " out of range [0, " + texts.length + ")");
+        }
+    }
+
+    /** A piece of the input: either raw text [start, end) or a special token. */
+    record Fragment(int token, int start, int end) {
+        boolean isText() {
+            return token == NONE;
+        }
+    }
+
+    /**
+     * llama.cpp's {@code tokenizer_st_partition}: cut the text at every occurrence of each special token, longest
+     * tokens first. CONTROL and UNKNOWN tokens only when parseSpecial; USER_DEFINED ones always.
+     */
+    List<Fragment> partition(String text, boolean parseSpecial) {
+        List<Fragment> frags = new ArrayList<>();
+        if (text.isEmpty()) {
+            return frags;
+        }
+        frags.add(new Fragment(NONE, 0, text.length()));
+        for (int id : specialCache) {
+            TokenType t = type(id);
+            if (!parseSpecial && (t == TokenType.CONTROL || t == TokenType.UNKNOWN)) {
+                continue;
+            }
+            String tok = texts[id];
+            if (text.indexOf(tok) < 0) {
+                continue;
+            }
+            List<Fragment> next = new ArrayList<>(frags.size() + 4);
+            for (Fragment f : frags) {
+                if (!f.isText()) {
+                    next.add(f);
+                    continue;
+                }
+                int from = f.start;
+                int end = f.end;
+                while (true) {
+                    int match = text.indexOf(tok, from);
+                    if (match < 0 || match + tok.length() > end) {
+                        if (end > from) {
+                            next.add(new Fragment(NONE, from, end));
+                        }
+                        break;
+                    }
+                    int leftEnd = match;
+                    if ((attrs[id] & ATTR_LSTRIP) != 0) {
+                        while (leftEnd > from && isCSpace(text.charAt(leftEnd - 1))) {
+                            leftEnd--;
+                        }
+                    }
+                    if (leftEnd > from) {
+                        next.add(new Fragment(NONE, from, leftEnd));
+                    }
+                    next.add(new Fragment(id, match, match + tok.length()));
+                    from = match + tok.length();
+                    if ((attrs[id] & ATTR_RSTRIP) != 0) {
+                        while (from < end && isCSpace(text.charAt(from))) {
+                            from++;
+                        }
+                    }
+                }
+            }
+            frags = next;
+        }
+        return frags;
+    }
+
+    private static boolean isCSpace(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    }
+}
