@@ -288,6 +288,14 @@ public final class VectorKernels implements Kernels {
 
     // ---------------------------------------------------------------- TQ2_0
 
+    /** Per-thread scratch: 32 position sums and 8 float lanes of the header's TQ order. */
+    private static final ThreadLocal<TqScratch> TQ_SCRATCH = ThreadLocal.withInitial(TqScratch::new);
+
+    private static final class TqScratch {
+        final int[] pos = new int[32];
+        final float[] acc = new float[8];
+    }
+
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
@@ -296,130 +304,62 @@ public final class VectorKernels implements Kernels {
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ2_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
+        TqScratch sc = TQ_SCRATCH.get();
         for (int b0 = row0; b0 < row1; b0 += block) {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
                 long y = t * actRow, o = (long) t * outStride;
-                int r = b0;
-                for (; r + 2 <= b1; r += 2) {
-                    tq2Rows2(w, r * rowBytes, rowBytes, nb, actQ8K, y, out, o + r);
-                }
-                for (; r < b1; r++) {
-                    out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, y));
+                for (int r = b0; r < b1; r++) {
+                    out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, y, sc));
                 }
             }
         }
     }
 
-    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long y) {
-        float sumf = 0;
+    /**
+     * One row in the header's float order (llama.cpp's AVX2 kernel): per block, the code*q sums of the
+     * 32 byte positions m (vector lanes) are grouped into 8 lanes m/4, minus bsums[2L] + bsums[2L+1],
+     * then acc[L] = (float) lane * d + acc[L]; finally hsum_float_8. Bit-identical to the scalar tier.
+     */
+    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long y, TqScratch sc) {
+        int[] pos = sc.pos;
+        float[] acc = sc.acc;
+        java.util.Arrays.fill(acc, 0f);
         for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            ShortVector s = ShortVector.zero(SS), sq = s;
-            for (int j = 0; j < 2; j++) {
-                for (int c = 0; c < 32; c += L) {
+            for (int c = 0; c < 32; c += L) {
+                ShortVector s = ShortVector.zero(SS);
+                for (int j = 0; j < 2; j++) {
                     long ao = y + Q8_K_QS_OFFSET + 128L * j + c;
-                    ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
                     ShortVector v = u2s(w, x + 32L * j + c);
-                    sq = sq.add(x0).add(x1).add(x2).add(x3);
-                    s = s.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
+                    s = s.add(v.and((short) 3).mul(b2s(act, ao)))
+                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(b2s(act, ao + 32)))
+                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(b2s(act, ao + 64)))
+                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(b2s(act, ao + 96)));
                 }
+                ((IntVector) s.convertShape(VectorOperators.S2I, IS, 0)).intoArray(pos, c);
+                ((IntVector) s.convertShape(VectorOperators.S2I, IS, 1)).intoArray(pos, c + L / 2);
             }
-            int sumi = hsum(s.sub(sq));
-            sumf += (float) sumi * (act.get(F32, y) * ScalarKernels.fp16(w, x + 64));
-        }
-        return sumf;
-    }
-
-    /** Two rows sharing each activation load (see i2sRows2 for why not four). */
-    private static void tq2Rows2(MemorySegment w, long x, long rowBytes, int nb, MemorySegment act, long y,
-                                 MemorySegment out, long oi) {
-        float f0 = 0, f1 = 0;
-        for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            ShortVector s0 = ShortVector.zero(SS), s1 = s0, sq = s0;
-            for (int j = 0; j < 2; j++) {
-                for (int c = 0; c < 32; c += L) {
-                    long ao = y + Q8_K_QS_OFFSET + 128L * j + c, wo = x + 32L * j + c;
-                    ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
-                    sq = sq.add(x0).add(x1).add(x2).add(x3);
-                    ShortVector v = u2s(w, wo);
-                    s0 = s0.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
-                    v = u2s(w, wo + rowBytes);
-                    s1 = s1.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
-                }
+            float d = act.get(F32, y) * ScalarKernels.fp16(w, x + 64);
+            for (int l = 0; l < 8; l++) {
+                int v = pos[4 * l] + pos[4 * l + 1] + pos[4 * l + 2] + pos[4 * l + 3]
+                        - (act.get(I16, y + Q8_K_BSUMS_OFFSET + 4L * l) + act.get(I16, y + Q8_K_BSUMS_OFFSET + 4L * l + 2));
+                float p = (float) v * d;
+                acc[l] = p + acc[l];
             }
-            // lanes stay small (|code*q| sums of 8*32/L terms), so subtracting Σq before widening is exact
-            float dy = act.get(F32, y);
-            f0 += (float) hsum(s0.sub(sq)) * (dy * ScalarKernels.fp16(w, x + 64));
-            f1 += (float) hsum(s1.sub(sq)) * (dy * ScalarKernels.fp16(w, x + rowBytes + 64));
         }
-        out.setAtIndex(F32, oi, f0);
-        out.setAtIndex(F32, oi + 1, f1);
+        return ScalarKernels.hsum(acc);
     }
 
     // ---------------------------------------------------------------- TQ1_0
 
+    /**
+     * TQ1_0 (rare: llama.cpp's 1.69-bit format) uses the scalar oracle, whose float order the header
+     * fixes; a vector version must reproduce the 8-lane grouping of its three trit regions.
+     */
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
-                out, outStride);
-        int nb = k / QK_K;
-        long rowBytes = (long) nb * TQ1_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
-        int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
-        for (int b0 = row0; b0 < row1; b0 += block) {
-            int b1 = Math.min(row1, b0 + block);
-            for (int t = 0; t < ntok; t++) {
-                for (int r = b0; r < b1; r++) {
-                    out.setAtIndex(F32, (long) t * outStride + r, tq1Row(w, r * rowBytes, nb, actQ8K, t * actRow));
-                }
-            }
-        }
-    }
-
-    /** Trit l of each lane (bytes widened to 16 bits): ((byte * 3^l) mod 256) * 3 >> 8. */
-    private static ShortVector trits(ShortVector bytes, int pow3) {
-        return bytes.mul((short) pow3).and((short) 0xFF).mul((short) 3).lanewise(VectorOperators.LSHR, 8);
-    }
-
-    private static float tq1Row(MemorySegment w, long x, int nb, MemorySegment act, long y) {
-        float sumf = 0;
-        for (int b = 0; b < nb; b++, x += TQ1_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            ShortVector s = ShortVector.zero(SS16), sq = s;
-            long qs = y + Q8_K_QS_OFFSET;
-            for (int c = 0; c < 32; c += L16) {          // qs[0..32): weight l*32 + m
-                ShortVector v = b2s16(w, x + c).and((short) 0xFF);
-                for (int l = 0, p = 1; l < 5; l++, p *= 3) {
-                    ShortVector xa = b2s16(act, qs + 32L * l + c);
-                    s = s.add(trits(v, p).mul(xa));
-                    sq = sq.add(xa);
-                }
-            }
-            for (int c = 0; c < 16; c += L16) {          // qs[32..48): weight 160 + l*16 + m
-                ShortVector v = b2s16(w, x + 32 + c).and((short) 0xFF);
-                for (int l = 0, p = 1; l < 5; l++, p *= 3) {
-                    ShortVector xa = b2s16(act, qs + 160 + 16L * l + c);
-                    s = s.add(trits(v, p).mul(xa));
-                    sq = sq.add(xa);
-                }
-            }
-            int sum = hsum16(s) - hsum16(sq);
-            for (int l = 0; l < 4; l++) {                // qh[0..4): weight 240 + l*4 + j
-                for (int j = 0; j < 4; j++) {
-                    sum += (ScalarKernels.trit(w.get(I8, x + 48 + j), l) - 1) * act.get(I8, qs + 240 + l * 4 + j);
-                }
-            }
-            sumf += (float) sum * (ScalarKernels.fp16(w, x + 52) * act.get(F32, y));
-        }
-        return sumf;
+        ScalarKernels.instance().gemmTQ10(w, k, row0, row1, actQ8K, ntok, out, outStride);
     }
 
     // ---------------------------------------------------------------- Q8_0
