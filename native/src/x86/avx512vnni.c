@@ -376,7 +376,31 @@ static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); 
 #define FLOAT_GEMM(NAME, WT, LOAD16, CVT1)                                                               \
     static void NAME(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x, int64_t ntok,   \
                      float *out, int64_t out_stride) {                                                   \
-        for (int64_t r = row0; r < row1; r++) {                                                          \
+        int64_t r = row0;                                                                                \
+        if (ntok == 1) {                                                                                 \
+            /* GEMV (the output head): four rows at once = four memory streams and eight independent    \
+             * FMA chains, which is what it takes to stream the weights at DRAM speed */                \
+            for (; r + 4 <= row1 && k >= 32; r += 4) {                                                   \
+                __m512 a0[4], a1[4];                                                                     \
+                for (int u = 0; u < 4; u++) { a0[u] = _mm512_setzero_ps(); a1[u] = _mm512_setzero_ps(); } \
+                int64_t i = 0;                                                                           \
+                for (; i + 32 <= k; i += 32) {                                                           \
+                    const __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);          \
+                    for (int u = 0; u < 4; u++) {                                                        \
+                        const WT *wr = w + (r + u) * k + i;                                              \
+                        a0[u] = _mm512_fmadd_ps(LOAD16(wr), x0, a0[u]);                                  \
+                        a1[u] = _mm512_fmadd_ps(LOAD16(wr + 16), x1, a1[u]);                             \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int u = 0; u < 4; u++) {                                                            \
+                    const WT *wr = w + (r + u) * k;                                                      \
+                    float s = _mm512_reduce_add_ps(_mm512_add_ps(a0[u], a1[u]));                         \
+                    for (int64_t j = i; j < k; j++) s += CVT1(wr + j) * x[j];                            \
+                    out[r + u] = s;                                                                      \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+        for (; r < row1; r++) {                                                                          \
             const WT *wr = w + r * k;                                                                    \
             for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
                 const int nt = ntok - t0 < 4 ? (int)(ntok - t0) : 4;                                     \
