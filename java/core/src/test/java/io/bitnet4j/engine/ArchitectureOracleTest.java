@@ -66,11 +66,22 @@ class ArchitectureOracleTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void logitsMatchTheOracle(String name, Spec spec, double tolerance) throws Exception {
+        checkAgainstOracle(name, spec, tolerance, options());
+    }
+
+    /** A prompt longer than the batch size runs in chunks that attend to the cache of earlier chunks. */
+    @Test
+    void chunkedPromptMatchesTheOracle() throws Exception {
+        checkAgainstOracle("llama GQA 4/2, batch 3", Spec.of("llama", 4, 2), 1e-3, options().withBatchSize(3));
+        checkAgainstOracle("bitnet-b1.58 GQA 4/2, batch 4", Spec.of("bitnet-b1.58", 4, 2), 1e-3, options().withBatchSize(4));
+    }
+
+    private void checkAgainstOracle(String name, Spec spec, double tolerance, LoadOptions options) throws Exception {
         TinyModel model = new TinyModel(spec, name.hashCode());
         Path file = dir.resolve("m.gguf");
         model.write(file);
         ReferenceTransformer oracle = new ReferenceTransformer(model);
-        try (LoadedModel m = LoadedModel.open(file, options()); Session s = m.newSession(0)) {
+        try (LoadedModel m = LoadedModel.open(file, options); Session s = m.newSession(0)) {
             Forward f = m.forward(s);
             int[] seq = Arrays.copyOf(PROMPT, PROMPT.length + STEPS.length);
             f.run(PROMPT, 0, PROMPT.length, false);
