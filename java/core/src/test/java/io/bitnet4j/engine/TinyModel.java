@@ -148,6 +148,11 @@ final class TinyModel {
     }
 
     void write(Path path) throws IOException {
+        write(path, !spec.bitnetFamily());
+    }
+
+    /** {@code permuteQk = false} for arch llama writes a WRONG file (as a converter without the permutation would). */
+    void write(Path path, boolean permuteQk) throws IOException {
         Spec s = spec;
         String a = s.arch + ".";
         GgufWriter g = new GgufWriter();
@@ -177,7 +182,7 @@ final class TinyModel {
         for (int l = 0; l < s.layers; l++) {
             Layer L = layers.get(l);
             String p = "blk." + l + ".";
-            boolean perm = !s.bitnetFamily();
+            boolean perm = permuteQk;
             f32(g, p + "attn_norm.weight", L.attnNorm, e);
             f32(g, p + "attn_q.weight", perm ? permute(L.wq, s.heads, hd, e) : L.wq, e, q);
             f32(g, p + "attn_k.weight", perm ? permute(L.wk, s.kvHeads, hd, e) : L.wk, e, kv);
