@@ -92,8 +92,7 @@ public final class BpeTokenizer extends AbstractTokenizer implements Tokenizer {
         int[] sym = new int[64];
         int[] prev = new int[64];
         int[] next = new int[64];
-        long[] heap = new long[64];
-        int heapSize;
+        final LongMinHeap heap = new LongMinHeap(128);
         char[] chars = new char[64];
 
         void ensure(int n) {
@@ -103,45 +102,8 @@ public final class BpeTokenizer extends AbstractTokenizer implements Tokenizer {
                 sym = new int[cap];
                 prev = new int[cap];
                 next = new int[cap];
-                heap = new long[cap * 2];
                 chars = new char[cap];
             }
-        }
-
-        void push(long key) {
-            if (heapSize == heap.length) {
-                heap = java.util.Arrays.copyOf(heap, heap.length * 2);
-            }
-            int i = heapSize++;
-            while (i > 0) {
-                int parent = (i - 1) >>> 1;
-                if (heap[parent] <= key) {
-                    break;
-                }
-                heap[i] = heap[parent];
-                i = parent;
-            }
-            heap[i] = key;
-        }
-
-        long pop() {
-            long top = heap[0];
-            long last = heap[--heapSize];
-            int i = 0;
-            int half = heapSize >>> 1;
-            while (i < half) {
-                int child = 2 * i + 1;
-                if (child + 1 < heapSize && heap[child + 1] < heap[child]) {
-                    child++;
-                }
-                if (last <= heap[child]) {
-                    break;
-                }
-                heap[i] = heap[child];
-                i = child;
-            }
-            heap[i] = last;
-            return top;
         }
     }
 
@@ -205,15 +167,15 @@ public final class BpeTokenizer extends AbstractTokenizer implements Tokenizer {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
-        w.heapSize = 0;
+        w.heap.clear();
         for (int i = 0; i + 1 < n; i++) {
             long m = merges.get(pair(sym[i], sym[i + 1]), -1);
             if (m >= 0) {
-                w.push((m & 0xFFFFFFFF00000000L) | i);
+                w.heap.push((m & 0xFFFFFFFF00000000L) | i);
             }
         }
-        while (w.heapSize > 0) {
-            long top = w.pop();
+        while (w.heap.size() > 0) {
+            long top = w.heap.pop();
             int left = (int) top;
             int right = next[left];
             if (sym[left] < 0 || right < 0) {
@@ -234,13 +196,13 @@ public final class BpeTokenizer extends AbstractTokenizer implements Tokenizer {
             if (lp >= 0) {
                 long ml = merges.get(pair(sym[lp], sym[left]), -1);
                 if (ml >= 0) {
-                    w.push((ml & 0xFFFFFFFF00000000L) | lp);
+                    w.heap.push((ml & 0xFFFFFFFF00000000L) | lp);
                 }
             }
             if (rn >= 0) {
                 long mr = merges.get(pair(sym[left], sym[rn]), -1);
                 if (mr >= 0) {
-                    w.push((mr & 0xFFFFFFFF00000000L) | left);
+                    w.heap.push((mr & 0xFFFFFFFF00000000L) | left);
                 }
             }
         }

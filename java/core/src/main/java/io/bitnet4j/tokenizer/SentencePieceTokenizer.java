@@ -101,7 +101,7 @@ public final class SentencePieceTokenizer extends AbstractTokenizer implements T
             }
         }
         String str = sb.toString();
-        LongHeap heap = new LongHeap(n);
+        LongMinHeap heap = new LongMinHeap(n);
         for (int i = 0; i + 1 < n; i++) {
             long key = bigramKey(str, start[i], len[i] + len[i + 1], i);
             if (key != Long.MAX_VALUE) {
@@ -173,55 +173,5 @@ public final class SentencePieceTokenizer extends AbstractTokenizer implements T
         int bits = Float.floatToIntBits(vocab.scores[id]);
         int ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF); // monotonic in the float value
         return ((long) ~ordered << 32) | left;
-    }
-
-    /** Min-heap of longs. */
-    private static final class LongHeap {
-        private long[] heap;
-        private int size;
-
-        LongHeap(int capacity) {
-            heap = new long[Math.max(4, capacity)];
-        }
-
-        int size() {
-            return size;
-        }
-
-        void push(long key) {
-            if (size == heap.length) {
-                heap = java.util.Arrays.copyOf(heap, heap.length * 2);
-            }
-            int i = size++;
-            while (i > 0) {
-                int parent = (i - 1) >>> 1;
-                if (heap[parent] <= key) {
-                    break;
-                }
-                heap[i] = heap[parent];
-                i = parent;
-            }
-            heap[i] = key;
-        }
-
-        long pop() {
-            long top = heap[0];
-            long last = heap[--size];
-            int i = 0;
-            int half = size >>> 1;
-            while (i < half) {
-                int child = 2 * i + 1;
-                if (child + 1 < size && heap[child + 1] < heap[child]) {
-                    child++;
-                }
-                if (last <= heap[child]) {
-                    break;
-                }
-                heap[i] = heap[child];
-                i = child;
-            }
-            heap[i] = last;
-            return top;
-        }
     }
 }
