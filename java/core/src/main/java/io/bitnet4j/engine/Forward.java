@@ -38,6 +38,7 @@ public final class Forward {
     /** Attention scores, one array per pool thread (allocated on a thread's first use only). */
     private final ThreadLocal<float[]> scoresScratch;
     private final ThreadLocal<float[]> queryScratch;
+    private final ThreadLocal<float[]> accScratch;
     private final float[] embeddingRow;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -58,6 +59,7 @@ public final class Forward {
         this.scoresScratch = ThreadLocal.withInitial(() -> new float[ctx]);
         int headSize = config.headSize();
         this.queryScratch = ThreadLocal.withInitial(() -> new float[headSize]);
+        this.accScratch = ThreadLocal.withInitial(() -> new float[headSize]);
     }
 
     public Session session() {
@@ -233,6 +235,32 @@ public final class Forward {
         }
     }
 
+    /**
+     * q · k over one head. With an f16 cache both factors are f16 values, so every product is exact in
+     * float and the sum is taken in double (as ggml's plain-C f16 dot does): that is the exact dot product
+     * rounded once, whatever the order, so eight independent lanes cost no fidelity.
+     */
+    private static float dotF16(float[] q, MemorySegment k, long base, int n) {
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            a0 += q[i] * Float.float16ToFloat(k.getAtIndex(F16, base + i));
+            a1 += q[i + 1] * Float.float16ToFloat(k.getAtIndex(F16, base + i + 1));
+            a2 += q[i + 2] * Float.float16ToFloat(k.getAtIndex(F16, base + i + 2));
+            a3 += q[i + 3] * Float.float16ToFloat(k.getAtIndex(F16, base + i + 3));
+        }
+        double sum = (a0 + a1) + (a2 + a3);
+        for (; i < n; i++) sum += q[i] * Float.float16ToFloat(k.getAtIndex(F16, base + i));
+        return (float) sum;
+    }
+
+    /** q · k with an f32 cache: summed in order, as llama.cpp's f32 path. */
+    private static float dotF32(float[] q, MemorySegment k, long base, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) sum += q[i] * k.getAtIndex(F32, base + i);
+        return sum;
+    }
+
     /** Causal attention for one (token, head) pair per row; scores scratch per worker. */
     private final class AttentionTask implements Parallel.RowTask {
         private int layer;
@@ -257,6 +285,7 @@ public final class Forward {
             float scale = (float) (1.0 / Math.sqrt(hs));
             float[] scores = scoresScratch.get();
             float[] query = queryScratch.get();
+            float[] acc = accScratch.get();
             for (int row = row0; row < row1; row++) {
                 int t = row / heads;
                 int h = row % heads;
@@ -271,13 +300,7 @@ public final class Forward {
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < len; j++) {
                     long kBase = (long) j * kvDim + (long) kvh * hs;
-                    float dot = 0;
-                    if (f16) {
-                        for (int i = 0; i < hs; i++) dot += query[i] * Float.float16ToFloat(kc.getAtIndex(F16, kBase + i));
-                    } else {
-                        for (int i = 0; i < hs; i++) dot += query[i] * kc.getAtIndex(F32, kBase + i);
-                    }
-                    float sc = dot * scale;
+                    float sc = (f16 ? dotF16(query, kc, kBase, hs) : dotF32(query, kc, kBase, hs)) * scale;
                     scores[j] = sc;
                     if (sc > max) max = sc;
                 }
@@ -289,17 +312,19 @@ public final class Forward {
                 }
                 float inv = (float) (1.0 / sum);
                 long outBase = (long) t * c.qDim() + (long) h * hs;
-                for (int i = 0; i < hs; i++) s.att.setAtIndex(F32, outBase + i, 0f);
+                java.util.Arrays.fill(acc, 0, hs, 0f);
                 for (int j = 0; j < len; j++) {
                     float p = scores[j] * inv;
                     if (roundWeights) p = Float.float16ToFloat(Float.floatToFloat16(p));
                     long vBase = (long) j * kvDim + (long) kvh * hs;
-                    for (int i = 0; i < hs; i++) {
-                        float vv = f16 ? Float.float16ToFloat(vc.getAtIndex(F16, vBase + i)) : vc.getAtIndex(F32, vBase + i);
-                        long o = outBase + i;
-                        s.att.setAtIndex(F32, o, s.att.getAtIndex(F32, o) + p * vv);
+                    // element-wise over the head (no reduction), so the JIT can vectorize it
+                    if (f16) {
+                        for (int i = 0; i < hs; i++) acc[i] += p * Float.float16ToFloat(vc.getAtIndex(F16, vBase + i));
+                    } else {
+                        for (int i = 0; i < hs; i++) acc[i] += p * vc.getAtIndex(F32, vBase + i);
                     }
                 }
+                MemorySegment.copy(acc, 0, s.att, F32, outBase * Float.BYTES, hs);
             }
         }
     }
