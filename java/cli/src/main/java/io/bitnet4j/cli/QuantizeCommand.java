@@ -66,9 +66,10 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
         }
         Quantizer.Options opts = new Quantizer.Options(t, embd, out);
+        Quantizer.Summary s = Quantizer.check(input, opts); // fails before anything is printed or written
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("quantize: %s -> %s: projections %s, token_embd %s, output %s%n", input, output, t,
-                opts.embeddingType(), opts.outputType());
+        err.printf("quantize: %s (%s, %d tensors) -> %s: projections %s, token_embd %s%s%n", input, s.architecture(),
+                s.tensorCount(), output, t, opts.embeddingType(), s.hasOutput() ? ", output " + opts.outputType() : "");
         err.flush();
         GenDummyCommand.ProgressBar bar = new GenDummyCommand.ProgressBar(err, quiet);
         Quantizer.Result r = Quantizer.quantize(input, output, opts, bar);

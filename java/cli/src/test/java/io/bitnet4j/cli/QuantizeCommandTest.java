@@ -68,7 +68,8 @@ class QuantizeCommandTest {
         CliTest.Result r = run(args);
         assertEquals(code, r.code(), String.join(" ", args) + ": " + r.err());
         assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
-        long errorLines = r.err().lines().filter(l -> l.startsWith("error: ")).count();
-        assertEquals(1, errorLines, "one error line: " + r.err());
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("error: ") && first.contains(message), "the error comes first, in one line: " + r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.startsWith("error: ")).count(), "one error line: " + r.err());
     }
 }

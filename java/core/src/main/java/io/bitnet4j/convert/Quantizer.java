@@ -138,21 +138,35 @@ public final class Quantizer {
         return current;
     }
 
+    /** What {@link #check} found: the input can be quantized with these options. */
+    public record Summary(String architecture, int tensorCount, int convertCount, boolean hasOutput) {}
+
+    /** Checks, without writing anything, that {@code in} can be quantized with these options. */
+    public static Summary check(Path in, Options o) throws IOException {
+        try (GgufFile g = GgufFile.open(in)) {
+            String arch = architecture(g);
+            List<Plan> plans = plan(g, o);
+            return new Summary(arch, plans.size(), (int) plans.stream().filter(p -> !p.copy()).count(), g.hasTensor("output.weight"));
+        }
+    }
+
+    private static String architecture(GgufFile g) {
+        String arch = g.getString("general.architecture", null);
+        if (arch == null) throw new ModelException(g.path() + ": no general.architecture in the metadata");
+        if (!ARCHITECTURES.contains(arch)) {
+            throw new ModelException(g.path() + ": architecture '" + arch + "' is not supported by quantize (expected one of "
+                    + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
+        }
+        return arch;
+    }
+
     /** Quantizes {@code in} into {@code out} (temp file + atomic rename; an existing out is replaced). */
     public static Result quantize(Path in, Path out, Options o, DummyModel.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
         try (GgufFile g = GgufFile.open(in)) {
-            String arch = g.getString("general.architecture", null);
-            if (arch == null) throw new ModelException(in + ": no general.architecture in the metadata");
-            if (!ARCHITECTURES.contains(arch)) {
-                throw new ModelException(in + ": architecture '" + arch + "' is not supported by quantize (expected one of "
-                        + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
-            }
+            String arch = architecture(g);
             List<Plan> plans = plan(g, o);
             if (!bitnetCppStyle(arch)) plans.sort(Comparator.comparing(p -> p.source().name(), MAINLINE_ORDER));
-            if (plans.stream().noneMatch(p -> isLinear(p.source().name()))) {
-                throw new ModelException(in + ": no linear projection tensors (blk.N.attn_q.weight, …) to quantize");
-            }
 
             GgufWriter w = new GgufWriter();
             copyMetadata(g, w, arch, fileType(o.type()));
@@ -208,6 +222,9 @@ public final class Quantizer {
                 }
             }
             plans.add(new Plan(t, target));
+        }
+        if (plans.stream().noneMatch(p -> isLinear(p.source().name()))) {
+            throw new ModelException(g.path() + ": no linear projection tensors (blk.N.attn_q.weight, …) to quantize");
         }
         return plans;
     }
