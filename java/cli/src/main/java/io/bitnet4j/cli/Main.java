@@ -19,7 +19,8 @@ import java.util.List;
 @Command(name = "bitnet4j", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Inference for 1.58-bit (ternary) LLMs: BitNet b1.58 GGUF files from bitnet.cpp and llama.cpp.",
         subcommands = {RunCommand.class, ChatCommand.class, InfoCommand.class, TokenizeCommand.class,
-                SelfCheckCommand.class, BenchCommand.class, GenDummyCommand.class, CommandLine.HelpCommand.class})
+                SelfCheckCommand.class, BenchCommand.class, GenDummyCommand.class, QuantizeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     static final String RELAUNCHED = "bitnet4j.relaunched";
