@@ -38,7 +38,8 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
     static String describe(Throwable ex) {
         if (ex instanceof NoSuchFileException e) return "file not found: " + e.getFile();
         if (ex instanceof GgufFormatException || ex instanceof ModelException || ex instanceof ContextOverflowException
-                || ex instanceof UsageException || ex instanceof IllegalArgumentException) {
+                || ex instanceof UsageException || ex instanceof IllegalArgumentException
+                || ex instanceof io.bitnet4j.convert.SafetensorsFormatException) {
             return ex.getMessage();
         }
         if (ex instanceof IOException) return "I/O error: " + ex.getMessage();

@@ -1,0 +1,79 @@
+package io.bitnet4j.cli;
+
+import io.bitnet4j.convert.HfConfig;
+import io.bitnet4j.convert.HfConverter;
+import io.bitnet4j.tensor.TensorType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code convert}: a Hugging Face BitNetForCausalLM checkpoint (safetensors master weights) to GGUF, no Python. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Convert a Hugging Face BitNetForCausalLM directory (config.json + bf16/f16/f32 safetensors,",
+                "single or sharded) to a bitnet-b1.58 GGUF model: projections ternarized by absmean and packed as TYPE.",
+                "Tokenizer conversion is not implemented yet: --model-only is required and the output cannot be run",
+                "by run/chat until a tokenizer is added."})
+final class ConvertCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "HF_DIR", description = "the model directory (config.json, *.safetensors)")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "the GGUF file to write")
+    Path output;
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "projection type: i2_s, tq2_0, tq1_0, f16 or f32 (default: ${DEFAULT-VALUE})")
+    String type = "i2_s";
+
+    @Option(names = "--model-only", description = "write the model without a tokenizer (tokenizer conversion is not implemented yet)")
+    boolean modelOnly;
+
+    @Option(names = {"-f", "--force"}, description = "overwrite OUT if it exists")
+    boolean force;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        TensorType t = switch (type.trim().toLowerCase(Locale.ROOT)) {
+            case "i2_s" -> TensorType.I2_S;
+            case "tq2_0" -> TensorType.TQ2_0;
+            case "tq1_0" -> TensorType.TQ1_0;
+            case "f16" -> TensorType.F16;
+            case "f32" -> TensorType.F32;
+            default -> throw new Errors.UsageException("unknown --type '" + type + "' (expected i2_s, tq2_0, tq1_0, f16 or f32)");
+        };
+        if (!modelOnly) {
+            throw new Errors.UsageException("tokenizer conversion is not implemented yet; pass --model-only to write "
+                    + "the model without a tokenizer (run/chat cannot use such a file)");
+        }
+        if (!Files.isDirectory(input)) throw new Errors.UsageException("input " + input + " is not a directory");
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) throw new Errors.UsageException("output directory " + dir + " does not exist");
+        if (Files.isDirectory(output)) throw new Errors.UsageException(output + " is a directory");
+        if (Files.exists(output) && !force) throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
+        HfConfig c = HfConfig.read(input);
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("convert: %s (%s, %d layers, hidden %d) -> %s: projections %s (no tokenizer)%n",
+                input, c.architecture(), c.numHiddenLayers(), c.hiddenSize(), output, t);
+        err.flush();
+        GenDummyCommand.ProgressBar bar = new GenDummyCommand.ProgressBar(err, quiet);
+        HfConverter.Result r = HfConverter.convert(input, output, new HfConverter.Options(t, true), bar);
+        bar.finish();
+        spec.commandLine().getOut().printf("wrote %s: %,d bytes (%s), %s, %d tensors, %,d parameters, %s%n",
+                r.path(), r.fileBytes(), GenDummyCommand.bytes(r.fileBytes()), HfConverter.GGUF_ARCHITECTURE,
+                r.tensorCount(), r.parameters(), t);
+        return 0;
+    }
+}
