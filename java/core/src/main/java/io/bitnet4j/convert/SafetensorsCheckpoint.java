@@ -68,8 +68,9 @@ public final class SafetensorsCheckpoint implements Closeable {
                     throw new SafetensorsFormatException(index, "weight_map entry of tensor '" + tensor + "' is not a file name");
                 }
                 String shard = e.getValue().asText();
-                Path p = dir.resolve(shard).normalize();
-                if (shard.isEmpty() || !p.getParent().equals(dir.normalize())) {
+                Path base = dir.toAbsolutePath().normalize();
+                Path p = base.resolve(shard).normalize();
+                if (shard.isEmpty() || !base.equals(p.getParent())) {
                     // a shard must be a plain file name in the model directory, never a path elsewhere
                     throw new SafetensorsFormatException(index, "shard '" + shard + "' of tensor '" + tensor + "' is not a file in " + dir);
                 }

@@ -35,6 +35,16 @@ class SafetensorsCheckpointTest {
     }
 
     @Test
+    void relativeDirectory() throws Exception {
+        new SafetensorsWriter().addF32("a", new long[]{1}, new float[]{1}).write(dir.resolve("s1.safetensors"));
+        Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX), "{\"weight_map\": {\"a\": \"s1.safetensors\"}}");
+        Path rel = Path.of("").toAbsolutePath().relativize(dir.toAbsolutePath());
+        try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(rel)) {
+            assertArrayEquals(new float[]{1}, ck.tensor("a").toFloats());
+        }
+    }
+
+    @Test
     void singleFile() throws Exception {
         new SafetensorsWriter().addF32("x", new long[]{1}, new float[]{9}).write(dir.resolve("model.safetensors"));
         try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
