@@ -1,5 +1,8 @@
 package io.bitnet4j.convert;
 
+import io.bitnet4j.model.Activation;
+import io.bitnet4j.model.Architecture;
+import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.tensor.I2sCodec;
 import io.bitnet4j.tensor.TensorCodecs;
@@ -137,20 +140,12 @@ public final class DummyModel {
     }
 
     private static void putMetadata(GgufWriter w, DummyShape s, TensorType type, DummyVocabulary v) {
-        String a = ARCHITECTURE + ".";
         w.putString("general.architecture", ARCHITECTURE);
         w.putString("general.name", "bitnet4j-dummy-" + s.size() + "-" + s.layers() + "x" + s.hidden());
         w.putUInt32("general.file_type", fileType(type));
-        w.putUInt32(a + "vocab_size", s.vocab());
-        w.putUInt32(a + "context_length", s.context());
-        w.putUInt32(a + "embedding_length", s.hidden());
-        w.putUInt32(a + "block_count", s.layers());
-        w.putUInt32(a + "feed_forward_length", s.ffn());
-        w.putUInt32(a + "rope.dimension_count", s.headSize());
-        w.putUInt32(a + "attention.head_count", s.heads());
-        w.putUInt32(a + "attention.head_count_kv", s.kvHeads());
-        w.putFloat32(a + "attention.layer_norm_rms_epsilon", s.rmsEps());
-        w.putFloat32(a + "rope.freq_base", s.ropeTheta());
+        new ModelConfig(Architecture.BITNET_B158, ARCHITECTURE, s.hidden(), s.layers(), s.heads(), s.kvHeads(),
+                s.headSize(), s.ffn(), s.vocab(), s.context(), s.rmsEps(), s.ropeTheta(), s.headSize(),
+                Activation.RELU_SQUARED).writeTo(w);
         w.putString("tokenizer.ggml.model", "gpt2");
         w.putString("tokenizer.ggml.pre", "llama-bpe");
         w.putStringArray("tokenizer.ggml.tokens", v.tokens());

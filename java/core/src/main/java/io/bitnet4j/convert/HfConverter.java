@@ -1,5 +1,8 @@
 package io.bitnet4j.convert;
 
+import io.bitnet4j.model.Activation;
+import io.bitnet4j.model.Architecture;
+import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.model.ModelException;
 import io.bitnet4j.tensor.I2sCodec;
@@ -151,22 +154,14 @@ public final class HfConverter {
     }
 
     private static void putMetadata(GgufWriter w, HfConfig c, TensorType type, Path dir) {
-        String a = GGUF_ARCHITECTURE + ".";
         w.putString("general.architecture", GGUF_ARCHITECTURE);
         Path name = dir.toAbsolutePath().normalize().getFileName();
         w.putString("general.name", name == null ? "model" : name.toString());
         w.putUInt32("general.file_type", type == TensorType.F32 ? 0 : type == TensorType.F16 ? 1 : DummyModel.fileType(type));
-        w.putUInt32(a + "vocab_size", c.vocabSize());
-        w.putUInt32(a + "context_length", c.maxPositionEmbeddings());
-        w.putUInt32(a + "embedding_length", c.hiddenSize());
-        w.putUInt32(a + "block_count", c.numHiddenLayers());
-        w.putUInt32(a + "feed_forward_length", c.intermediateSize());
-        w.putUInt32(a + "rope.dimension_count", c.headDim());
-        w.putUInt32(a + "attention.head_count", c.numAttentionHeads());
-        w.putUInt32(a + "attention.head_count_kv", c.numKeyValueHeads());
-        if (c.headDim() * c.numAttentionHeads() != c.hiddenSize()) w.putUInt32(a + "attention.key_length", c.headDim());
-        w.putFloat32(a + "attention.layer_norm_rms_epsilon", (float) c.rmsNormEps());
-        w.putFloat32(a + "rope.freq_base", (float) c.ropeTheta());
+        new ModelConfig(Architecture.BITNET_B158, GGUF_ARCHITECTURE, c.hiddenSize(), c.numHiddenLayers(),
+                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.intermediateSize(), c.vocabSize(),
+                c.maxPositionEmbeddings(), (float) c.rmsNormEps(), (float) c.ropeTheta(), c.headDim(),
+                Activation.RELU_SQUARED).writeTo(w);
         w.putUInt32("general.quantization_version", Quantizer.QUANTIZATION_VERSION);
     }
 

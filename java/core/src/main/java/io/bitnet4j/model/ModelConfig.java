@@ -1,6 +1,7 @@
 package io.bitnet4j.model;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufWriter;
 
 /**
  * The hyper-parameters of a model, read from GGUF metadata ({@code <arch>.*} keys, as llama.cpp names them).
@@ -57,6 +58,28 @@ public record ModelConfig(Architecture architecture, String architectureName, in
                 gguf.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f),
                 gguf.getFloat(p + "rope.freq_base", 10000f),
                 gguf.getInt(p + "rope.dimension_count", headSize), act);
+    }
+
+    /**
+     * Writes the {@code <arch>.*} hyper-parameter keys that {@link #from} reads — the one place that
+     * names them for writers (converters, generators). {@code hidden_activation} is written only when
+     * it differs from the architecture's default, {@code key_length} only when heads × head size is
+     * not the embedding length.
+     */
+    public void writeTo(GgufWriter w) {
+        String p = architectureName + ".";
+        w.putUInt32(p + "vocab_size", vocabSize);
+        w.putUInt32(p + "context_length", contextLength);
+        w.putUInt32(p + "embedding_length", embeddingLength);
+        w.putUInt32(p + "block_count", blockCount);
+        w.putUInt32(p + "feed_forward_length", feedForwardLength);
+        w.putUInt32(p + "rope.dimension_count", ropeDim);
+        w.putUInt32(p + "attention.head_count", headCount);
+        w.putUInt32(p + "attention.head_count_kv", headCountKv);
+        if (headCount * headSize != embeddingLength) w.putUInt32(p + "attention.key_length", headSize);
+        w.putFloat32(p + "attention.layer_norm_rms_epsilon", rmsEps);
+        w.putFloat32(p + "rope.freq_base", ropeTheta);
+        if (activation != architecture.defaultActivation()) w.putString(p + "hidden_activation", activation.key());
     }
 
     private static int required(GgufFile gguf, String key) {
