@@ -357,7 +357,30 @@ static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); 
 #define FLOAT_GEMM(NAME, WT, LOAD8, CVT1)                                                                \
     static void NAME(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x, int64_t ntok,   \
                      float *out, int64_t out_stride) {                                                   \
-        for (int64_t r = row0; r < row1; r++) {                                                          \
+        int64_t r = row0;                                                                                \
+        if (ntok == 1) {                                                                                 \
+            /* GEMV (the output head): four rows at once = four memory streams, eight FMA chains */     \
+            for (; r + 4 <= row1 && k >= 16; r += 4) {                                                   \
+                __m256 a0[4], a1[4];                                                                     \
+                for (int u = 0; u < 4; u++) { a0[u] = _mm256_setzero_ps(); a1[u] = _mm256_setzero_ps(); } \
+                int64_t i = 0;                                                                           \
+                for (; i + 16 <= k; i += 16) {                                                           \
+                    const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);           \
+                    for (int u = 0; u < 4; u++) {                                                        \
+                        const WT *wr = w + (r + u) * k + i;                                              \
+                        a0[u] = _mm256_fmadd_ps(LOAD8(wr), x0, a0[u]);                                   \
+                        a1[u] = _mm256_fmadd_ps(LOAD8(wr + 8), x1, a1[u]);                               \
+                    }                                                                                    \
+                }                                                                                        \
+                for (int u = 0; u < 4; u++) {                                                            \
+                    const WT *wr = w + (r + u) * k;                                                      \
+                    float s = hsum_ps(_mm256_add_ps(a0[u], a1[u]));                                      \
+                    for (int64_t j = i; j < k; j++) s += CVT1(wr + j) * x[j];                            \
+                    out[r + u] = s;                                                                      \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+        for (; r < row1; r++) {                                                                          \
             const WT *wr = w + r * k;                                                                    \
             for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
                 const int nt = ntok - t0 < 4 ? (int)(ntok - t0) : 4;                                     \
