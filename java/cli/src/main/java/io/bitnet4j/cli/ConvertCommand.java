@@ -12,7 +12,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code convert}: a Hugging Face BitNetForCausalLM checkpoint (safetensors master weights) to GGUF, no Python. */
@@ -46,14 +45,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TensorType t = switch (type.trim().toLowerCase(Locale.ROOT)) {
-            case "i2_s" -> TensorType.I2_S;
-            case "tq2_0" -> TensorType.TQ2_0;
-            case "tq1_0" -> TensorType.TQ1_0;
-            case "f16" -> TensorType.F16;
-            case "f32" -> TensorType.F32;
-            default -> throw new Errors.UsageException("unknown --type '" + type + "' (expected i2_s, tq2_0, tq1_0, f16 or f32)");
-        };
+        TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
+                TensorType.F16, TensorType.F32);
         if (!modelOnly) {
             throw new Errors.UsageException("tokenizer conversion is not implemented yet; pass --model-only to write "
                     + "the model without a tokenizer (run/chat cannot use such a file)");

@@ -11,7 +11,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code gen-dummy}: a BitNet b1.58 model of any size with random weights, for tests and benchmarks. */
@@ -66,12 +65,7 @@ final class GenDummyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DummyShape shape = shape();
-        TensorType t = switch (type.trim().toLowerCase(Locale.ROOT)) {
-            case "i2_s" -> TensorType.I2_S;
-            case "tq2_0" -> TensorType.TQ2_0;
-            case "tq1_0" -> TensorType.TQ1_0;
-            default -> throw new Errors.UsageException("unknown --type '" + type + "' (expected i2_s, tq2_0 or tq1_0)");
-        };
+        TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
         String problem = shape.problem(t);
         if (problem != null) throw new Errors.UsageException(problem);
         Path dir = output.toAbsolutePath().getParent();

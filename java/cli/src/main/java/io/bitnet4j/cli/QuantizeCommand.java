@@ -11,7 +11,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code quantize}: an F32/F16/BF16 BitNet GGUF model to I2_S, TQ2_0 or TQ1_0, like llama-quantize. */
@@ -47,14 +46,9 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TensorType t = switch (type.trim().toLowerCase(Locale.ROOT)) {
-            case "i2_s" -> TensorType.I2_S;
-            case "tq2_0" -> TensorType.TQ2_0;
-            case "tq1_0" -> TensorType.TQ1_0;
-            default -> throw new Errors.UsageException("unknown --type '" + type + "' (expected i2_s, tq2_0 or tq1_0)");
-        };
-        TensorType embd = floatType("--embedding-type", embeddingType);
-        TensorType out = outputType == null ? null : floatType("--output-type", outputType);
+        TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
+        TensorType embd = TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0);
+        TensorType out = outputType == null ? null : TypeOption.parse("--output-type", outputType, TensorType.F16, TensorType.F32, TensorType.Q8_0);
         if (!Files.exists(input)) throw new Errors.UsageException("input file " + input + " does not exist");
         if (!Files.isRegularFile(input)) throw new Errors.UsageException("input " + input + " is not a file");
         Path dir = output.toAbsolutePath().getParent();
@@ -78,14 +72,5 @@ final class QuantizeCommand implements Callable<Integer> {
                 r.path(), r.fileBytes(), GenDummyCommand.bytes(r.fileBytes()), r.architecture(), r.tensorCount(),
                 r.quantizedCount(), r.parameters(), t);
         return 0;
-    }
-
-    private static TensorType floatType(String option, String v) {
-        return switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "f16" -> TensorType.F16;
-            case "f32" -> TensorType.F32;
-            case "q8_0" -> TensorType.Q8_0;
-            default -> throw new Errors.UsageException("unknown " + option + " '" + v + "' (expected f16, f32 or q8_0)");
-        };
     }
 }

@@ -118,7 +118,6 @@ final class Projections {
         private MemorySegment in;
         private int ntok;
         private MemorySegment out;
-        private float[][] rowScratch; // per worker, for FLOAT_DEQUANT only
 
         void set(Linear w, ActivationFormat f, MemorySegment in, int ntok, MemorySegment out) {
             this.w = w;
