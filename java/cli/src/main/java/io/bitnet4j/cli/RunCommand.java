@@ -25,7 +25,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
@@ -42,15 +41,7 @@ final class RunCommand implements Callable<Integer> {
     ModelOptions model;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
-    PromptSource prompt = new PromptSource();
-
-    static final class PromptSource {
-        @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt")
-        String text;
-
-        @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from a file")
-        Path file;
-    }
+    PromptInput prompt = new PromptInput();
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N",
             description = "tokens to generate, -1 = until end of text or full context (default: ${DEFAULT-VALUE})")
@@ -78,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        String text = promptText();
+        String text = prompt.read("Once upon a time");
         long t0 = System.nanoTime();
         try (LoadedModel m = model.open()) {
             long loadNanos = System.nanoTime() - t0;
@@ -121,15 +112,6 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private String promptText() throws IOException {
-        if (prompt.file != null) {
-            if (!Files.isRegularFile(prompt.file)) throw new java.nio.file.NoSuchFileException(prompt.file.toString());
-            return Files.readString(prompt.file);
-        }
-        if (prompt.text != null) return prompt.text;
-        return "Once upon a time";
     }
 
     private static void write(OutputStream out, String s) {

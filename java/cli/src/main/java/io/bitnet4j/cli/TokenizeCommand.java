@@ -29,15 +29,7 @@ final class TokenizeCommand implements Callable<Integer> {
     Path model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Input input;
-
-    static final class Input {
-        @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "text to tokenize")
-        String text;
-
-        @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the text from a file")
-        Path file;
-    }
+    PromptInput input;
 
     @Option(names = "--ids", description = "print only the ids, as [1, 2, 3]")
     boolean idsOnly;
@@ -61,7 +53,7 @@ final class TokenizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!Files.exists(model)) throw new java.nio.file.NoSuchFileException(model.toString());
-        String text = input.file != null ? Files.readString(input.file) : input.text;
+        String text = input.read("");
         try (GgufFile g = GgufFile.open(model)) {
             Tokenizer tok = Tokenizers.fromGguf(g, llamaCpp ? TokenizerOptions.llamaCppCompatible() : TokenizerOptions.defaults());
             tok.notes().forEach(n -> err.println("note: " + n));
