@@ -1,5 +1,6 @@
 package io.bitnet4j.engine;
 
+import io.bitnet4j.kernels.AttentionShape;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.Activation;
@@ -10,6 +11,7 @@ import io.bitnet4j.model.RopeStyle;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorCodecs;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -35,8 +37,10 @@ public final class Forward {
     private final Projections proj;
     private final ReferenceNumerics numerics;
     private final AttentionTask attention = new AttentionTask();
-    /** Attention scratch, one per pool thread (allocated on a thread's first use only). */
-    private final ThreadLocal<AttentionScratch> attentionScratch;
+    private final Kernels kernels;
+    private final AttentionShape attentionShape;
+    /** Attention scratch, one per pool thread (allocated on a thread's first use only, freed with the Forward). */
+    private final ThreadLocal<MemorySegment> attentionScratch;
     private final float[] embeddingRow;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -53,10 +57,12 @@ public final class Forward {
         this.ropeCos = new float[config.ropeDim() / 2];
         this.ropeSin = new float[config.ropeDim() / 2];
         this.tokens = new int[session.batchSize];
-        int ctx = session.contextSize;
-        int group = config.headCount() / config.headCountKv();
-        int headSize = config.headSize();
-        this.attentionScratch = ThreadLocal.withInitial(() -> new AttentionScratch(group, headSize, ctx));
+        this.kernels = kernels;
+        this.attentionShape = new AttentionShape(config.headSize(), config.headCountKv(),
+                config.headCount() / config.headCountKv(), session.kvType == KvCacheType.F16,
+                (float) (1.0 / Math.sqrt(config.headSize())));
+        long scratchBytes = attentionShape.scratchFloats(session.contextSize) * Float.BYTES;
+        this.attentionScratch = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(scratchBytes, 64));
     }
 
     public Session session() {
@@ -232,29 +238,11 @@ public final class Forward {
         }
     }
 
-    /** Attention scratch of one pool thread, allocated on its first use. */
-    private static final class AttentionScratch {
-        final float[] queries;  // [group][headSize], Q rounded as the reference does
-        final float[] scores;   // [group][context]
-        final float[] out;      // [group][headSize]
-        final float[] row;      // one K or V row as floats
-
-        AttentionScratch(int group, int headSize, int context) {
-            queries = new float[group * headSize];
-            scores = new float[group * context];
-            out = new float[group * headSize];
-            row = new float[headSize];
-        }
-    }
-
     /**
-     * Causal attention, one (token, KV head) pair per row: the query heads sharing a KV head are done
-     * together so each cached K and V row is read and converted once.
-     *
-     * <p>Q·K: with an f16 cache both factors are f16 values, so each product is exact in float and the
-     * sum is taken in double (as ggml's plain-C f16 dot): the exact dot rounded once, whatever the lane
-     * order. Softmax in f32 with a double sum; the weights rounded to f16 before the V product when the
-     * reference engine does ({@link ReferenceNumerics}); P·V summed over positions in order.
+     * Causal attention, one (token, KV head) pair per row, computed by the kernel tier (see
+     * {@link Kernels#attention}): the query heads sharing a KV head are done together so each cached K
+     * and V row is read once. The attention weights are rounded to f16 before the V product when the
+     * reference engine does ({@link ReferenceNumerics}).
      */
     private final class AttentionTask implements Parallel.RowTask {
         private int layer;
@@ -269,98 +257,8 @@ public final class Forward {
 
         @Override
         public void run(int row0, int row1) {
-            int hs = c.headSize();
-            int kvHeads = c.headCountKv();
-            int group = c.headCount() / kvHeads;
-            int kvDim = c.kvDim();
-            int ctx = s.contextSize;
-            boolean f16 = s.kvType == KvCacheType.F16;
-            MemorySegment kc = s.keyCache[layer];
-            MemorySegment vc = s.valueCache[layer];
-            float scale = (float) (1.0 / Math.sqrt(hs));
-            AttentionScratch w = attentionScratch.get();
-            float[] kv = w.row;
-            for (int row = row0; row < row1; row++) {
-                int t = row / kvHeads;
-                int kvh = row % kvHeads;
-                int len = pos0 + t + 1;
-                for (int g = 0; g < group; g++) {
-                    long qBase = (long) t * c.qDim() + (long) (kvh * group + g) * hs;
-                    for (int i = 0; i < hs; i++) {
-                        float qv = s.q.getAtIndex(F32, qBase + i);
-                        w.queries[g * hs + i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(qv)) : qv;
-                    }
-                }
-                for (int j = 0; j < len; j++) {
-                    loadRow(kc, (long) j * kvDim + (long) kvh * hs, hs, f16, kv);
-                    for (int g = 0; g < group; g++) {
-                        w.scores[g * ctx + j] = (f16 ? dotExact(w.queries, g * hs, kv, hs) : dotInOrder(w.queries, g * hs, kv, hs)) * scale;
-                    }
-                }
-                for (int g = 0; g < group; g++) {
-                    int sb = g * ctx;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < len; j++) max = Math.max(max, w.scores[sb + j]);
-                    double sum = 0;
-                    for (int j = 0; j < len; j++) {
-                        float e = (float) Math.exp(w.scores[sb + j] - max);
-                        w.scores[sb + j] = e;
-                        sum += e;
-                    }
-                    float inv = (float) (1.0 / sum);
-                    for (int j = 0; j < len; j++) {
-                        float pj = w.scores[sb + j] * inv;
-                        w.scores[sb + j] = roundWeights ? Float.float16ToFloat(Float.floatToFloat16(pj)) : pj;
-                    }
-                }
-                java.util.Arrays.fill(w.out, 0, group * hs, 0f);
-                for (int j = 0; j < len; j++) {
-                    loadRow(vc, (long) j * kvDim + (long) kvh * hs, hs, f16, kv);
-                    for (int g = 0; g < group; g++) {
-                        float pj = w.scores[g * ctx + j];
-                        int ob = g * hs;
-                        for (int i = 0; i < hs; i++) w.out[ob + i] += pj * kv[i];
-                    }
-                }
-                for (int g = 0; g < group; g++) {
-                    long outBase = (long) t * c.qDim() + (long) (kvh * group + g) * hs;
-                    MemorySegment.copy(w.out, g * hs, s.att, F32, outBase * Float.BYTES, hs);
-                }
-            }
+            kernels.attention(attentionShape, s.q, s.keyCache[layer], s.valueCache[layer], pos0, row0, row1,
+                    roundWeights, attentionScratch.get(), s.att);
         }
-    }
-
-    private static void loadRow(MemorySegment cache, long base, int n, boolean f16, float[] dst) {
-        if (f16) {
-            for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(cache.getAtIndex(F16, base + i));
-        } else {
-            MemorySegment.copy(cache, F32, base * Float.BYTES, dst, 0, n);
-        }
-    }
-
-    /** Σ q·k of f16-valued factors: exact float products summed in double (eight independent lanes). */
-    private static float dotExact(float[] q, int qo, float[] k, int n) {
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            a0 += q[qo + i] * k[i];
-            a1 += q[qo + i + 1] * k[i + 1];
-            a2 += q[qo + i + 2] * k[i + 2];
-            a3 += q[qo + i + 3] * k[i + 3];
-            a4 += q[qo + i + 4] * k[i + 4];
-            a5 += q[qo + i + 5] * k[i + 5];
-            a6 += q[qo + i + 6] * k[i + 6];
-            a7 += q[qo + i + 7] * k[i + 7];
-        }
-        double sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-        for (; i < n; i++) sum += q[qo + i] * k[i];
-        return (float) sum;
-    }
-
-    /** Σ q·k in f32, in order (the f32 cache path). */
-    private static float dotInOrder(float[] q, int qo, float[] k, int n) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) sum += q[qo + i] * k[i];
-        return sum;
     }
 }
