@@ -5,6 +5,7 @@ import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.Activation;
 import io.bitnet4j.model.LayerWeights;
+import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.model.ModelWeights;
 import io.bitnet4j.model.RopeStyle;
@@ -36,7 +37,14 @@ public final class Forward {
     private final Session s;
     private final Projections proj;
     private final ReferenceNumerics numerics;
+    /** Batches of at least this many rows have their norms split over the pool. */
+    private static final int PARALLEL_MIN_ROWS = 4;
+    /** Gate values per pool chunk (a chunk's work must outweigh a pool hand-off). */
+    private static final int GATE_GRAIN = 2048;
+
     private final AttentionTask attention = new AttentionTask();
+    private final NormTask normTask = new NormTask();
+    private final Parallel.RowTask gateTask;
     private final Kernels kernels;
     private final AttentionShape attentionShape;
     /** Attention scratch, one per pool thread (allocated on a thread's first use only, freed with the Forward). */
@@ -45,6 +53,9 @@ public final class Forward {
     private final float[] ropeCos;
     private final float[] ropeSin;
     private final int[] tokens;
+    /** Per layer, the projections that read the same input, run as one parallel job each. */
+    private final Linear[][] qkv, gateUp;
+    private final MemorySegment[] qkvOut, gateUpOut;
 
     public Forward(ModelConfig config, ModelWeights weights, Kernels kernels, Parallel parallel, Session session) {
         this.c = config;
@@ -57,6 +68,16 @@ public final class Forward {
         this.ropeCos = new float[config.ropeDim() / 2];
         this.ropeSin = new float[config.ropeDim() / 2];
         this.tokens = new int[session.batchSize];
+        this.gateTask = (i0, i1) -> gateRange(session.hb, session.hb2, i0, i1, config.activation());
+        this.qkv = new Linear[config.blockCount()][];
+        this.gateUp = new Linear[config.blockCount()][];
+        for (int l = 0; l < config.blockCount(); l++) {
+            LayerWeights lw = weights.layers().get(l);
+            qkv[l] = new Linear[] {lw.wq(), lw.wk(), lw.wv()};
+            gateUp[l] = new Linear[] {lw.gate(), lw.up()};
+        }
+        this.qkvOut = new MemorySegment[] {session.q, session.k, session.v};
+        this.gateUpOut = new MemorySegment[] {session.hb, session.hb2};
         this.kernels = kernels;
         this.attentionShape = new AttentionShape(config.headSize(), config.headCountKv(),
                 config.headCount() / config.headCountKv(), session.kvType == KvCacheType.F16,
@@ -108,9 +129,7 @@ public final class Forward {
             // attention
             rmsNorm(s.x, s.xb, lw.attnNorm(), n, embd);
             proj.invalidate();
-            proj.project(lw.wq(), s.xb, n, s.q);
-            proj.project(lw.wk(), s.xb, n, s.k);
-            proj.project(lw.wv(), s.xb, n, s.v);
+            proj.projectTogether(qkv[l], s.xb, n, qkvOut);
             for (int t = 0; t < n; t++) {
                 ropeAngles(pos0 + t);
                 rope(s.q, (long) t * c.qDim(), c.headCount());
@@ -126,9 +145,8 @@ public final class Forward {
             // feed-forward
             rmsNorm(s.x, s.xb, lw.ffnNorm(), n, embd);
             proj.invalidate();
-            proj.project(lw.gate(), s.xb, n, s.hb);
-            proj.project(lw.up(), s.xb, n, s.hb2);
-            gate(s.hb, s.hb2, (long) n * c.feedForwardLength(), c.activation());
+            proj.projectTogether(gateUp[l], s.xb, n, gateUpOut);
+            gate((long) n * c.feedForwardLength());
             if (lw.ffnSubNorm() != null) rmsNorm(s.hb, s.hb, lw.ffnSubNorm(), n, c.feedForwardLength());
             proj.invalidate();
             proj.project(lw.down(), s.hb, n, s.proj);
@@ -150,10 +168,19 @@ public final class Forward {
         MemorySegment.copy(embeddingRow, 0, dst, F32, offset * Float.BYTES, embeddingRow.length);
     }
 
-    /** y = x / sqrt(mean(x²) + eps) * weight, row by row; x and y may be the same buffer. */
+    /** y = x / sqrt(mean(x²) + eps) * weight, row by row; x and y may be the same buffer. Rows of a batch are split over the pool. */
     private void rmsNorm(MemorySegment x, MemorySegment y, float[] weight, int rows, int n) {
+        if (rows >= PARALLEL_MIN_ROWS) {
+            normTask.set(x, y, weight, n);
+            parallel.forRows(rows, 1, normTask);
+        } else {
+            rmsNormRows(x, y, weight, n, 0, rows);
+        }
+    }
+
+    private void rmsNormRows(MemorySegment x, MemorySegment y, float[] weight, int n, int r0, int r1) {
         float eps = c.rmsEps();
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             long base = (long) r * n;
             double sum = 0;
             for (int i = 0; i < n; i++) {
@@ -223,9 +250,17 @@ public final class Forward {
         for (long i = 0; i < n; i++) x.setAtIndex(F32, i, x.getAtIndex(F32, i) + y.getAtIndex(F32, i));
     }
 
-    /** hb = act(hb) * hb2. */
-    private static void gate(MemorySegment hb, MemorySegment hb2, long n, Activation act) {
-        for (long i = 0; i < n; i++) {
+    /** hb = act(hb) * hb2, split over the pool in chunks of GATE_GRAIN values when there are enough. */
+    private void gate(long n) {
+        if (n >= 2L * GATE_GRAIN) {
+            parallel.forRows((int) n, GATE_GRAIN, gateTask);
+        } else {
+            gateRange(s.hb, s.hb2, 0, n, c.activation());
+        }
+    }
+
+    private static void gateRange(MemorySegment hb, MemorySegment hb2, long i0, long i1, Activation act) {
+        for (long i = i0; i < i1; i++) {
             float g = hb.getAtIndex(F32, i);
             float a = switch (act) {
                 case RELU_SQUARED -> {
@@ -235,6 +270,25 @@ public final class Forward {
                 case SILU -> GgmlMath.silu(g);
             };
             hb.setAtIndex(F32, i, a * hb2.getAtIndex(F32, i));
+        }
+    }
+
+    /** RMSNorm rows of one call, as a reusable pool task. */
+    private final class NormTask implements Parallel.RowTask {
+        private MemorySegment x, y;
+        private float[] weight;
+        private int n;
+
+        void set(MemorySegment x, MemorySegment y, float[] weight, int n) {
+            this.x = x;
+            this.y = y;
+            this.weight = weight;
+            this.n = n;
+        }
+
+        @Override
+        public void run(int r0, int r1) {
+            rmsNormRows(x, y, weight, n, r0, r1);
         }
     }
 
