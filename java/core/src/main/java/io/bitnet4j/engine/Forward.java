@@ -159,7 +159,7 @@ public final class Forward {
         MemorySegment lastRows = s.x.asSlice((long) first * embd * Float.BYTES, (long) rows * embd * Float.BYTES);
         rmsNorm(lastRows, s.xb, w.outputNorm(), rows, embd);
         proj.invalidate();
-        proj.project(w.output(), s.xb, rows, s.logits);
+        proj.project(w.output(), s.xb, rows, s.logitsRows(rows));
     }
 
     private void embed(int token, MemorySegment dst, long offset) {
