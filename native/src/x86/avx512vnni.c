@@ -373,52 +373,45 @@ static inline float cvt1_f32(const float *p) { return *p; }
 static inline float cvt1_f16(const uint16_t *p) { return b4j_fp16_to_fp32(*p); }
 static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); }
 
+/* Float weights: each (row, token) dot is summed the same way whatever ntok is (so a batched row
+ * equals the same row alone): four 16-lane accumulators over 64 columns at a time, leftover full
+ * 16-column blocks into accumulator (block % 4), then ((a0+a1)+(a2+a3)) reduced, then the last k % 16
+ * columns in order. GEMV streams one row front to back (a single sequential stream, what the hardware
+ * prefetchers follow best; measured faster than interleaving four rows, whose 5 KB rows hop pages);
+ * GEMM reuses each loaded weight vector for up to four tokens. */
 #define FLOAT_GEMM(NAME, WT, LOAD16, CVT1)                                                               \
     static void NAME(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x, int64_t ntok,   \
                      float *out, int64_t out_stride) {                                                   \
-        int64_t r = row0;                                                                                \
-        if (ntok == 1) {                                                                                 \
-            /* GEMV (the output head): four rows at once = four memory streams and eight independent    \
-             * FMA chains, which is what it takes to stream the weights at DRAM speed */                \
-            for (; r + 4 <= row1 && k >= 32; r += 4) {                                                   \
-                __m512 a0[4], a1[4];                                                                     \
-                for (int u = 0; u < 4; u++) { a0[u] = _mm512_setzero_ps(); a1[u] = _mm512_setzero_ps(); } \
-                int64_t i = 0;                                                                           \
-                for (; i + 32 <= k; i += 32) {                                                           \
-                    const __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);          \
-                    for (int u = 0; u < 4; u++) {                                                        \
-                        const WT *wr = w + (r + u) * k + i;                                              \
-                        a0[u] = _mm512_fmadd_ps(LOAD16(wr), x0, a0[u]);                                  \
-                        a1[u] = _mm512_fmadd_ps(LOAD16(wr + 16), x1, a1[u]);                             \
-                    }                                                                                    \
-                }                                                                                        \
-                for (int u = 0; u < 4; u++) {                                                            \
-                    const WT *wr = w + (r + u) * k;                                                      \
-                    float s = _mm512_reduce_add_ps(_mm512_add_ps(a0[u], a1[u]));                         \
-                    for (int64_t j = i; j < k; j++) s += CVT1(wr + j) * x[j];                            \
-                    out[r + u] = s;                                                                      \
-                }                                                                                        \
-            }                                                                                            \
-        }                                                                                                \
-        for (; r < row1; r++) {                                                                          \
+        const int64_t k64 = k & ~(int64_t)63, k16 = k & ~(int64_t)15;                                    \
+        for (int64_t r = row0; r < row1; r++) {                                                          \
             const WT *wr = w + r * k;                                                                    \
             for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
                 const int nt = ntok - t0 < 4 ? (int)(ntok - t0) : 4;                                     \
-                __m512 a0[4], a1[4];                                                                     \
-                for (int t = 0; t < 4; t++) { a0[t] = _mm512_setzero_ps(); a1[t] = _mm512_setzero_ps(); } \
+                __m512 a[4][4];                                                                          \
+                for (int t = 0; t < 4; t++)                                                              \
+                    for (int u = 0; u < 4; u++) a[t][u] = _mm512_setzero_ps();                           \
                 int64_t i = 0;                                                                           \
-                for (; i + 32 <= k; i += 32) {                                                           \
+                for (; i < k64; i += 64) {                                                               \
                     const __m512 w0 = LOAD16(wr + i), w1 = LOAD16(wr + i + 16);                          \
+                    const __m512 w2 = LOAD16(wr + i + 32), w3 = LOAD16(wr + i + 48);                     \
                     for (int t = 0; t < nt; t++) {                                                       \
                         const float *xt = x + (t0 + t) * k + i;                                          \
-                        a0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xt), a0[t]);                         \
-                        a1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xt + 16), a1[t]);                    \
+                        a[t][0] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(xt), a[t][0]);                     \
+                        a[t][1] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(xt + 16), a[t][1]);                \
+                        a[t][2] = _mm512_fmadd_ps(w2, _mm512_loadu_ps(xt + 32), a[t][2]);                \
+                        a[t][3] = _mm512_fmadd_ps(w3, _mm512_loadu_ps(xt + 48), a[t][3]);                \
                     }                                                                                    \
                 }                                                                                        \
+                for (int u = 0; i < k16; i += 16, u++) {                                                 \
+                    const __m512 wv = LOAD16(wr + i);                                                    \
+                    for (int t = 0; t < nt; t++)                                                         \
+                        a[t][u] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + (t0 + t) * k + i), a[t][u]);   \
+                }                                                                                        \
                 for (int t = 0; t < nt; t++) {                                                           \
-                    float s = _mm512_reduce_add_ps(_mm512_add_ps(a0[t], a1[t]));                         \
+                    float s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[t][0], a[t][1]),        \
+                                                                 _mm512_add_ps(a[t][2], a[t][3])));      \
                     const float *xt = x + (t0 + t) * k;                                                  \
-                    for (int64_t j = i; j < k; j++) s += CVT1(wr + j) * xt[j];                           \
+                    for (int64_t j = k16; j < k; j++) s += CVT1(wr + j) * xt[j];                         \
                     out[(t0 + t) * out_stride + r] = s;                                                  \
                 }                                                                                        \
             }                                                                                            \
