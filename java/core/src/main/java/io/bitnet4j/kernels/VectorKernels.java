@@ -430,18 +430,9 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /** llama.cpp's x86 Q8_0 order is a chain of eight scalar lanes per block: the scalar code is the fastest exact form. */
     private static float q80Row(MemorySegment w, long x, int nb, MemorySegment act, long y) {
-        float sumf = 0;
-        for (int b = 0; b < nb; b++, x += Q8_0_BLOCK_BYTES, y += Q8_0_BLOCK_BYTES) {
-            IntVector acc = IntVector.zero(IS);
-            for (int c = 0; c < 32; c += L) {
-                // |q*q| <= 16384 fits 16 bits; the block sum is widened before adding
-                acc = acc.add(widen(b2s(w, x + 2 + c).mul(b2s(act, y + 2 + c))));
-            }
-            int sumi = acc.reduceLanes(VectorOperators.ADD);
-            sumf += sumi * (ScalarKernels.fp16(w, x) * ScalarKernels.fp16(act, y));
-        }
-        return sumf;
+        return ScalarKernels.q80Dot(w, x, act, y, nb);
     }
 
     // ---------------------------------------------------------------- float weights
