@@ -32,8 +32,8 @@ import java.util.Set;
  * {@code lm_head}) F16, or F32 with {@code --type f32}. HF's rotate-half RoPE layout is the NEOX style the
  * {@code bitnet-b1.58} architecture uses, so q/k need no permutation.
  *
- * <p>Tokenizer conversion is not implemented yet: the output has no {@code tokenizer.*} metadata, which
- * {@link Options#modelOnly} must acknowledge; such a file cannot be run by {@code run}/{@code chat}.
+ * <p>The tokenizer ({@code tokenizer.json} or {@code tokenizer.model}, see {@link HfTokenizer}) is written
+ * into the metadata unless {@link Options#modelOnly}; a missing tokenizer is then an error.
  */
 public final class HfConverter {
     private HfConverter() {}
@@ -47,7 +47,7 @@ public final class HfConverter {
 
     /**
      * @param type      the projections' type
-     * @param modelOnly write a model without tokenizer (required while tokenizer conversion is missing)
+     * @param modelOnly write a model without tokenizer metadata (it cannot be run by run/chat)
      */
     public record Options(TensorType type, boolean modelOnly) {
         public Options {
@@ -58,7 +58,8 @@ public final class HfConverter {
         TensorType embeddingType() { return type == TensorType.F32 ? TensorType.F32 : TensorType.F16; }
     }
 
-    public record Result(Path path, TensorType type, long fileBytes, int tensorCount, long parameters) {}
+    /** What was written; {@code tokenizer} is null for a model-only conversion. */
+    public record Result(Path path, TensorType type, long fileBytes, int tensorCount, long parameters, HfTokenizer tokenizer) {}
 
     /** What one GGUF tensor is made of. */
     record Plan(String ggufName, SafetensorsTensor source, TensorType target, boolean ternarize) {
@@ -72,10 +73,6 @@ public final class HfConverter {
 
     public static Result convert(Path hfDir, Path out, Options o, DummyModel.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
-        if (!o.modelOnly()) {
-            throw new UnsupportedOperationException("tokenizer conversion is not implemented yet; "
-                    + "pass --model-only to write the model without a tokenizer (it cannot be run by run/chat)");
-        }
         HfConfig c = HfConfig.read(hfDir);
         if (!c.architectures().contains(ARCHITECTURE)) {
             throw new ModelException(hfDir + ": architecture " + c.architectures() + " is not supported (convert reads " + ARCHITECTURE + ")");
@@ -83,10 +80,12 @@ public final class HfConverter {
         if (!c.hiddenAct().equals("relu2")) {
             throw new ModelException(hfDir + ": hidden_act '" + c.hiddenAct() + "' is not relu2, which " + GGUF_ARCHITECTURE + " uses");
         }
+        HfTokenizer tok = o.modelOnly() ? null : HfTokenizer.read(hfDir, c.vocabSize());
         try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(hfDir)) {
             List<Plan> plans = plan(c, ck, o);
             GgufWriter w = new GgufWriter();
             putMetadata(w, c, o.type(), hfDir);
+            if (tok != null) tok.writeTo(w);
             long total = 0, params = 0;
             for (Plan p : plans) {
                 total += p.target().tensorBytes(p.source().cols(), p.source().rows());
@@ -100,7 +99,7 @@ public final class HfConverter {
             }
             progress.update(0, total);
             w.write(out);
-            return new Result(out, o.type(), Files.size(out), plans.size(), params);
+            return new Result(out, o.type(), Files.size(out), plans.size(), params, tok);
         }
     }
 
