@@ -17,8 +17,10 @@ import java.util.concurrent.Callable;
 
 /** {@code convert}: a Hugging Face BitNetForCausalLM checkpoint (safetensors master weights) to GGUF, no Python. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a Hugging Face BitNetForCausalLM directory (config.json + bf16/f16/f32 safetensors,",
-                "single or sharded) to a bitnet-b1.58 GGUF model: projections ternarized by absmean and packed as TYPE.",
+        description = {"Convert a Hugging Face checkpoint directory (config.json + safetensors, single or sharded) to GGUF:",
+                "BitNetForCausalLM (2B-4T, master or packed weights) -> bitnet-b1.58, BitnetForCausalLM (1bitLLM) -> bitnet,",
+                "LlamaForCausalLM with quant_method bitnet (Llama3-8B-1.58, Falcon3/Falcon-E 1.58bit) -> llama.",
+                "Latent weights are ternarized by absmean, packed ones unpacked with their weight_scale; packed as TYPE.",
                 "The tokenizer (tokenizer.json for byte-level BPE, tokenizer.model for SentencePiece, plus",
                 "tokenizer_config.json) is written into the GGUF metadata as llama.cpp's converter does."})
 final class ConvertCommand implements Callable<Integer> {
@@ -55,8 +57,9 @@ final class ConvertCommand implements Callable<Integer> {
         if (Files.exists(output) && !force) throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
         HfConfig c = HfConfig.read(input);
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("convert: %s (%s, %d layers, hidden %d) -> %s: projections %s%s%n",
-                input, c.architecture(), c.numHiddenLayers(), c.hiddenSize(), output, t, modelOnly ? " (no tokenizer)" : "");
+        err.printf("convert: %s (%s, %d layers, hidden %d) -> %s (%s): projections %s%s%n",
+                input, c.architecture(), c.numHiddenLayers(), c.hiddenSize(), output, HfConverter.ggufArchitecture(input), t,
+                modelOnly ? " (no tokenizer)" : "");
         err.flush();
         GenDummyCommand.ProgressBar bar = new GenDummyCommand.ProgressBar(err, quiet);
         HfConverter.Result r = HfConverter.convert(input, output, new HfConverter.Options(t, modelOnly), bar);
@@ -68,9 +71,9 @@ final class ConvertCommand implements Callable<Integer> {
             for (String n : tok.notes()) err.println("note: " + n);
             err.flush();
         }
-        spec.commandLine().getOut().printf("wrote %s: %,d bytes (%s), %s, %d tensors, %,d parameters, %s%n",
-                r.path(), r.fileBytes(), GenDummyCommand.bytes(r.fileBytes()), HfConverter.GGUF_ARCHITECTURE,
-                r.tensorCount(), r.parameters(), t);
+        spec.commandLine().getOut().printf("wrote %s: %,d bytes (%s), %s, %d tensors%s, %,d parameters, %s%n",
+                r.path(), r.fileBytes(), GenDummyCommand.bytes(r.fileBytes()), r.architecture(), r.tensorCount(),
+                r.packedCount() > 0 ? " (" + r.packedCount() + " from packed weights)" : "", r.parameters(), t);
         return 0;
     }
 }
