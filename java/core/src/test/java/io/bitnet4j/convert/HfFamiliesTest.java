@@ -319,6 +319,48 @@ class HfFamiliesTest {
         assertTrue(d > 1e-2, "relative logit difference without the permutation: " + d);
     }
 
+    /**
+     * 1bitLLM ships a SentencePiece tokenizer.model: the full conversion (no --model-only) writes it, padded to
+     * vocab_size, and the converted file tokenizes by the pieces' scores and runs.
+     */
+    @Test
+    void bitnetWithSentencePieceTokenizerConvertsTokenizesAndRuns() throws Exception {
+        Model m = write(Layout.BITNET_LATENT, 12, "hf");
+        java.util.List<String> pieces = new java.util.ArrayList<>(java.util.List.of("<unk>", "<s>", "</s>", "\u2581", "\u2581th", "th", "he", "\u2581the"));
+        for (char c = 'a'; c <= 'z'; c++) pieces.add(String.valueOf(c));
+        float[] scores = new float[pieces.size()];
+        int[] types = new int[pieces.size()];
+        Arrays.fill(types, 1);
+        types[0] = 2;
+        types[1] = types[2] = 3;
+        // llama.cpp's SPM merges the best-scoring pair whose result is a piece: th (−1), then ▁th (−1.5), then ▁the (−3)
+        scores[4] = -1.5f;
+        scores[5] = -1f;
+        scores[6] = -2f;
+        scores[7] = -3f;
+        for (int i = 8; i < scores.length; i++) scores[i] = -10f - i;
+        Files.write(m.dir().resolve("tokenizer.model"), TokenizerFiles.sentencePiece(pieces, scores, types, 2));
+        TokenizerFiles.write(m.dir().resolve("tokenizer_config.json"), Map.of("add_bos_token", true, "add_eos_token", false,
+                "added_tokens_decoder", Map.of("63", Map.of("content", "<pad>", "special", true))));
+        Files.writeString(m.dir().resolve("config.json"), Files.readString(m.dir().resolve("config.json"))
+                .replace("\"vocab_size\"", "\"bos_token_id\": 1, \"eos_token_id\": 2, \"pad_token_id\": 63, \"vocab_size\""));
+        Path out = tmp.resolve("out.gguf");
+        HfConverter.Result r = HfConverter.convert(m.dir(), out, new HfConverter.Options(TensorType.I2_S, false), DummyModel.Progress.NONE);
+        assertEquals("llama", r.tokenizer().model());
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals(VOCAB, g.getStringArray("tokenizer.ggml.tokens").length);
+            assertEquals("[PAD40]", g.getStringArray("tokenizer.ggml.tokens")[40]);
+            assertEquals("<pad>", g.getStringArray("tokenizer.ggml.tokens")[63]);
+            assertEquals(63, g.getLong("tokenizer.ggml.padding_token_id"));
+            var tok = io.bitnet4j.tokenizer.Tokenizers.fromGguf(g);
+            assertArrayEquals(new int[]{1, 7, 7}, tok.encode("the the", true, false));
+            assertArrayEquals(new int[]{4, 8 + 'i' - 'a'}, tok.encode("thi", false, false)); // ▁th + i
+            assertEquals("the the", new String(tok.decodeBytes(new int[]{7, 7}, false, false), java.nio.charset.StandardCharsets.UTF_8).strip());
+        }
+        float[][] l = logits(out, new int[]{1, 7, 7});
+        assertTrue(Float.isFinite(l[2][0]));
+    }
+
     @Test
     void tqRowsMustBeMultiplesOf256() throws Exception {
         // bitnet_b1_58-3B's hidden size 3200 is not a multiple of 256: an FFN of 320 is the same situation for ffn_down
