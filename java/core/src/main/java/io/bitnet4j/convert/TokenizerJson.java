@@ -163,10 +163,16 @@ final class TokenizerJson {
                     if (s.path("use_regex").asBoolean(true)) regexes.add(GPT2_REGEX);
                 }
                 case "Split" -> {
+                    // Isolated keeps matches and the text between them as pieces; Removed + invert keeps only the
+                    // matches, the same split for these regexes, whose alternatives together match every character
                     JsonNode rx = s.path("pattern").path("Regex");
-                    if (rx.isTextual() && !s.path("invert").asBoolean(false)
-                            && s.path("behavior").asText("Isolated").equals("Isolated")) regexes.add(rx.asText());
-                    else other = true;
+                    String behavior = s.path("behavior").asText("Isolated");
+                    boolean invert = s.path("invert").asBoolean(false);
+                    if (rx.isTextual() && ((behavior.equals("Isolated") && !invert) || (behavior.equals("Removed") && invert))) {
+                        regexes.add(rx.asText());
+                    } else {
+                        other = true;
+                    }
                 }
                 default -> other = true;
             }

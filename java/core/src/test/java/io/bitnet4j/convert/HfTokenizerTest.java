@@ -239,6 +239,26 @@ class HfTokenizerTest {
         assertTrue(t.notes().stream().anyMatch(n -> n.contains("Digits") && n.contains("default")), t.notes().toString());
     }
 
+    /** OLMo's dolma2 spelling of LLaMA-3's split (Removed + invert) is the same split; a prefix space gets a note. */
+    @Test
+    void preTokenizerVariants() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("variants"));
+        ObjectNode pre = TokenizerFiles.splitThenByteLevel(TokenizerJson.LLAMA3_REGEX);
+        ((ObjectNode) pre.get("pretokenizers").get(0)).put("behavior", "Removed").put("invert", true);
+        TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of("a b"), false, pre, List.of()));
+        assertEquals("llama-bpe", HfTokenizer.read(dir, 0).pre());
+
+        ((ObjectNode) pre.get("pretokenizers").get(0)).put("behavior", "Removed").put("invert", false);
+        TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of("a b"), false, pre, List.of()));
+        assertEquals("default", HfTokenizer.read(dir, 0).pre(), "removing the matches is another split");
+
+        TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of("a b"), false,
+                TokenizerFiles.byteLevel(true).put("add_prefix_space", true), List.of()));
+        HfTokenizer t = HfTokenizer.read(dir, 0);
+        assertEquals("gpt-2", t.pre());
+        assertTrue(t.notes().stream().anyMatch(n -> n.contains("prefix space")), t.notes().toString());
+    }
+
     @Test
     void badTokenizerFilesGetClearErrors() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("bad"));
