@@ -37,6 +37,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE", description = "projection type: i2_s, tq2_0, tq1_0, f16 or f32 (default: ${DEFAULT-VALUE})")
     String type = "i2_s";
 
+    @Option(names = "--embedding-type", paramLabel = "TYPE",
+            description = "token_embd (and an untied output) type: f16, f32 or q8_0 (default: f16; f32 with --type f32)")
+    String embeddingType;
+
     @Option(names = "--model-only", description = "write the model without a tokenizer (run/chat cannot use such a file)")
     boolean modelOnly;
 
@@ -50,6 +54,8 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
                 TensorType.F16, TensorType.F32);
+        TensorType embd = embeddingType == null ? null
+                : TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0);
         if (!Files.isDirectory(input)) throw new Errors.UsageException("input " + input + " is not a directory");
         Path dir = output.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new Errors.UsageException("output directory " + dir + " does not exist");
@@ -62,7 +68,7 @@ final class ConvertCommand implements Callable<Integer> {
                 modelOnly ? " (no tokenizer)" : "");
         err.flush();
         GenDummyCommand.ProgressBar bar = new GenDummyCommand.ProgressBar(err, quiet);
-        HfConverter.Result r = HfConverter.convert(input, output, new HfConverter.Options(t, modelOnly), bar);
+        HfConverter.Result r = HfConverter.convert(input, output, new HfConverter.Options(t, embd, modelOnly), bar);
         bar.finish();
         if (r.tokenizer() != null) {
             HfTokenizer tok = r.tokenizer();

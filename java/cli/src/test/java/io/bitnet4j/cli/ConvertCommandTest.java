@@ -118,11 +118,12 @@ class ConvertCommandTest {
         writeCheckpoint(hf);
         writeTokenizer(hf);
         Path out = tmp.resolve("m.gguf");
-        CliTest.Result r = run("convert", hf.toString(), "-o", out.toString(), "--type", "i2_s");
+        CliTest.Result r = run("convert", hf.toString(), "-o", out.toString(), "--type", "i2_s", "--embedding-type", "q8_0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("tokenizer: tokenizer.json, gpt2, 260 tokens, 3 merges, pre-tokenizer gpt-2"), r.err());
         try (GgufFile g = GgufFile.open(out)) {
             assertEquals(259, g.getInt("tokenizer.ggml.eos_token_id"));
+            assertEquals(TensorType.Q8_0, g.tensor("token_embd.weight").type());
         }
         CliTest.Result tok = run("tokenize", "-m", out.toString(), "--ids", "-p", "the the");
         assertEquals(0, tok.code(), tok.err());

@@ -42,16 +42,24 @@ public final class HfConverter {
     static final int CHUNK_FLOATS = 1 << 20;
 
     /**
-     * @param type      the projections' type
-     * @param modelOnly write a model without tokenizer metadata (it cannot be run by run/chat)
+     * @param type          the projections' type
+     * @param embeddingType {@code token_embd} (and an untied {@code output}) type: F32, F16 or Q8_0; null = F32 for
+     *                      {@code type} F32, else F16 (what the reference GGUF files use)
+     * @param modelOnly     write a model without tokenizer metadata (it cannot be run by run/chat)
      */
-    public record Options(TensorType type, boolean modelOnly) {
+    public record Options(TensorType type, TensorType embeddingType, boolean modelOnly) {
         public Options {
             Objects.requireNonNull(type, "type");
             if (!TYPES.contains(type)) throw new IllegalArgumentException("type " + type + " is not one of i2_s, tq2_0, tq1_0, f16, f32");
+            if (embeddingType == null) embeddingType = type == TensorType.F32 ? TensorType.F32 : TensorType.F16;
+            if (!Quantizer.EMBEDDING_TYPES.contains(embeddingType)) {
+                throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of f32, f16, q8_0");
+            }
         }
 
-        TensorType embeddingType() { return type == TensorType.F32 ? TensorType.F32 : TensorType.F16; }
+        public Options(TensorType type, boolean modelOnly) {
+            this(type, null, modelOnly);
+        }
     }
 
     /** What was written; {@code tokenizer} is null for a model-only conversion. */
