@@ -50,6 +50,15 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
         return quantizationConfig != null && "autobitlinear".equals(quantizationConfig.get("linear_class"));
     }
 
+    /**
+     * Whether the bitnet quantization is "online" ({@code linear_class = "autobitlinear"},
+     * {@code quantization_mode = "online"}): the checkpoint holds latent weights that AutoBitLinear ternarizes
+     * by absmean at every forward pass, as convert does.
+     */
+    public boolean onlineQuantization() {
+        return packedScaleMultiplies() && "online".equals(quantizationConfig.get("quantization_mode"));
+    }
+
     /** Reads {@code config.json} from a model directory (or the file itself). */
     public static HfConfig read(Path dirOrFile) throws IOException {
         Path p = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE) : dirOrFile;

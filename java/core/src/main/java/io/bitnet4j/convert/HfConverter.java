@@ -187,9 +187,9 @@ public final class HfConverter {
                 src = new WeightSource.Packed(t, rows, order, weightScale(hfName), c.packedScaleMultiplies());
             } else if (t.dtype().floatType() != null) {
                 checkShape(t, shape, "");
-                if (family == HfFamily.LLAMA) {
-                    throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype() + ", not packed; a bitnet-quantized "
-                            + family.hfClass + " needs its projections as uint8 with weight_scale");
+                if (family == HfFamily.LLAMA && !c.onlineQuantization()) {
+                    throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype() + ", not packed; an offline"
+                            + " bitnet-quantized " + family.hfClass + " needs its projections as uint8 with weight_scale");
                 }
                 src = new WeightSource.Latent(t, order, WeightSource.Latent.scaleOf(t));
             } else {

@@ -51,7 +51,9 @@ class HfFamiliesTest {
         /** HF1BitLLM/Llama3-8B-1.58, Falcon3-1.58bit: packed, BitLinear (divides by weight_scale), q/k permuted. */
         LLAMA_PACKED("LlamaForCausalLM", "llama", "silu", null, null, true, "bitlinear", true, false),
         /** Falcon-E style: as above with no linear_class (BitLinear's default) and a tied embedding. */
-        LLAMA_PACKED_TIED("LlamaForCausalLM", "llama", "silu", null, null, true, null, true, true);
+        LLAMA_PACKED_TIED("LlamaForCausalLM", "llama", "silu", null, null, true, null, true, true),
+        /** AutoBitLinear "online": latent weights in the checkpoint, ternarized by absmean. */
+        LLAMA_ONLINE("LlamaForCausalLM", "llama", "silu", null, null, false, "autobitlinear", true, false);
 
         final String hfClass, gguf, act, attnSub, ffnSub, linearClass;
         final boolean packed, permute, tied;
@@ -163,7 +165,8 @@ class HfFamiliesTest {
             g.put("output.weight", new W(new long[]{H, VOCAB}, head));
         }
         st.write(dir.resolve("model.safetensors"));
-        String qc = l.packed ? ", \"quantization_config\": {\"quant_method\": \"bitnet\", \"quantization_mode\": \"offline\""
+        String qc = l.packed || l.linearClass != null ? ", \"quantization_config\": {\"quant_method\": \"bitnet\", \"quantization_mode\": \""
+                + (l.packed ? "offline" : "online") + "\""
                 + (l.linearClass == null ? "" : ", \"linear_class\": \"" + l.linearClass + "\"") + "}" : "";
         Files.writeString(dir.resolve("config.json"), """
                 {"architectures": ["%s"], "hidden_act": "%s", "hidden_size": %d, "intermediate_size": %d,
@@ -415,6 +418,16 @@ class HfFamiliesTest {
         var zero = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
         assertTrue(zero.getMessage().contains("up_proj.weight_scale holds 0.0, not a positive scale"), zero.getMessage());
         assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void offlineLlamaNeedsPackedProjections() throws Exception {
+        Model m = write(Layout.LLAMA_ONLINE, 8, "hf");
+        Path cfg = m.dir().resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replace("\"online\"", "\"offline\""));
+        var e = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
+                new HfConverter.Options(TensorType.I2_S, true), DummyModel.Progress.NONE));
+        assertTrue(e.getMessage().contains("q_proj.weight is BF16, not packed; an offline bitnet-quantized LlamaForCausalLM"), e.getMessage());
     }
 
     @Test
