@@ -174,6 +174,8 @@ public final class HfConverter {
 
         Plan projection(String hfName, String ggufName, WeightSource.QkPermutation order, long rows, long cols) {
             SafetensorsTensor t = find(hfName);
+            String bias = hfName.replace(".weight", ".bias");
+            if (ck.hasTensor(bias)) throw new ModelException(ck.dir() + ": tensor " + bias + ": projection biases are not supported");
             long[] shape = {rows, cols};
             checkTarget(hfName, shape, o.type());
             WeightSource src;

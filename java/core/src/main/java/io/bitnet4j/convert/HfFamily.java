@@ -57,6 +57,12 @@ enum HfFamily {
                     + " (convert reads 1.58-bit Llama checkpoints such as Llama3-8B-1.58 or Falcon3-*-1.58bit)");
         }
         f.activation(c, dir); // checks hidden_act
+        if (c.ropeScaling() != null) {
+            Object type = c.ropeScaling().getOrDefault("rope_type", c.ropeScaling().get("type"));
+            Object factor = c.ropeScaling().get("factor");
+            boolean identity = "linear".equals(type) && factor instanceof Number n && n.doubleValue() == 1.0;
+            if (!identity) throw new ModelException(dir + ": rope_scaling " + c.ropeScaling() + " is not supported (only none or linear with factor 1)");
+        }
         if (c.isBitnetQuantized() && Boolean.TRUE.equals(c.quantizationConfig().get("use_rms_norm"))) {
             throw new ModelException(dir + ": quantization_config.use_rms_norm = true (an extra RMSNorm inside every BitLinear) is not supported");
         }

@@ -421,6 +421,32 @@ class HfFamiliesTest {
     }
 
     @Test
+    void unsupportedRopeScalingAndBiasesAreNamed() throws Exception {
+        Model m = write(Layout.LLAMA_PACKED, 13, "hf");
+        Path cfg = m.dir().resolve("config.json"), out = tmp.resolve("x.gguf");
+        String config = Files.readString(cfg);
+        HfConverter.Options o = new HfConverter.Options(TensorType.F32, true);
+        Files.writeString(cfg, config.replace("\"vocab_size\"", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}, \"vocab_size\""));
+        var rope = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        assertTrue(rope.getMessage().contains("rope_scaling") && rope.getMessage().contains("llama3"), rope.getMessage());
+        Files.writeString(cfg, config.replace("\"vocab_size\"", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 1.0}, \"vocab_size\""));
+        HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE); // the identity scaling (1bitLLM's GGUF writes it) is fine
+
+        Path st = m.dir().resolve("model.safetensors");
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile f = SafetensorsFile.open(st)) {
+            for (String n : f.names()) {
+                SafetensorsTensor t = f.tensor(n);
+                w.add(n, t.dtype().name(), t.shape(), t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+        }
+        w.addF32("model.layers.0.self_attn.v_proj.bias", new long[]{KV_HEADS * HEAD}, new float[KV_HEADS * HEAD]);
+        w.write(st);
+        var bias = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        assertTrue(bias.getMessage().contains("model.layers.0.self_attn.v_proj.bias: projection biases are not supported"), bias.getMessage());
+    }
+
+    @Test
     void offlineLlamaNeedsPackedProjections() throws Exception {
         Model m = write(Layout.LLAMA_ONLINE, 8, "hf");
         Path cfg = m.dir().resolve("config.json");
