@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -51,11 +49,6 @@ public record HfTokenizer(String model, String pre, List<String> tokens, float[]
         }
     }
 
-    /** Whether the directory has a tokenizer file convert can read. */
-    public static boolean present(Path dir) {
-        return Files.isRegularFile(dir.resolve(TOKENIZER_JSON)) || Files.isRegularFile(dir.resolve(TOKENIZER_MODEL));
-    }
-
     /**
      * Reads the tokenizer of a model directory.
      *
@@ -88,13 +81,6 @@ public record HfTokenizer(String model, String pre, List<String> tokens, float[]
                 || (t.startsWith("<|") && t.endsWith("|>"))
                 || (t.startsWith("<\uFF5C") && t.endsWith("\uFF5C>"))
                 || (t.startsWith("<unused") && t.endsWith(">"));
-    }
-
-    /** Token text → id (the last id wins for duplicates, as in llama.cpp's loader). */
-    Map<String, Integer> index() {
-        Map<String, Integer> m = HashMap.newHashMap(tokens.size());
-        for (int i = 0; i < tokens.size(); i++) m.put(tokens.get(i), i);
-        return m;
     }
 
     public int size() { return tokens.size(); }
