@@ -193,7 +193,7 @@ public final class HfConverter {
                     throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype() + ", not packed; an offline"
                             + " bitnet-quantized " + family.hfClass + " needs its projections as uint8 with weight_scale");
                 }
-                src = new WeightSource.Latent(t, order, WeightSource.Latent.scaleOf(t));
+                src = new WeightSource.Latent(t, order);
             } else {
                 throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype()
                         + "; convert reads F32, F16 or BF16 latent weights or U8 packed ones");
@@ -230,7 +230,7 @@ public final class HfConverter {
     }
 
     private static void write(Plan p, GgufWriter.TensorSink sink, Written written) throws IOException {
-        WeightSource src = p.source();
+        WeightSource src = p.source().prepared();
         TensorType target = p.target();
         int k = src.cols();
         long rows = src.rows();

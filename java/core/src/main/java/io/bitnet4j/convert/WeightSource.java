@@ -28,8 +28,16 @@ sealed interface WeightSource {
     /** The tensor read, for messages. */
     SafetensorsTensor tensor();
 
-    /** Reads rows {@code [row0, row0 + n)} into {@code dst[0 .. n·cols)}. */
+    /** Reads rows {@code [row0, row0 + n)} into {@code dst[0 .. n·cols)}; only on a {@link #prepared()} source. */
     void read(long row0, int n, float[] dst);
+
+    /**
+     * This source ready to read: whole-tensor statistics computed (absmean's scale reads the whole tensor, so it
+     * is done when the tensor is written, under the progress bar, not when the conversion is planned).
+     */
+    default WeightSource prepared() {
+        return this;
+    }
 
     /**
      * llama.cpp's {@code LlamaModel.permute} for q/k: within each head, GGUF row {@code 2i + j} is HF row
@@ -63,13 +71,23 @@ sealed interface WeightSource {
         public void read(long row0, int n, float[] dst) { readRows(tensor, order, row0, n, dst); }
     }
 
-    /** @param scale absmean's {@code 1 / max(mean|W|, 1e-5)}, see {@link #scaleOf} */
+    /** @param scale absmean's {@code 1 / max(mean|W|, 1e-5)}, see {@link #scaleOf}; NaN until {@link #prepared()} */
     record Latent(SafetensorsTensor tensor, QkPermutation order, float scale) implements WeightSource {
+        Latent(SafetensorsTensor tensor, QkPermutation order) {
+            this(tensor, order, Float.NaN);
+        }
+
+        @Override
+        public WeightSource prepared() {
+            return Float.isNaN(scale) ? new Latent(tensor, order, scaleOf(tensor)) : this;
+        }
+
         public long rows() { return tensor.rows(); }
 
         public int cols() { return Math.toIntExact(tensor.cols()); }
 
         public void read(long row0, int n, float[] dst) {
+            if (Float.isNaN(scale)) throw new IllegalStateException("absmean scale of " + tensor.name() + " not computed");
             readRows(tensor, order, row0, n, dst);
             for (int i = 0; i < n * cols(); i++) {
                 float q = (float) Math.rint(dst[i] * scale); // round half to even, as torch.round
