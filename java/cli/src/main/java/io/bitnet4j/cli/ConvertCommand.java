@@ -79,7 +79,8 @@ final class ConvertCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().printf("wrote %s: %,d bytes (%s), %s, %d tensors%s, %,d parameters, %s%n",
                 r.path(), r.fileBytes(), GenDummyCommand.bytes(r.fileBytes()), r.architecture(), r.tensorCount(),
-                r.packedCount() > 0 ? " (" + r.packedCount() + " from packed weights)" : "", r.parameters(), t);
+                r.packedCount() > 0 ? " (" + r.packedCount() + " from packed weights, weight_scale "
+                        + (c.packedScaleMultiplies() ? "multiplied" : "divided") + ")" : "", r.parameters(), t);
         return 0;
     }
 }
