@@ -17,12 +17,13 @@ import java.util.concurrent.Callable;
 
 /** {@code convert}: a Hugging Face BitNetForCausalLM checkpoint (safetensors master weights) to GGUF, no Python. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a Hugging Face checkpoint directory (config.json + safetensors, single or sharded) to GGUF:",
-                "BitNetForCausalLM (2B-4T, master or packed weights) -> bitnet-b1.58, BitnetForCausalLM (1bitLLM) -> bitnet,",
-                "LlamaForCausalLM with quant_method bitnet (Llama3-8B-1.58, Falcon3/Falcon-E 1.58bit) -> llama.",
-                "Latent weights are ternarized by absmean, packed ones unpacked with their weight_scale; packed as TYPE.",
-                "The tokenizer (tokenizer.json for byte-level BPE, tokenizer.model for SentencePiece, plus",
-                "tokenizer_config.json) is written into the GGUF metadata as llama.cpp's converter does."})
+        description = {"Convert a Hugging Face checkpoint (config.json, safetensors, tokenizer) to GGUF:",
+                "  BitNetForCausalLM (2B-4T, master or packed weights)  -> bitnet-b1.58",
+                "  BitnetForCausalLM (1bitLLM, latent weights)          -> bitnet",
+                "  LlamaForCausalLM + quant_method bitnet (packed)      -> llama",
+                "Latent weights are ternarized by absmean, packed ones unpacked with their",
+                "weight_scale. The tokenizer (tokenizer.model or a byte-level BPE tokenizer.json,",
+                "with tokenizer_config.json) is written as llama.cpp's converter writes it."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Spec
