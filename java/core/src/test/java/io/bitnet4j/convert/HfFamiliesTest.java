@@ -46,6 +46,8 @@ class HfFamiliesTest {
     enum Layout {
         /** microsoft/BitNet-b1.58-2B-4T: packed, AutoBitLinear (multiplies by weight_scale). */
         BITNET_B158_PACKED("BitNetForCausalLM", "bitnet-b1.58", "relu2", "self_attn.attn_sub_norm", "mlp.ffn_sub_norm", true, "autobitlinear", false, true),
+        /** microsoft/BitNet-b1.58-2B-4T-bf16: latent master weights. */
+        BITNET_B158_LATENT("BitNetForCausalLM", "bitnet-b1.58", "relu2", "self_attn.attn_sub_norm", "mlp.ffn_sub_norm", false, null, false, true),
         /** 1bitLLM/bitnet_b1_58-large: latent weights, SiLU, untied head, its own sub-norm names. */
         BITNET_LATENT("BitnetForCausalLM", "bitnet", "silu", "self_attn.inner_attn_ln", "mlp.ffn_layernorm", false, null, false, false),
         /** HF1BitLLM/Llama3-8B-1.58, Falcon3-1.58bit: packed, BitLinear (divides by weight_scale), q/k permuted. */
@@ -418,6 +420,60 @@ class HfFamiliesTest {
         var zero = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
         assertTrue(zero.getMessage().contains("up_proj.weight_scale holds 0.0, not a positive scale"), zero.getMessage());
         assertFalse(Files.exists(out));
+    }
+
+    /**
+     * The packed 2B-4T checkpoint is its master weights ternarized and packed offline (weight_scale = mean|W|):
+     * both convert to the same ternary codes, with scales equal to rounding.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"I2_S", "TQ2_0"})
+    void packedAndMasterWeightsGiveTheSameModel(TensorType type) throws Exception {
+        Model master = write(Layout.BITNET_B158_LATENT, 21, "master");
+        Path packedDir = Files.createDirectories(tmp.resolve("packed"));
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile f = SafetensorsFile.open(master.dir().resolve("model.safetensors"))) {
+            for (String n : f.names()) {
+                SafetensorsTensor t = f.tensor(n);
+                if (!n.endsWith("_proj.weight")) {
+                    w.add(n, t.dtype().name(), t.shape(), t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    continue;
+                }
+                float[] x = t.toFloats();
+                double sum = 0;
+                for (float v : x) sum += Math.abs(v);
+                float mean = (float) (sum / x.length);
+                int[] q = new int[x.length];
+                for (int i = 0; i < x.length; i++) q[i] = (int) Math.max(-1, Math.min(1, Math.rint(x[i] / mean)));
+                int rows = (int) t.shape()[0], cols = (int) t.shape()[1];
+                w.add(n, "U8", new long[]{rows / 4, cols}, pack(q, rows, cols));
+                w.addF32(n.replace(".weight", ".weight_scale"), new long[]{1}, new float[]{mean});
+            }
+        }
+        w.write(packedDir.resolve("model.safetensors"));
+        Files.writeString(packedDir.resolve("config.json"), Files.readString(master.dir().resolve("config.json")).replace("\"vocab_size\"",
+                "\"quantization_config\": {\"quant_method\": \"bitnet\", \"linear_class\": \"autobitlinear\", \"quantization_mode\": \"offline\"}, \"vocab_size\""));
+
+        Path a = tmp.resolve("a.gguf"), b = tmp.resolve("b.gguf");
+        HfConverter.convert(master.dir(), a, new HfConverter.Options(type, true), DummyModel.Progress.NONE);
+        assertEquals(7 * LAYERS, HfConverter.convert(packedDir, b, new HfConverter.Options(type, true), DummyModel.Progress.NONE).packedCount());
+        try (GgufFile ga = GgufFile.open(a); GgufFile gb = GgufFile.open(b)) {
+            for (GgufTensorInfo info : ga.tensorInfos()) {
+                Tensor ta = ga.tensor(info), tb = gb.tensor(info.name());
+                assertEquals(ta.type(), tb.type());
+                if (!Quantizer.isLinear(info.name())) {
+                    assertEquals(-1, ta.data().mismatch(tb.data()), info.name());
+                    continue;
+                }
+                float[] x = TensorCodecs.dequantize(ta), y = TensorCodecs.dequantize(tb);
+                float max = 0;
+                for (float v : x) max = Math.max(max, Math.abs(v));
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(Math.signum(x[i]), Math.signum(y[i]), info.name() + "[" + i + "]");
+                    assertEquals(x[i], y[i], 1e-3 * max, info.name() + "[" + i + "]");
+                }
+            }
+        }
     }
 
     @Test
