@@ -236,8 +236,9 @@ public final class HfConverter {
         long rows = src.rows();
         int chunkRows = (int) Math.max(1, Math.min(rows, CHUNK_FLOATS / Math.max(k, 1)));
         float[] x = new float[Math.toIntExact((long) chunkRows * k)];
-        float i2sScale = 0;
-        if (target == TensorType.I2_S) {
+        float i2sScale = src.i2sScale();
+        if (target == TensorType.I2_S && Float.isNaN(i2sScale)) {
+            i2sScale = 0;
             // I2_S keeps one scale per tensor, max|x| (for ternary values: their scale unless all are 0)
             for (long r0 = 0; r0 < rows; r0 += chunkRows) {
                 int n = (int) Math.min(chunkRows, rows - r0);

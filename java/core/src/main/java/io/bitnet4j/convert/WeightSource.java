@@ -39,6 +39,11 @@ sealed interface WeightSource {
         return this;
     }
 
+    /** I2_S's tensor scale (max |value|) when known without another pass over the tensor, else NaN. */
+    default float i2sScale() {
+        return Float.NaN;
+    }
+
     /**
      * llama.cpp's {@code LlamaModel.permute} for q/k: within each head, GGUF row {@code 2i + j} is HF row
      * {@code j·headDim/2 + i} (HF rotates the two halves of a head, GGUF {@code llama} adjacent pairs).
@@ -71,15 +76,41 @@ sealed interface WeightSource {
         public void read(long row0, int n, float[] dst) { readRows(tensor, order, row0, n, dst); }
     }
 
-    /** @param scale absmean's {@code 1 / max(mean|W|, 1e-5)}, see {@link #scaleOf}; NaN until {@link #prepared()} */
-    record Latent(SafetensorsTensor tensor, QkPermutation order, float scale) implements WeightSource {
+    /**
+     * @param scale  absmean's {@code 1 / max(mean|W|, 1e-5)}; NaN until {@link #prepared()}
+     * @param maxAbs max |W|, found in the same pass
+     */
+    record Latent(SafetensorsTensor tensor, QkPermutation order, float scale, float maxAbs) implements WeightSource {
         Latent(SafetensorsTensor tensor, QkPermutation order) {
-            this(tensor, order, Float.NaN);
+            this(tensor, order, Float.NaN, Float.NaN);
         }
 
+        /** One pass over the tensor: the mean of |W| (accumulated in double) and max |W|. */
         @Override
         public WeightSource prepared() {
-            return Float.isNaN(scale) ? new Latent(tensor, order, scaleOf(tensor)) : this;
+            if (!Float.isNaN(scale)) return this;
+            int k = cols();
+            float[] x = new float[k];
+            double sum = 0;
+            float max = 0;
+            for (long r = 0; r < tensor.rows(); r++) {
+                tensor.readFloats(r * k, x, 0, k);
+                for (float v : x) {
+                    sum += Math.abs(v);
+                    max = Math.max(max, Math.abs(v));
+                }
+            }
+            float mean = tensor.elementCount() == 0 ? 0f : (float) (sum / tensor.elementCount());
+            return new Latent(tensor, order, 1f / Math.max(mean, 1e-5f), max);
+        }
+
+        /**
+         * Every value is 0 or ±1/scale, so max |value| is 1/scale unless all round to 0 — and x·scale is monotonic
+         * in |x|, so that is decided by the largest |W| alone.
+         */
+        @Override
+        public float i2sScale() {
+            return Float.isNaN(scale) ? Float.NaN : Math.rint(maxAbs * scale) != 0 ? 1f / scale : 0f;
         }
 
         public long rows() { return tensor.rows(); }
@@ -93,19 +124,6 @@ sealed interface WeightSource {
                 float q = (float) Math.rint(dst[i] * scale); // round half to even, as torch.round
                 dst[i] = Math.max(-1f, Math.min(1f, q)) / scale;
             }
-        }
-
-        /** absmean's {@code 1 / max(mean|W|, 1e-5)} over the whole tensor (the mean accumulated in double). */
-        static float scaleOf(SafetensorsTensor t) {
-            int k = Math.toIntExact(t.cols());
-            float[] x = new float[k];
-            double sum = 0;
-            for (long r = 0; r < t.rows(); r++) {
-                t.readFloats(r * k, x, 0, k);
-                for (float v : x) sum += Math.abs(v);
-            }
-            float mean = t.elementCount() == 0 ? 0f : (float) (sum / t.elementCount());
-            return 1f / Math.max(mean, 1e-5f);
         }
     }
 
