@@ -227,6 +227,34 @@ class HfTokenizerTest {
         }
     }
 
+    /**
+     * Special ids by source priority: tokenizer_config.json (looked up among added_tokens) first, then config.json's
+     * *_token_id, then special_tokens_map.json (looked up in the whole table); ids beyond the vocabulary are dropped.
+     */
+    @Test
+    void specialIdsComeFromConfigFilesInLlamaCppsOrder() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("specials"));
+        List<String> vocab = new ArrayList<>(byteTokens());
+        vocab.addAll(List.of("<s>", "</s>", "<pad>", "<mask>"));
+        TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(vocab, List.of("a b"), false, TokenizerFiles.byteLevel(true),
+                List.of(new TokenizerFiles.Added(256, "<s>", true), new TokenizerFiles.Added(257, "</s>", true))));
+        TokenizerFiles.write(dir.resolve("tokenizer_config.json"), Map.of("bos_token", "<s>", "add_eos_token", true));
+        TokenizerFiles.write(dir.resolve("config.json"), Map.of("bos_token_id", 257, "eos_token_id", 257, "pad_token_id", 9999));
+        TokenizerFiles.write(dir.resolve("special_tokens_map.json"), Map.of("eos_token", "<s>", "pad_token", "<pad>",
+                "mask_token", Map.of("content", "<mask>")));
+        HfTokenizer t = HfTokenizer.read(dir, 0);
+        assertEquals(Map.of("bos", 256, "eos", 257, "pad", 258, "mask", 259), t.special().ids());
+        assertEquals(Map.of("eos", true), t.special().add());
+        assertTrue(t.notes().stream().anyMatch(n -> n.contains("pad token id 9999")), t.notes().toString());
+        try (GgufFile g = GgufFile.open(gguf(t, "specials.gguf"))) {
+            assertEquals(256, g.getLong("tokenizer.ggml.bos_token_id"));
+            assertEquals(258, g.getLong("tokenizer.ggml.padding_token_id"));
+            assertEquals(259, g.getLong("tokenizer.ggml.mask_token_id"));
+            assertTrue(g.getBool("tokenizer.ggml.add_eos_token"));
+            assertTrue(Tokenizers.fromGguf(g).addsEos());
+        }
+    }
+
     @Test
     void unknownPreTokenizerIsWrittenAsDefaultWithANote() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("digits"));
