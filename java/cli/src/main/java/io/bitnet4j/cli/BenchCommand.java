@@ -213,6 +213,11 @@ final class BenchCommand implements Callable<Integer> {
         out.println();
         out.printf(Locale.ROOT, "kernels: %s; peak RSS %.1f MiB%n", backend, rss / (double) (1 << 20));
         for (Roofline rf : rooflines) {
+            if (Double.isNaN(rf.readGBs())) {
+                out.printf(Locale.ROOT, "roofline t=%d: %.1f MB of weights per token fit in the caches: no memory roofline%n",
+                        rf.threads(), rf.bytesPerToken() / 1e6);
+                continue;
+            }
             StringBuilder tg = new StringBuilder();
             for (Row r : rows) {
                 if (r.threads() == rf.threads() && r.test().startsWith("tg")) {
@@ -243,7 +248,7 @@ final class BenchCommand implements Callable<Integer> {
             o.put(r.test().startsWith("pp") ? "n_prompt" : "n_gen", r.tokens());
             o.put("avg_ts", r.mean());
             Roofline rf = rooflineFor(rooflines, r.threads());
-            if (rf != null && r.test().startsWith("tg")) {
+            if (rf != null && !Double.isNaN(rf.readGBs()) && r.test().startsWith("tg")) {
                 o.put("weight_bytes_per_token", rf.bytesPerToken());
                 o.put("read_bandwidth_gbs", rf.readGBs());
                 o.put("roofline_ts", rf.tokensPerSecond());

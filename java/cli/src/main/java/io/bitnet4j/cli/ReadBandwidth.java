@@ -13,10 +13,13 @@ import java.lang.foreign.ValueLayout;
 final class ReadBandwidth {
     private ReadBandwidth() {}
 
-    /** Best-of-{@code reps} GB/s for reading all of {@code region} with {@code threads} threads. */
+    /** Below this the weights sit in the caches and there is no memory roofline to speak of. */
+    static final long MIN_BYTES = 256L << 20;
+
+    /** Best-of-{@code reps} GB/s for reading all of {@code region} with {@code threads} threads; NaN if it is under {@link #MIN_BYTES}. */
     static double measure(MemorySegment region, int threads, int reps) {
+        if (region.byteSize() < MIN_BYTES) return Double.NaN;
         long words = region.byteSize() / Long.BYTES;
-        if (words < 1024) return Double.NaN;
         long[] sink = new long[1];
         double best = 0;
         try (Parallel pool = new Parallel(threads)) {

@@ -132,8 +132,8 @@ public final class NativeKernels implements Kernels {
     }
 
     private static void quant(MethodHandle h, String op, MemorySegment x, int ntok, int k, MemorySegment y) {
-        requireNative(op + ": x", x);
-        requireNative(op + ": y", y);
+        requireNative(op, "x", x);
+        requireNative(op, "y", y);
         try {
             h.invokeExact(x, (long) ntok, (long) k, y);
         } catch (Throwable t) {
@@ -229,9 +229,9 @@ public final class NativeKernels implements Kernels {
     /** The common (w, k, row0, row1, act, ntok, out, outStride) downcall, after the caller's checks. */
     private static void gemm(MethodHandle h, String op, MemorySegment w, int k, int row0, int row1, MemorySegment act,
                              int ntok, MemorySegment out, int outStride) {
-        requireNative(op + ": w", w);
-        requireNative(op + ": act", act);
-        requireNative(op + ": out", out);
+        requireNative(op, "w", w);
+        requireNative(op, "act", act);
+        requireNative(op, "out", out);
         if (row0 == row1) {
             return;
         }

@@ -39,11 +39,12 @@ public final class TensorCodecs {
     /** Dequantizes row {@code row} of a tensor into dst[dstOff .. dstOff + cols). */
     public static void dequantizeRow(Tensor t, long row, float[] dst, int dstOff) {
         int k = Math.toIntExact(t.cols());
-        MemorySegment r = t.row(row);
+        java.util.Objects.checkIndex(row, t.rows());
+        long off = row * t.rowBytes(); // no slice: the embedding lookup runs once per token
         if (t.type() == TensorType.I2_S) {
-            I2sCodec.dequantizeRow(r, 0, t.i2sScale(), dst, dstOff, k);
+            I2sCodec.dequantizeRow(t.data(), off, t.i2sScale(), dst, dstOff, k);
         } else {
-            dequantizeRow(t.type(), r, 0, dst, dstOff, k);
+            dequantizeRow(t.type(), t.data(), off, dst, dstOff, k);
         }
     }
 
