@@ -39,7 +39,7 @@ final class ConvertCommand implements Callable<Integer> {
     String type = "i2_s";
 
     @Option(names = "--embedding-type", paramLabel = "TYPE",
-            description = "token_embd (and an untied output) type: f16, f32 or q8_0 (default: f16; f32 with --type f32)")
+            description = "token_embd (and an untied output) type: f16, f32, q8_0 or q6_k (default: f16; f32 with --type f32)")
     String embeddingType;
 
     @Option(names = "--model-only", description = "write the model without a tokenizer (run/chat cannot use such a file)")
@@ -56,7 +56,7 @@ final class ConvertCommand implements Callable<Integer> {
         TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
                 TensorType.F16, TensorType.F32);
         TensorType embd = embeddingType == null ? null
-                : TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0);
+                : TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
         if (!Files.isDirectory(input)) throw new Errors.UsageException("input " + input + " is not a directory");
         Path dir = output.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new Errors.UsageException("output directory " + dir + " does not exist");

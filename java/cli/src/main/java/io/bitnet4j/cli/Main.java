@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code bitnet4j} command. Runs from {@code java -jar bitnet4j.jar} with no JVM flags: when the
@@ -72,6 +73,17 @@ public final class Main {
             cmd.add(Main.class.getName());
             cmd.addAll(List.of(args));
             Process p = new ProcessBuilder(cmd).inheritIO().start();
+            // A SIGTERM sent to this JVM alone (Ctrl-C reaches the whole process group anyway) must still
+            // stop the child, whose own hook then deletes a half-written output file.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (!p.isAlive()) return;
+                p.destroy();
+                try {
+                    p.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bitnet4j-stop-child"));
             return p.waitFor();
         } catch (IOException | InterruptedException e) {
             System.err.println("bitnet4j: could not restart with the Vector API module (" + e.getMessage()

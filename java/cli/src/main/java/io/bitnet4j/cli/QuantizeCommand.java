@@ -32,10 +32,10 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--type", required = true, paramLabel = "TYPE", description = "projection type: i2_s, tq2_0 or tq1_0")
     String type;
 
-    @Option(names = "--embedding-type", paramLabel = "TYPE", description = "token_embd type: f16, f32 or q8_0 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--embedding-type", paramLabel = "TYPE", description = "token_embd type: f16, f32, q8_0 or q6_k (default: ${DEFAULT-VALUE})")
     String embeddingType = "f16";
 
-    @Option(names = "--output-type", paramLabel = "TYPE", description = "output.weight type: f16, f32 or q8_0 (default: as --embedding-type)")
+    @Option(names = "--output-type", paramLabel = "TYPE", description = "output.weight type: f16, f32, q8_0 or q6_k (default: as --embedding-type)")
     String outputType;
 
     @Option(names = {"-f", "--force"}, description = "overwrite OUT if it exists")
@@ -47,8 +47,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
-        TensorType embd = TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0);
-        TensorType out = outputType == null ? null : TypeOption.parse("--output-type", outputType, TensorType.F16, TensorType.F32, TensorType.Q8_0);
+        TensorType embd = TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
+        TensorType out = outputType == null ? null : TypeOption.parse("--output-type", outputType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
         if (!Files.exists(input)) throw new Errors.UsageException("input file " + input + " does not exist");
         if (!Files.isRegularFile(input)) throw new Errors.UsageException("input " + input + " is not a file");
         Path dir = output.toAbsolutePath().getParent();

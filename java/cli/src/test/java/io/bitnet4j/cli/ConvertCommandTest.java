@@ -83,10 +83,11 @@ class ConvertCommandTest {
         CliTest.Result again = run("convert", hf.toString(), "-o", out.toString(), "--model-only");
         assertEquals(2, again.code());
         assertTrue(again.err().contains("--force"), again.err());
-        CliTest.Result forced = run("convert", hf.toString(), "-o", out.toString(), "--model-only", "-f", "-q");
+        CliTest.Result forced = run("convert", hf.toString(), "-o", out.toString(), "--model-only", "-f", "-q", "--embedding-type", "Q6_K");
         assertEquals(0, forced.code(), forced.err());
         try (GgufFile g = GgufFile.open(out)) {
             assertEquals(TensorType.I2_S, g.tensor("blk.0.attn_q.weight").type(), "i2_s is the default");
+            assertEquals(TensorType.Q6_K, g.tensor("token_embd.weight").type());
         }
     }
 

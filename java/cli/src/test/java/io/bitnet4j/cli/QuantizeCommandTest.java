@@ -47,6 +47,15 @@ class QuantizeCommandTest {
             assertEquals(TensorType.Q8_0, g.tensor("token_embd.weight").type());
             assertEquals(TensorType.TQ1_0, g.tensor("blk.3.ffn_down.weight").type());
         }
+
+        // a Q6_K token embedding (also the tied output head) loads and runs
+        CliTest.Result q6 = run("quantize", in.toString(), out.toString(), "--type", "tq2_0", "-f", "-q", "--embedding-type", "q6_k");
+        assertEquals(0, q6.code(), q6.err());
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals(TensorType.Q6_K, g.tensor("token_embd.weight").type());
+        }
+        CliTest.Result gen6 = run("run", "-m", out.toString(), "-p", "The quick brown fox", "-n", "4", "--temp", "0", "-t", "1");
+        assertEquals(0, gen6.code(), gen6.err());
     }
 
     @Test

@@ -25,7 +25,7 @@ import java.util.Set;
  * (BF16/F16/F32, ternarized by absmean) or packed (uint8 + {@code weight_scale}), each tensor read as its
  * dtype says (see {@link WeightSource}); either way the GGUF holds the ternary values times their scale,
  * packed into the requested type. Norms are F32; the token embedding (and an untied {@code lm_head}) F16,
- * or F32 with {@code --type f32}.
+ * or F32 with {@code --type f32}, or the requested embedding type (Q8_0, Q6_K).
  *
  * <p>Memory stays bounded: tensors are streamed a chunk of rows at a time from the memory-mapped
  * safetensors into the GGUF writer, which writes a temporary file and renames it at the end.
@@ -43,7 +43,7 @@ public final class HfConverter {
 
     /**
      * @param type          the projections' type
-     * @param embeddingType {@code token_embd} (and an untied {@code output}) type: F32, F16 or Q8_0; null = F32 for
+     * @param embeddingType {@code token_embd} (and an untied {@code output}) type: F32, F16, Q8_0 or Q6_K; null = F32 for
      *                      {@code type} F32, else F16 (what the reference GGUF files use)
      * @param modelOnly     write a model without tokenizer metadata (it cannot be run by run/chat)
      */
@@ -53,7 +53,7 @@ public final class HfConverter {
             if (!TYPES.contains(type)) throw new IllegalArgumentException("type " + type + " is not one of i2_s, tq2_0, tq1_0, f16, f32");
             if (embeddingType == null) embeddingType = type == TensorType.F32 ? TensorType.F32 : TensorType.F16;
             if (!Quantizer.EMBEDDING_TYPES.contains(embeddingType)) {
-                throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of f32, f16, q8_0");
+                throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of " + Quantizer.EMBEDDING_TYPE_NAMES);
             }
         }
 

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 /**
  * Quantizes a float (F32/F16/BF16) BitNet GGUF model to a ternary type, like the reference engines'
  * {@code llama-quantize}: the linear projections ({@code blk.N.attn_q/k/v/output}, {@code ffn_gate/up/down})
- * become I2_S, TQ2_0 or TQ1_0, {@code token_embd} and {@code output} take their own (float or Q8_0) type,
+ * become I2_S, TQ2_0 or TQ1_0, {@code token_embd} and {@code output} take their own (float, Q8_0 or Q6_K) type,
  * every other tensor (norms, scales) is copied unchanged. Metadata is copied; {@code general.file_type}
  * and {@code general.quantization_version} are set. Tensor order is the input's (bitnet.cpp) or mainline's sorted order (see below).
  *
@@ -49,7 +49,9 @@ public final class Quantizer {
     /** The projection types. */
     public static final Set<TensorType> TERNARY = EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
     /** Types for token_embd / output. */
-    public static final Set<TensorType> EMBEDDING_TYPES = EnumSet.of(TensorType.F32, TensorType.F16, TensorType.Q8_0);
+    public static final Set<TensorType> EMBEDDING_TYPES = EnumSet.of(TensorType.F32, TensorType.F16, TensorType.Q8_0, TensorType.Q6_K);
+    /** {@link #EMBEDDING_TYPES} as users type them, for messages. */
+    public static final String EMBEDDING_TYPE_NAMES = "f32, f16, q8_0, q6_k";
     /** ggml's GGML_QNT_VERSION, which llama-quantize writes. */
     static final int QUANTIZATION_VERSION = 2;
     /** Floats converted per chunk (4 MB of f32). */
@@ -63,7 +65,7 @@ public final class Quantizer {
      * What to produce.
      *
      * @param type          the projections' type: I2_S, TQ2_0 or TQ1_0
-     * @param embeddingType {@code token_embd.weight}'s type: F32, F16 or Q8_0
+     * @param embeddingType {@code token_embd.weight}'s type: F32, F16, Q8_0 or Q6_K
      * @param outputType    {@code output.weight}'s type (when the model has one); null = the embedding type
      */
     public record Options(TensorType type, TensorType embeddingType, TensorType outputType) {
@@ -71,9 +73,9 @@ public final class Quantizer {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(embeddingType, "embeddingType");
             if (!TERNARY.contains(type)) throw new IllegalArgumentException("not a ternary type: " + type + " (expected i2_s, tq2_0 or tq1_0)");
-            if (!EMBEDDING_TYPES.contains(embeddingType)) throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of f32, f16, q8_0");
+            if (!EMBEDDING_TYPES.contains(embeddingType)) throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of " + EMBEDDING_TYPE_NAMES);
             if (outputType == null) outputType = embeddingType;
-            if (!EMBEDDING_TYPES.contains(outputType)) throw new IllegalArgumentException("output type " + outputType + " is not one of f32, f16, q8_0");
+            if (!EMBEDDING_TYPES.contains(outputType)) throw new IllegalArgumentException("output type " + outputType + " is not one of " + EMBEDDING_TYPE_NAMES);
         }
 
         /** The reference files' choice: token embedding (and output) F16. */

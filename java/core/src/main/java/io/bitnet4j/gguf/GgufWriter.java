@@ -30,8 +30,9 @@ import java.util.Set;
  *
  * <p>Tensor data is streamed one tensor at a time, from a {@link MemorySegment} or from a
  * {@link TensorSource} callback, so a model never has to be in memory as a whole. The file is
- * written to a temporary file beside the target and atomically renamed on success; on failure the
- * temporary file is deleted and the target is untouched.
+ * written to a temporary file beside the target ({@code <target>.<random>.tmp}) and atomically renamed
+ * on success; on failure the temporary file is deleted and the target is untouched, and so it is when
+ * the JVM is ended by Ctrl-C or SIGTERM while writing (a shutdown hook deletes it: {@link PendingFiles}).
  */
 public final class GgufWriter {
 
@@ -222,7 +223,8 @@ public final class GgufWriter {
 
         Path abs = path.toAbsolutePath();
         Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString() + ".", ".tmp");
+        // tracked so that Ctrl-C or SIGTERM in the middle of a long write deletes it (PendingFiles' shutdown hook)
+        Path tmp = PendingFiles.create(dir, abs.getFileName().toString() + ".");
         boolean ok = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -254,9 +256,10 @@ public final class GgufWriter {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
+            PendingFiles.finished(tmp);
             ok = true;
         } finally {
-            if (!ok) Files.deleteIfExists(tmp);
+            if (!ok) PendingFiles.discard(tmp);
         }
     }
 

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * Scalar row codecs for every supported {@link TensorType}, dispatched by type: dequantize rows to
  * f32 (embedding lookups, tests, conversion) and quantize f32 rows byte-for-byte like the reference
- * quantizers (llama.cpp for F16/BF16/Q8_0/TQ1_0/TQ2_0, bitnet.cpp for I2_S). Not a hot path: the
+ * quantizers (llama.cpp for F16/BF16/Q8_0/Q6_K/TQ1_0/TQ2_0, bitnet.cpp for I2_S). Not a hot path: the
  * matmul kernels read the packed formats directly.
  */
 public final class TensorCodecs {
@@ -56,7 +56,7 @@ public final class TensorCodecs {
         return out;
     }
 
-    /** Quantizes one row of k floats into {@code dst[dstOff..)} (not I2_S, whose scale is per tensor; not Q6_K). */
+    /** Quantizes one row of k floats into {@code dst[dstOff..)} (not I2_S, whose scale is per tensor). */
     public static void quantizeRow(TensorType type, float[] src, int srcOff, MemorySegment dst, long dstOff, int k) {
         checkRow(type, k);
         switch (type) {
@@ -64,10 +64,11 @@ public final class TensorCodecs {
             case F16 -> FloatCodecs.quantizeRowF16(src, srcOff, dst, dstOff, k);
             case BF16 -> FloatCodecs.quantizeRowBF16(src, srcOff, dst, dstOff, k);
             case Q8_0 -> Q8_0Codec.quantizeRow(src, srcOff, dst, dstOff, k);
+            case Q6_K -> Q6_KCodec.quantizeRow(src, srcOff, dst, dstOff, k);
             case TQ1_0 -> TernaryCodecs.quantizeRowTQ1_0(src, srcOff, dst, dstOff, k);
             case TQ2_0 -> TernaryCodecs.quantizeRowTQ2_0(src, srcOff, dst, dstOff, k);
             case I2_S -> throw new IllegalArgumentException("I2_S has a per-tensor scale: use I2sCodec or quantize(...)");
-            case Q6_K, TL1, TL2 -> throw new UnsupportedOperationException("no quantizer for " + type);
+            case TL1, TL2 -> throw new UnsupportedOperationException("no quantizer for " + type);
         }
     }
 

@@ -233,6 +233,23 @@ class ConvertTest {
         }
     }
 
+    /** --embedding-type: convert writes token_embd exactly as quantize makes it from the F32 conversion. */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q8_0", "Q6_K"})
+    void embeddingTypesEqualQuantizingTheF32Conversion(TensorType embd) throws Exception {
+        Path dir = checkpoint(weights(13));
+        Path f32 = tmp.resolve("f32.gguf"), converted = tmp.resolve("c.gguf"), quantized = tmp.resolve("q.gguf");
+        HfConverter.convert(dir, f32, new HfConverter.Options(TensorType.F32, true), DummyModel.Progress.NONE);
+        HfConverter.convert(dir, converted, new HfConverter.Options(TensorType.TQ2_0, embd, true), DummyModel.Progress.NONE);
+        Quantizer.quantize(f32, quantized, new Quantizer.Options(TensorType.TQ2_0, embd, null), DummyModel.Progress.NONE);
+        try (GgufFile a = GgufFile.open(converted); GgufFile b = GgufFile.open(quantized)) {
+            assertEquals(embd, a.tensor("token_embd.weight").type());
+            for (GgufTensorInfo info : b.tensorInfos()) {
+                assertEquals(-1, a.tensor(info.name()).data().mismatch(b.tensor(info).data()), info.name());
+            }
+        }
+    }
+
     @Test
     void f16ProjectionsAreTheRoundedTernaryValues() throws Exception {
         Map<String, W> m = weights(3);

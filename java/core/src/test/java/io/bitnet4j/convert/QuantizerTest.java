@@ -90,6 +90,50 @@ class QuantizerTest {
         for (int i = 0; i < a.logits().length; i++) assertArrayEquals(a.logits()[i], b.logits()[i], "logits of step " + i);
     }
 
+    /**
+     * A Q6_K token embedding, which is also the tied output head: the embedding lookup dequantizes Q6_K
+     * rows and the head runs on the dequantizing float path. The logits stay near the F16-embedding
+     * model's (6-bit weights, ~1.8 % RMS error each; this tiny random model amplifies small changes).
+     */
+    @Test
+    void q6kEmbeddingAndTiedHeadRun(@TempDir Path tmp) throws Exception {
+        Path f16 = tmp.resolve("f16.gguf"), q6 = tmp.resolve("q6.gguf");
+        Path in = TestData.reference("tiny-bitnet-f32.gguf");
+        Quantizer.quantize(in, f16, Quantizer.Options.of(TensorType.TQ2_0), DummyModel.Progress.NONE);
+        Quantizer.quantize(in, q6, new Quantizer.Options(TensorType.TQ2_0, TensorType.Q6_K, null), DummyModel.Progress.NONE);
+        try (GgufFile g = GgufFile.open(q6)) {
+            assertEquals(TensorType.Q6_K, g.tensor("token_embd.weight").type());
+        }
+        Run a = run(f16), b = run(q6);
+        float max = 0, diff = 0;
+        for (int i = 0; i < a.logits()[0].length; i++) {
+            assertTrue(Float.isFinite(b.logits()[0][i]));
+            max = Math.max(max, Math.abs(a.logits()[0][i]));
+            diff = Math.max(diff, Math.abs(a.logits()[0][i] - b.logits()[0][i]));
+        }
+        assertTrue(diff > 0 && diff < 0.1 * max, "max |logit diff| " + diff + " of max |logit| " + max);
+
+        // the same model with token_embd stored as the F32 values the Q6_K blocks decode to: the engine's
+        // Q6_K lookup and head must compute the same first logits as its F32 paths
+        Path deq = tmp.resolve("deq.gguf");
+        try (GgufFile src = GgufFile.open(q6)) {
+            GgufWriter w = new GgufWriter().putAll(src);
+            for (Tensor t : src.tensors()) {
+                if (t.type() == TensorType.Q6_K) {
+                    MemorySegment f = TensorCodecs.quantize(TensorType.F32, TensorCodecs.dequantize(t), (int) t.rows(), (int) t.cols());
+                    w.addTensor(t.name(), TensorType.F32, t.shape(), f);
+                } else {
+                    w.addTensor(t.name(), t.type(), t.shape(), t.data());
+                }
+            }
+            w.write(deq);
+        }
+        Run c = run(deq);
+        for (int i = 0; i < c.logits()[0].length; i++) {
+            assertEquals(c.logits()[0][i], b.logits()[0][i], 1e-4f, "logit " + i);
+        }
+    }
+
     private record Run(int[] ids, float[][] logits) {}
 
     private static Run run(Path model) throws Exception {
@@ -110,9 +154,10 @@ class QuantizerTest {
         return Arrays.stream(line.substring(11).trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
     }
 
-    @Test
-    void embeddingAndOutputTypesAndCopiedTensors(@TempDir Path tmp) throws Exception {
-        // a model with its own output head, quantized with Q8_0 embedding and F32 output
+    @ParameterizedTest
+    @CsvSource({"TQ1_0, Q8_0, F32", "TQ2_0, Q6_K, Q6_K", "I2_S, F16, Q6_K", "TQ1_0, Q6_K, Q8_0"})
+    void embeddingAndOutputTypesAndCopiedTensors(TensorType type, TensorType embd, TensorType output, @TempDir Path tmp) throws Exception {
+        // a model with its own output head, quantized with the given embedding and output types
         Path in = tmp.resolve("in.gguf");
         try (GgufFile src = GgufFile.open(TestData.reference("tiny-bitnet-b1.58-f32.gguf"))) {
             GgufWriter w = new GgufWriter().putAll(src);
@@ -122,17 +167,18 @@ class QuantizerTest {
             w.write(in);
         }
         Path out = tmp.resolve("out.gguf");
-        Quantizer.quantize(in, out, new Quantizer.Options(TensorType.TQ1_0, TensorType.Q8_0, TensorType.F32), DummyModel.Progress.NONE);
+        Quantizer.quantize(in, out, new Quantizer.Options(type, embd, output), DummyModel.Progress.NONE);
         try (GgufFile src = GgufFile.open(in); GgufFile q = GgufFile.open(out)) {
-            assertEquals(Quantizer.fileType(TensorType.TQ1_0), q.getInt("general.file_type"));
+            assertEquals(Quantizer.fileType(type), q.getInt("general.file_type"));
             assertEquals(2, q.getInt("general.quantization_version"));
             assertEquals(src.tensorInfos().stream().map(GgufTensorInfo::name).toList(),
                     q.tensorInfos().stream().map(GgufTensorInfo::name).toList(), "tensor order");
             for (Tensor t : q.tensors()) {
                 Tensor s = src.tensor(t.name());
-                TensorType expected = Quantizer.isLinear(t.name()) ? TensorType.TQ1_0
-                        : t.name().equals("token_embd.weight") ? TensorType.Q8_0 : TensorType.F32;
+                TensorType expected = Quantizer.isLinear(t.name()) ? type
+                        : t.name().equals("token_embd.weight") ? embd : t.name().equals("output.weight") ? output : TensorType.F32;
                 assertEquals(expected, t.type(), t.name());
+                if (expected == TensorType.I2_S) continue;   // per-tensor scale: covered by the reference-file tests
                 float[] x = TensorCodecs.dequantize(s);
                 if (expected == TensorType.F32) {
                     assertEquals(-1, s.data().mismatch(t.data()), t.name() + " copied unchanged");

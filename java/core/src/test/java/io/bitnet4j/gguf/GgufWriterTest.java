@@ -171,4 +171,70 @@ class GgufWriterTest {
         assertThrows(IllegalArgumentException.class, () -> w.addTensor("t", TensorType.F32, new long[]{4}, MemorySegment.ofArray(new byte[16])));
         assertThrows(IllegalArgumentException.class, () -> w.addTensor("u", TensorType.TL1, new long[]{4}, MemorySegment.ofArray(new byte[4])));
     }
+
+    /** The *.tmp files in the test directory. */
+    private List<Path> temps() throws IOException {
+        try (var s = Files.list(tmp)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+        }
+    }
+
+    /** While a tensor is written the temp file exists and is tracked; a failing source leaves neither. */
+    @Test
+    void tempFileIsTrackedWhileWritingAndGoneAfterAFailure() throws Exception {
+        Path out = tmp.resolve("fail.gguf");
+        List<Path> seen = new java.util.ArrayList<>();
+        GgufWriter w = new GgufWriter().putString("general.architecture", "llama");
+        w.addTensor("t", TensorType.F32, new long[]{4}, sink -> {
+            seen.addAll(temps());
+            throw new IOException("source broke");
+        });
+        IOException e = assertThrows(IOException.class, () -> w.write(out));
+        assertEquals("source broke", e.getMessage());
+        assertEquals(1, seen.size(), "one temp file while writing: " + seen);
+        Path t = seen.getFirst();
+        assertTrue(t.getFileName().toString().startsWith("fail.gguf."), t.toString());
+        assertFalse(Files.exists(t));
+        assertFalse(PendingFiles.pending().contains(t), "untracked after the failure");
+        assertFalse(Files.exists(out));
+        assertEquals(List.of(), temps());
+    }
+
+    @Test
+    void aFinishedFileIsNoLongerTracked() throws Exception {
+        Path out = tmp.resolve("ok.gguf");
+        List<Path> seen = new java.util.ArrayList<>();
+        GgufWriter w = new GgufWriter().putString("general.architecture", "llama");
+        w.addTensor("t", TensorType.F32, new long[]{4}, sink -> {
+            seen.addAll(temps());
+            assertTrue(PendingFiles.pending().containsAll(seen), "tracked while writing");
+            sink.write(new byte[16], 0, 16);
+        });
+        w.write(out);
+        assertEquals(1, seen.size());
+        assertFalse(PendingFiles.pending().contains(seen.getFirst()));
+        assertTrue(Files.exists(out));
+        assertEquals(List.of(), temps());
+    }
+
+    /**
+     * What happens on Ctrl-C: the shutdown hook's action runs while a tensor is being written. The temp
+     * file is deleted at once, and the writer, which carries on until the JVM halts, cannot then create
+     * the target (the rename finds no file).
+     */
+    @Test
+    void theShutdownActionDeletesAFileBeingWritten() throws Exception {
+        Path out = tmp.resolve("killed.gguf");
+        GgufWriter w = new GgufWriter().putString("general.architecture", "llama");
+        w.addTensor("t", TensorType.F32, new long[]{4}, sink -> {
+            sink.write(new byte[8], 0, 8);
+            assertEquals(1, temps().size());
+            PendingFiles.deleteAll();
+            assertEquals(List.of(), temps(), "deleted mid-write");
+            sink.write(new byte[8], 0, 8);
+        });
+        assertThrows(IOException.class, () -> w.write(out));
+        assertFalse(Files.exists(out));
+        assertEquals(List.of(), temps());
+    }
 }
