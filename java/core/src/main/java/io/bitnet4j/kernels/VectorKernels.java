@@ -32,7 +32,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorKernels implements Kernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** 16-bit lanes for the integer kernels, at most 512 bits (32 lanes, so they divide a 32-byte run). */
     /**
      * Widest vectors to use: the platform's preferred size, at most 512 bits, lowered with
      * {@code -Dbitnet4j.vector.bits=128|256} (tests use it to cover the narrower lane counts of NEON/AVX2).
@@ -63,9 +62,6 @@ public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Byte> QBS = speciesOrNull(byte.class, Math.max(64, FS.vectorBitSize() / 4));
     /** With 128-bit floats the 4 quantized bytes fill half of the narrowest (64-bit) byte vector: store masked. */
     private static final boolean QMASKED = QBS != null && QBS.length() > FL;
-
-    /** Groups of 128 I2_S weights summed in 16-bit lanes before a flush: at most 64 products of |code*q| <= 384. */
-    private static final int I2S_FLUSH = 16 * L / 32;
 
     private static final VectorKernels INSTANCE = supported() ? new VectorKernels() : null;
 
@@ -191,58 +187,117 @@ public final class VectorKernels implements Kernels {
 
     // ---------------------------------------------------------------- I2_S
 
+    /*
+     * I2_S without masking the 2-bit fields. Byte m of a 32-byte group holds four codes c_j (bits 2j..2j+1,
+     * j = 0..3) whose activations X_j sit at offset 96 - 32j + m of the group. With v the byte zero-extended
+     * to 16 bits, v >>> 2j = sum_{i >= j} 4^(i-j) c_i still carries the higher fields; but with the
+     * "telescoped" activations Y_0 = X_0, Y_j = X_j - 4 X_(j-1),
+     *     sum_j (v >>> 2j) * Y_j = sum_i c_i * sum_{j <= i} 4^(i-j) Y_j = sum_i c_i X_i,
+     * exactly (the inner sum telescopes to X_i). The products wrap in 16-bit lanes, but the ring identity
+     * holds mod 2^16 and the true running sum stays within 16 bits between flushes, so each lane's value is
+     * exact. Per 32 weights and row that is one shift, one multiply and one add. Y is computed once per
+     * call and token into a per-thread array (|Y| <= 640).
+     */
+
+    /** Groups summed in 16-bit lanes before a flush: per group a lane gets 32/L chunks of |sum| <= 4*3*128. */
+    private static final int I2S_FLUSH = Math.max(1, (32767 / (4 * 3 * 128)) * L / 32);
+
     @Override
     public void gemmI2S(MemorySegment w, int k, int row0, int row1, float wScale, MemorySegment act,
                         MemorySegment scales, MemorySegment sums, int ntok, MemorySegment out, int outStride) {
         KernelChecks.checkGemmI2S(w, k, row0, row1, wScale, act, scales, sums, ntok, out, outStride);
+        if (row0 == row1) {
+            return;
+        }
         long rowBytes = k / 4;
-        int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
-        for (int b0 = row0; b0 < row1; b0 += block) {
-            int b1 = Math.min(row1, b0 + block);
-            for (int t = 0; t < ntok; t++) {
-                long a = (long) t * k;
-                float scale = scales.getAtIndex(F32, t);
-                int sum = sums.getAtIndex(I32, t);
-                long o = (long) t * outStride;
-                int r = b0;
-                for (; r + 2 <= b1; r += 2) {
-                    i2sRows2(w, r * rowBytes, rowBytes, k, act, a, scale, sum, wScale, out, o + r);
-                }
-                for (; r < b1; r++) {
-                    int dot = i2sDot(w, r * rowBytes, k, act, a);
-                    out.setAtIndex(F32, o + r, ScalarKernels.i2sScale(dot, sum, scale, wScale));
+        int chunk = Math.max(1, Math.min(ntok, VectorScratch.MAX_SHORTS / k));   // tokens per telescoped batch
+        short[] y = VectorScratch.get().shorts(chunk * k);
+        for (int t0 = 0; t0 < ntok; t0 += chunk) {
+            int t1 = Math.min(ntok, t0 + chunk);
+            for (int t = t0; t < t1; t++) {
+                telescope(act, (long) t * k, k, y, (t - t0) * k);
+            }
+            int block = t1 - t0 == 1 ? row1 - row0 : rowBlock(rowBytes);
+            for (int b0 = row0; b0 < row1; b0 += block) {
+                int b1 = Math.min(row1, b0 + block);
+                for (int t = t0; t < t1; t++) {
+                    float scale = scales.getAtIndex(F32, t);
+                    int sum = sums.getAtIndex(I32, t);
+                    long o = (long) t * outStride;
+                    int yo = (t - t0) * k;
+                    int r = b0;
+                    for (; r + 2 <= b1; r += 2) {
+                        long d = i2sRows2(w, r * rowBytes, rowBytes, k, y, yo);
+                        out.setAtIndex(F32, o + r, ScalarKernels.i2sScale((int) d, sum, scale, wScale));
+                        out.setAtIndex(F32, o + r + 1, ScalarKernels.i2sScale((int) (d >> 32), sum, scale, wScale));
+                    }
+                    if (r < b1) {
+                        out.setAtIndex(F32, o + r, ScalarKernels.i2sScale(i2sDot(w, r * rowBytes, k, y, yo), sum, scale, wScale));
+                    }
                 }
             }
         }
     }
 
-    private static int i2sDot(MemorySegment w, long wr, int k, MemorySegment act, long a) {
+    /**
+     * Y (see above) of one token's k int8 activations at act[a..), into y[yo..): Y_j of group g at
+     * y[128g + 32j + m]. Only JDK (force-inlined) Vector API calls here: this runs once per call, and C2
+     * declines to inline our own small helpers at such "cold" call sites, which would box the vectors.
+     */
+    private static void telescope(MemorySegment act, long a, int k, short[] y, int yo) {
+        for (int i = 0; i < k; i += L) {
+            int g = i / QK_I2S, p = i % QK_I2S;                // p: position in the group, 32j + m
+            long src = a + (long) g * QK_I2S + 96 - p / 32 * 64 + p;   // X_j at 96 - 32j + m
+            ShortVector x = (ShortVector) ByteVector.fromMemorySegment(BS, act, src, LE)
+                    .convertShape(VectorOperators.B2S, SS, 0);
+            if (p >= 32) {                                     // Y_j = X_j - 4 X_(j-1), X_(j-1) 32 bytes further
+                ShortVector prev = (ShortVector) ByteVector.fromMemorySegment(BS, act, src + 32, LE)
+                        .convertShape(VectorOperators.B2S, SS, 0);
+                x = x.sub(prev.lanewise(VectorOperators.LSHL, 2));
+            }
+            x.intoArray(y, yo + i);
+        }
+    }
+
+    /**
+     * The 16-bit sums as ints of the same width: each int lane adds its two 16-bit halves (sign-extended
+     * with shifts: cheaper for C2 than a shape-changing conversion).
+     */
+    private static IntVector widenPairs(ShortVector s) {
+        IntVector i = s.reinterpretAsInts();
+        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /** The integer dot product (sum of code * q) of one row with the telescoped activations y[yo..). */
+    private static int i2sDot(MemorySegment w, long wr, int k, short[] y, int yo) {
         int groups = k / QK_I2S;
         IntVector total = IntVector.zero(IS);
         for (int g0 = 0; g0 < groups; g0 += I2S_FLUSH) {
             int g1 = Math.min(groups, g0 + I2S_FLUSH);
             ShortVector acc = ShortVector.zero(SS);
             for (int g = g0; g < g1; g++) {
-                long wo = wr + (long) g * I2S_GROUP_BYTES, ao = a + (long) g * QK_I2S;
+                long wo = wr + (long) g * I2S_GROUP_BYTES;
+                int yg = yo + g * QK_I2S;
                 for (int c = 0; c < 32; c += L) {
                     ShortVector v = u2s(w, wo + c);
-                    acc = acc.add(v.lanewise(VectorOperators.LSHR, 6).mul(b2s(act, ao + c)))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(b2s(act, ao + 32 + c)))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(b2s(act, ao + 64 + c)))
-                            .add(v.and((short) 3).mul(b2s(act, ao + 96 + c)));
+                    for (int j = 0; j < 4; j++) {
+                        acc = acc.add(v.mul(ShortVector.fromArray(SS, y, yg + 32 * j + c)));
+                        v = v.lanewise(VectorOperators.LSHR, 2);
+                    }
                 }
             }
-            total = total.add(widen(acc));
+            total = total.add(widenPairs(acc));
         }
         return total.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Two consecutive rows sharing each activation load. (Two, not four: a bigger body exceeds C2's
-     * inlining node budget, and any Vector API call left out-of-line boxes its vectors.)
+     * The dot products of rows at wr and wr + rowBytes, sharing each activation load: the first in the low
+     * and the second in the high 32 bits. Two rows, not four: a bigger body exceeds C2's inlining node
+     * budget, and any Vector API call left out of line boxes its vectors (allocates).
      */
-    private static void i2sRows2(MemorySegment w, long wr, long rowBytes, int k, MemorySegment act, long a,
-                                 float scale, int sum, float wScale, MemorySegment out, long oi) {
+    private static long i2sRows2(MemorySegment w, long wr, long rowBytes, int k, short[] y, int yo) {
         int groups = k / QK_I2S;
         IntVector t0 = IntVector.zero(IS), t1 = t0;
         long w1 = wr + rowBytes;
@@ -250,27 +305,23 @@ public final class VectorKernels implements Kernels {
             int g1 = Math.min(groups, g0 + I2S_FLUSH);
             ShortVector s0 = ShortVector.zero(SS), s1 = s0;
             for (int g = g0; g < g1; g++) {
-                long wo = (long) g * I2S_GROUP_BYTES, ao = a + (long) g * QK_I2S;
+                long wo = (long) g * I2S_GROUP_BYTES;
+                int yg = yo + g * QK_I2S;
                 for (int c = 0; c < 32; c += L) {
-                    ShortVector x0 = b2s(act, ao + c), x1 = b2s(act, ao + 32 + c);
-                    ShortVector x2 = b2s(act, ao + 64 + c), x3 = b2s(act, ao + 96 + c);
-                    ShortVector v = u2s(w, wr + wo + c);
-                    s0 = s0.add(v.lanewise(VectorOperators.LSHR, 6).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
-                            .add(v.and((short) 3).mul(x3));
-                    v = u2s(w, w1 + wo + c);
-                    s1 = s1.add(v.lanewise(VectorOperators.LSHR, 6).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
-                            .add(v.and((short) 3).mul(x3));
+                    ShortVector v0 = u2s(w, wr + wo + c), v1 = u2s(w, w1 + wo + c);
+                    for (int j = 0; j < 4; j++) {
+                        ShortVector x = ShortVector.fromArray(SS, y, yg + 32 * j + c);
+                        s0 = s0.add(v0.mul(x));
+                        s1 = s1.add(v1.mul(x));
+                        v0 = v0.lanewise(VectorOperators.LSHR, 2);
+                        v1 = v1.lanewise(VectorOperators.LSHR, 2);
+                    }
                 }
             }
-            t0 = t0.add(widen(s0));
-            t1 = t1.add(widen(s1));
+            t0 = t0.add(widenPairs(s0));
+            t1 = t1.add(widenPairs(s1));
         }
-        out.setAtIndex(F32, oi, ScalarKernels.i2sScale(t0.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
-        out.setAtIndex(F32, oi + 1, ScalarKernels.i2sScale(t1.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
+        return (t0.reduceLanes(VectorOperators.ADD) & 0xFFFFFFFFL) | ((long) t1.reduceLanes(VectorOperators.ADD) << 32);
     }
 
     // ---------------------------------------------------------------- TQ2_0
@@ -283,8 +334,9 @@ public final class VectorKernels implements Kernels {
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ2_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
-        int[] lanes = new int[ScalarKernels.LANES];      // once per call, reused by every row
-        float[] acc = new float[ScalarKernels.LANES];
+        VectorScratch scratch = VectorScratch.get();        // per-thread: the call allocates nothing
+        int[] lanes = scratch.lanes;
+        float[] acc = scratch.acc;
         for (int b0 = row0; b0 < row1; b0 += block) {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
@@ -348,8 +400,9 @@ public final class VectorKernels implements Kernels {
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ1_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
-        int[] lanes = new int[ScalarKernels.LANES];
-        float[] acc = new float[ScalarKernels.LANES];
+        VectorScratch scratch = VectorScratch.get();        // per-thread: the call allocates nothing
+        int[] lanes = scratch.lanes;
+        float[] acc = scratch.acc;
         for (int b0 = row0; b0 < row1; b0 += block) {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
