@@ -531,14 +531,72 @@ public final class VectorKernels implements Kernels {
             for (int t = 0; t < ntok; t++) {
                 long xo = (long) t * k, o = (long) t * outStride;
                 int r = b0;
-                for (; r + 2 <= b1; r += 2) {
-                    floatRows2(f, w, r, k, x, xo, out, o + r);
+                for (; r + 4 <= b1; r += 4) {
+                    if (f == FloatFormat.F16) {
+                        f16Rows4(w, r, k, x, xo, out, o + r);
+                    } else {
+                        floatRows4(f, w, r, k, x, xo, out, o + r);
+                    }
                 }
                 for (; r < b1; r++) {
                     out.setAtIndex(F32, o + r, floatRow(f, w, r, k, x, xo));
                 }
             }
         }
+    }
+
+    /*
+     * F16 rows, fast: a half's sign, exponent and mantissa shifted into float position are a float worth
+     * value * 2^-112 for every finite half (subnormal halves become subnormal floats, exactly), so one
+     * multiply by 2^112 converts it. A second one gives value * 2^112, and turns exactly the inf/NaN halves
+     * (and only them: 65504 * 2^112 < Float.MAX_VALUE <= 65536 * 2^112) into infinities. The products with
+     * x and their sums are then exact multiples by 2^112 of the unscaled ones (a power of two: the same
+     * rounding, without underflow), scaled back at the end. A row whose sum is not finite (an inf/NaN
+     * weight, or |partial sum| >= 2^16) is recomputed with the exact conversion, so special values behave
+     * as in the scalar tier.
+     */
+
+    /** FL halves at index, as float value * 2^112 (inf for inf/NaN halves). */
+    private static FloatVector f16Scaled(MemorySegment w, long index) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(HS, w, index * 2, LE).convertShape(VectorOperators.S2I, FIS, 0);
+        // S2I smears the sign over bits 15..31: after << 13 keep bit 31 and the 15 value bits
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f).mul(0x1p112f);
+    }
+
+    /**
+     * Four F16 rows sharing each activation load; four independent FMA chains keep the FMA unit busy
+     * (two chains leave it waiting on the FMA latency).
+     */
+    private static void f16Rows4(MemorySegment w, int r, int k, MemorySegment x, long xo, MemorySegment out, long oi) {
+        int kv = k - k % FL;
+        long w0 = (long) r * k;
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < kv; i += FL) {
+            FloatVector xv = FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE);
+            a0 = f16Scaled(w, w0 + i).fma(xv, a0);
+            a1 = f16Scaled(w, w0 + k + i).fma(xv, a1);
+            a2 = f16Scaled(w, w0 + 2L * k + i).fma(xv, a2);
+            a3 = f16Scaled(w, w0 + 3L * k + i).fma(xv, a3);
+        }
+        f16Finish(a0.reduceLanes(VectorOperators.ADD), w, r, k, kv, x, xo, out, oi);
+        f16Finish(a1.reduceLanes(VectorOperators.ADD), w, r + 1, k, kv, x, xo, out, oi + 1);
+        f16Finish(a2.reduceLanes(VectorOperators.ADD), w, r + 2, k, kv, x, xo, out, oi + 2);
+        f16Finish(a3.reduceLanes(VectorOperators.ADD), w, r + 3, k, kv, x, xo, out, oi + 3);
+    }
+
+    /** Scales a row's vector sum back, adds the k % FL tail, or redoes the row exactly if it is not finite. */
+    private static void f16Finish(float scaledSum, MemorySegment w, int r, int k, int kv, MemorySegment x, long xo,
+                                  MemorySegment out, long oi) {
+        float sum = scaledSum * 0x1p-112f;
+        if (!Float.isFinite(scaledSum)) {
+            sum = floatRow(FloatFormat.F16, w, r, k, x, xo);
+        } else {
+            long wi = (long) r * k;
+            for (int i = kv; i < k; i++) {
+                sum += Float.float16ToFloat(w.getAtIndex(I16, wi + i)) * x.getAtIndex(F32, xo + i);
+            }
+        }
+        out.setAtIndex(F32, oi, sum);
     }
 
     /** FL weights of row r starting at column i, as floats. */
@@ -588,24 +646,31 @@ public final class VectorKernels implements Kernels {
         return sum;
     }
 
-    /** Two rows sharing each activation load (four exceed C2's inlining budget with the f16 conversion). */
-    private static void floatRows2(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo,
+    /** Four F32/BF16 rows sharing each activation load (four FMA chains, as {@link #f16Rows4}). */
+    private static void floatRows4(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo,
                                    MemorySegment out, long oi) {
         int kv = k - k % FL;
-        long w0 = (long) r * k, w1 = w0 + k;
-        FloatVector a0 = FloatVector.zero(FS), a1 = a0;
+        long w0 = (long) r * k;
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < kv; i += FL) {
             FloatVector xv = FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE);
             a0 = loadW(f, w, w0 + i).fma(xv, a0);
-            a1 = loadW(f, w, w1 + i).fma(xv, a1);
+            a1 = loadW(f, w, w0 + k + i).fma(xv, a1);
+            a2 = loadW(f, w, w0 + 2L * k + i).fma(xv, a2);
+            a3 = loadW(f, w, w0 + 3L * k + i).fma(xv, a3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
         for (int i = kv; i < k; i++) {
             float xi = x.getAtIndex(F32, xo + i);
             s0 += loadW1(f, w, w0 + i) * xi;
-            s1 += loadW1(f, w, w1 + i) * xi;
+            s1 += loadW1(f, w, w0 + k + i) * xi;
+            s2 += loadW1(f, w, w0 + 2L * k + i) * xi;
+            s3 += loadW1(f, w, w0 + 3L * k + i) * xi;
         }
         out.setAtIndex(F32, oi, s0);
         out.setAtIndex(F32, oi + 1, s1);
+        out.setAtIndex(F32, oi + 2, s2);
+        out.setAtIndex(F32, oi + 3, s3);
     }
 }

@@ -80,4 +80,38 @@ class VectorKernelsTest extends TierEquivalenceTest {
             }
         }
     }
+
+    /**
+     * The fast F16 path converts halves scaled by 2^112 and redoes rows whose sum is not finite; its
+     * special cases inside the four-row blocks (the single-row path is what f16SpecialValues covers):
+     * inf, NaN, -inf in the k % 16 tail, +inf + -inf, inf * 0, a product of 2^17 (beyond the scaled
+     * range, so the row is redone) and a subnormal. Rows hold one or two nonzero weights, so every
+     * summation order gives the same float.
+     */
+    @Test
+    void f16SpecialValuesInFourRowBlocks() {
+        int k = 40, rows = 9;
+        short inf = 0x7C00, nan = 0x7E00, negInf = (short) 0xFC00, big = 0x7B53 /* 60000 */, one = 0x3C00;
+        short[][] cells = {{3, inf}, {20, nan}, {35, negInf}, {5, big}, {9, 0x0001}, {1, inf, 2, negInf}, {7, inf},
+                {0, one, 39, one}, {12, (short) 0xBC00}};
+        MemorySegment w = arena.allocate(2L * rows * k, 64);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cells[r].length; c += 2) {
+                w.setAtIndex(S, (long) r * k + cells[r][c], cells[r][c + 1]);
+            }
+        }
+        float[] xv = new float[k];
+        java.util.Arrays.fill(xv, 1f);
+        xv[5] = 4f;                                            // 60000 * 4 > 2^16
+        xv[7] = 0f;                                            // inf * 0 = NaN
+        MemorySegment x = floats(arena, xv);
+        MemorySegment o1 = sentinelOut(arena, 1, rows), o2 = sentinelOut(arena, 1, rows);
+        ref.gemmF16(w, k, 0, rows, x, 1, o1, rows);
+        kernels().gemmF16(w, k, 0, rows, x, 1, o2, rows);
+        for (int r = 0; r < rows; r++) {
+            assertEquals(o1.getAtIndex(F, r), o2.getAtIndex(F, r), "row " + r);
+        }
+        assertEquals(240000f, o2.getAtIndex(F, 3));
+        assertTrue(Float.isNaN(o2.getAtIndex(F, 1)) && Float.isNaN(o2.getAtIndex(F, 5)) && Float.isNaN(o2.getAtIndex(F, 6)));
+    }
 }
