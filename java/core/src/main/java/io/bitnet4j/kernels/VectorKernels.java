@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -326,30 +327,120 @@ public final class VectorKernels implements Kernels {
 
     // ---------------------------------------------------------------- TQ2_0
 
+    /** Eight int/float lanes (llama.cpp's AVX2 accumulators) for the TQ epilogue, if vectors are that wide. */
+    private static final VectorSpecies<Integer> I8S = MAX_BITS >= 256 ? IntVector.SPECIES_256 : null;
+    private static final VectorSpecies<Float> F8S = MAX_BITS >= 256 ? FloatVector.SPECIES_256 : null;
+    /** Longs of SS's width (four 16-bit lanes each) and the ints they narrow to, for the TQ2_0 lane sums. */
+    private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, VectorShape.forBitSize(SS.vectorBitSize()));
+    private static final VectorSpecies<Integer> LIS = speciesOrNull(int.class, SS.vectorBitSize() / 2);
+
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
         KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
+        if (row0 == row1) {
+            return;
+        }
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ2_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
-        int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
         VectorScratch scratch = VectorScratch.get();        // per-thread: the call allocates nothing
-        int[] lanes = scratch.lanes;
-        float[] acc = scratch.acc;
-        for (int b0 = row0; b0 < row1; b0 += block) {
-            int b1 = Math.min(row1, b0 + block);
-            for (int t = 0; t < ntok; t++) {
-                long y = t * actRow, o = (long) t * outStride;
-                for (int r = b0; r < b1; r++) {
-                    out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, y, lanes, acc));
+        int chunk = Math.max(1, Math.min(ntok, VectorScratch.MAX_SHORTS / k));
+        short[] y = scratch.shorts(chunk * k);
+        int[] bsums = scratch.ints(chunk * nb * ScalarKernels.LANES);
+        for (int t0 = 0; t0 < ntok; t0 += chunk) {
+            int t1 = Math.min(ntok, t0 + chunk);
+            for (int t = t0; t < t1; t++) {
+                telescopeQ8K(actQ8K, t * actRow, nb, y, (t - t0) * k, bsums, (t - t0) * nb * ScalarKernels.LANES);
+            }
+            int block = t1 - t0 == 1 ? row1 - row0 : rowBlock(rowBytes);
+            for (int b0 = row0; b0 < row1; b0 += block) {
+                int b1 = Math.min(row1, b0 + block);
+                for (int t = t0; t < t1; t++) {
+                    long a = t * actRow, o = (long) t * outStride;
+                    int yo = (t - t0) * k, bo = (t - t0) * nb * ScalarKernels.LANES;
+                    for (int r = b0; r < b1; r++) {
+                        out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, a, y, yo, bsums, bo, scratch));
+                    }
                 }
             }
         }
     }
 
-    /** Masks of the four consecutive 16-bit lanes that form one of llama.cpp's int32 sum lanes. */
-    private static final VectorMask<Short>[] GROUP = groupMasks(SS);
+    /**
+     * One token's Q8_K blocks for TQ2_0: the telescoped quants (as for I2_S, with field l of byte m of half j
+     * at position 128j + 32l + m: Y[p] = q[p] - 4 q[p - 32] unless p % 128 < 32) and the eight bsum pairs
+     * the epilogue subtracts (bsums[2L] + bsums[2L + 1] for lane L).
+     */
+    private static void telescopeQ8K(MemorySegment act, long a, int nb, short[] y, int yo, int[] bsums, int bo) {
+        for (int b = 0; b < nb; b++) {
+            long qs = a + (long) b * Q8_K_BLOCK_BYTES + Q8_K_QS_OFFSET;
+            for (int p = 0; p < QK_K; p += L) {
+                ShortVector x = (ShortVector) ByteVector.fromMemorySegment(BS, act, qs + p, LE)
+                        .convertShape(VectorOperators.B2S, SS, 0);
+                if (p % 128 >= 32) {
+                    ShortVector prev = (ShortVector) ByteVector.fromMemorySegment(BS, act, qs + p - 32, LE)
+                            .convertShape(VectorOperators.B2S, SS, 0);
+                    x = x.sub(prev.lanewise(VectorOperators.LSHL, 2));
+                }
+                x.intoArray(y, yo + b * QK_K + p);
+            }
+            long bs = a + (long) b * Q8_K_BLOCK_BYTES + Q8_K_BSUMS_OFFSET;
+            for (int l = 0; l < ScalarKernels.LANES; l++) {
+                bsums[bo + b * ScalarKernels.LANES + l] = act.get(I16, bs + 4L * l) + act.get(I16, bs + 4L * l + 2);
+            }
+        }
+    }
+
+    /**
+     * One TQ2_0 row: per block the 16-bit sums of code * q at each of the 32 chunk positions (telescoped,
+     * two 32-byte halves), folded to llama.cpp's eight int32 lanes (position m feeds lane m / 4) by adding
+     * 16-bit pairs into ints and int pairs into longs; then the float epilogue of
+     * {@link ScalarKernels#accumulateBlock} lane by lane in eight-lane vectors (the same operations per
+     * lane, so the same floats), and {@link ScalarKernels#hsum}.
+     */
+    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long a, short[] y, int yo,
+                                int[] bsums, int bo, VectorScratch scratch) {
+        int[] lanes = scratch.lanes;
+        float[] acc = scratch.acc;
+        FloatVector acc8 = F8S == null ? null : FloatVector.zero(F8S);
+        if (F8S == null) {
+            java.util.Arrays.fill(acc, 0f);
+        }
+        for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES) {
+            int yb = yo + b * QK_K;
+            for (int c = 0; c < 32; c += L) {
+                ShortVector s = ShortVector.zero(SS);
+                for (int j = 0; j < 2; j++) {
+                    ShortVector v = u2s(w, x + 32L * j + c);
+                    for (int l = 0; l < 4; l++) {
+                        s = s.add(v.mul(ShortVector.fromArray(SS, y, yb + 128 * j + 32 * l + c)));
+                        v = v.lanewise(VectorOperators.LSHR, 2);
+                    }
+                }
+                // |s| <= 2 * 4 * 3 * 128 per lane: pairs fit ints, and four 16-bit lanes make one long
+                LongVector q = widenPairs(s).reinterpretAsLongs();
+                LongVector sum4 = q.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
+                        .add(q.lanewise(VectorOperators.ASHR, 32));
+                sum4.convertShape(VectorOperators.L2I, LIS, 0).reinterpretAsInts().intoArray(lanes, c / 4);
+            }
+            float d = act.get(F32, a + (long) b * Q8_K_BLOCK_BYTES) * ScalarKernels.fp16(w, x + 64);
+            if (F8S != null) {
+                IntVector li = IntVector.fromArray(I8S, lanes, 0).sub(IntVector.fromArray(I8S, bsums, bo + b * ScalarKernels.LANES));
+                acc8 = ((FloatVector) li.convertShape(VectorOperators.I2F, F8S, 0)).mul(d).add(acc8);
+            } else {
+                for (int l = 0; l < ScalarKernels.LANES; l++) {
+                    acc[l] = (float) (lanes[l] - bsums[bo + b * ScalarKernels.LANES + l]) * d + acc[l];
+                }
+            }
+        }
+        if (F8S != null) {
+            acc8.intoArray(acc, 0);
+        }
+        return ScalarKernels.hsum(acc);
+    }
+
+    /** Masks of the four consecutive 16-bit lanes that form one of llama.cpp's int32 sum lanes (TQ1_0). */
     private static final VectorMask<Short>[] GROUP16 = groupMasks(SS16);
 
     @SuppressWarnings("unchecked")
@@ -361,33 +452,6 @@ public final class VectorKernels implements Kernels {
             m[g] = VectorMask.fromArray(sp, bits, 0);
         }
         return m;
-    }
-
-    /**
-     * One row: the 8-lane integer sums and float accumulation of llama.cpp's AVX2 kernel, exactly as
-     * {@link ScalarKernels#accumulateBlock} defines them (position m of each 32-byte chunk feeds lane m/4).
-     */
-    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long y, int[] lanes, float[] acc) {
-        java.util.Arrays.fill(acc, 0f);
-        for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            for (int c = 0; c < 32; c += L) {
-                ShortVector s = ShortVector.zero(SS);
-                for (int j = 0; j < 2; j++) {
-                    long ao = y + Q8_K_QS_OFFSET + 128L * j + c;
-                    ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
-                    ShortVector v = u2s(w, x + 32L * j + c);
-                    s = s.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
-                }
-                for (int g = 0; g < GROUP.length; g++) {
-                    lanes[c / 4 + g] = s.reduceLanes(VectorOperators.ADD, GROUP[g]);
-                }
-            }
-            ScalarKernels.accumulateBlock(acc, lanes, act, y, act.get(F32, y) * ScalarKernels.fp16(w, x + 64));
-        }
-        return ScalarKernels.hsum(acc);
     }
 
     // ---------------------------------------------------------------- TQ1_0

@@ -14,6 +14,7 @@ final class VectorScratch {
 
     private short[] shorts = new short[0];
     private float[] floats = new float[0];
+    private int[] ints = new int[0];
     final int[] lanes = new int[ScalarKernels.LANES];
     final float[] acc = new float[ScalarKernels.LANES];
 
@@ -29,6 +30,14 @@ final class VectorScratch {
             shorts = new short[n];
         }
         return shorts;
+    }
+
+    /** An array of at least n ints (contents undefined). */
+    int[] ints(int n) {
+        if (ints.length < n) {
+            ints = new int[n];
+        }
+        return ints;
     }
 
     /** An array of at least n floats (contents undefined). */

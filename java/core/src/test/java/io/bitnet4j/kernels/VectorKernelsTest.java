@@ -114,4 +114,29 @@ class VectorKernelsTest extends TierEquivalenceTest {
         assertEquals(240000f, o2.getAtIndex(F, 3));
         assertTrue(Float.isNaN(o2.getAtIndex(F, 1)) && Float.isNaN(o2.getAtIndex(F, 5)) && Float.isNaN(o2.getAtIndex(F, 6)));
     }
+
+    /**
+     * TQ2_0 with raw random Q8_K blocks (quants down to -128, arbitrary bsums) against random weight bytes
+     * (code 3 included): the vector kernel's 16-bit block sums and lane folding at their bounds, and its
+     * eight-lane float epilogue bit for bit.
+     */
+    @Test
+    void tq20RawRandomBlocks() {
+        Random rnd = new Random(20);
+        int k = 768, rows = 6, nb = k / KernelFormats.QK_K;
+        MemorySegment w = randomBytes(arena, (long) rows * nb * KernelFormats.TQ2_0_BLOCK_BYTES, rnd);
+        for (int b = 0; b < rows * nb; b++) {
+            w.set(S, (long) b * KernelFormats.TQ2_0_BLOCK_BYTES + 64, Float.floatToFloat16((float) rnd.nextGaussian()));
+        }
+        for (int ntok : new int[] {1, 2}) {
+            MemorySegment act = randomBytes(arena, (long) ntok * nb * KernelFormats.Q8_K_BLOCK_BYTES, rnd);
+            for (int b = 0; b < ntok * nb; b++) {
+                act.set(F, (long) b * KernelFormats.Q8_K_BLOCK_BYTES, (float) rnd.nextGaussian());
+            }
+            MemorySegment o1 = sentinelOut(arena, ntok, rows), o2 = sentinelOut(arena, ntok, rows);
+            ref.gemmTQ20(w, k, 0, rows, act, ntok, o1, rows);
+            kernels().gemmTQ20(w, k, 0, rows, act, ntok, o2, rows);
+            assertEquals(-1, o1.mismatch(o2), "ntok=" + ntok + ": differs at float " + o1.mismatch(o2) / 4);
+        }
+    }
 }
