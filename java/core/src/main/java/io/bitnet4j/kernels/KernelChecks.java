@@ -81,7 +81,7 @@ public final class KernelChecks {
     public static void checkGemmQ8K(String op, WeightFormat format, MemorySegment w, int k, int row0, int row1,
                                     MemorySegment actQ8K, int ntok, MemorySegment out, int outStride) {
         checkWeightsAndOut(op, format, w, k, row0, row1, ntok, out, outStride);
-        need(op + ": actQ8K", actQ8K, ntok * KernelFormats.q8kRowBytes(k), false);
+        need(op, "actQ8K", actQ8K, ntok * KernelFormats.q8kRowBytes(k), false);
     }
 
     public static void checkGemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
@@ -94,7 +94,7 @@ public final class KernelChecks {
     public static void checkGemmFloat(String op, WeightFormat format, MemorySegment w, int k, int row0, int row1,
                                       MemorySegment x, int ntok, MemorySegment out, int outStride) {
         checkWeightsAndOut(op, format, w, k, row0, row1, ntok, out, outStride);
-        need(op + ": x", x, (long) ntok * k * 4, false);
+        need(op, "x", x, (long) ntok * k * 4, false);
     }
 
     /**
@@ -113,13 +113,17 @@ public final class KernelChecks {
         if (row0 < 0 || row1 < row0) {
             throw new IllegalArgumentException(op + ": bad row range [" + row0 + ", " + row1 + ")");
         }
-        positive(op + ": ntok", ntok);
+        if (ntok <= 0) {
+            positive(op + ": ntok", ntok);
+        }
         if (outStride < 0 || (ntok > 1 && outStride < row1)) {
             throw new IllegalArgumentException(op + ": outStride=" + outStride + " must be >= row1=" + row1
                     + " when ntok=" + ntok + " > 1");
         }
-        need(op + ": weights (" + format + ", " + row1 + " rows x " + rowBytes + " bytes)", w, row1 * rowBytes, false);
-        need(op + ": out", out, ((long) (ntok - 1) * outStride + row1) * 4L, true);
+        if (w == null || w.byteSize() < row1 * rowBytes) {   // the message is built only when it is needed
+            need(op + ": weights (" + format + ", " + row1 + " rows x " + rowBytes + " bytes)", w, row1 * rowBytes, false);
+        }
+        need(op, "out", out, ((long) (ntok - 1) * outStride + row1) * 4L, true);
     }
 
     static int positive(String what, int v) {
@@ -127,6 +131,16 @@ public final class KernelChecks {
             throw new IllegalArgumentException(what + " must be positive, got " + v);
         }
         return v;
+    }
+
+    /**
+     * As {@link #need(String, MemorySegment, long, boolean)} with the message "op: what", concatenated only
+     * on failure: these checks run before every kernel call, which must not allocate.
+     */
+    static void need(String op, String what, MemorySegment seg, long bytes, boolean output) {
+        if (seg == null || seg.byteSize() < bytes || (output && seg.isReadOnly())) {
+            need(op + ": " + what, seg, bytes, output);
+        }
     }
 
     /** The segment exists, holds at least {@code bytes}, and is writable if it is an output. */
