@@ -26,9 +26,16 @@ import jdk.incubator.vector.VectorSpecies;
  * block's float epilogue runs in the scalar order. Float gemms (F32/F16/BF16) use lane-parallel FMA
  * sums, so they match the scalar tier only to rounding.
  *
- * <p>Speed: ternary codes are widened to 16-bit lanes and multiplied with the widened activations;
- * four rows share each activation load (GEMV), and for several tokens (GEMM) rows are walked in blocks
- * small enough to stay in L1 while every token passes over them.
+ * <p>Speed (there is no widening int8 dot product in the Vector API): I2_S and TQ2_0 weights are
+ * zero-extended to 16-bit lanes and multiplied, unmasked, with "telescoped" activations prepared once
+ * per call in a per-thread array ({@link VectorScratch}), so each 32 weights of a row cost one shift,
+ * one multiply and one add (see the I2_S section); two rows share each activation load. F16 weights are
+ * converted with a shift, a mask and two multiplies, four rows per pass. For several tokens (GEMM) rows
+ * are walked in blocks small enough to stay in L1 while every token passes over them.
+ *
+ * <p>No call allocates once C2 has compiled it. That needs every Vector API call of a hot loop inlined
+ * (an out-of-line call boxes its vectors): loop bodies are kept small, fields are walked in loops that
+ * C2 unrolls after parsing, and methods called once per kernel use only force-inlined JDK calls.
  */
 public final class VectorKernels implements Kernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
