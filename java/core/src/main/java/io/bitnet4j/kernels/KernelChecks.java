@@ -150,9 +150,14 @@ public final class KernelChecks {
         return v;
     }
 
-    /** As {@link #need(String, MemorySegment, long, boolean)}; the message "op: what" is built only on failure. */
+    /**
+     * As {@link #need(String, MemorySegment, long, boolean)} with the message "op: what", concatenated only
+     * on failure: these checks run before every kernel call, which must not allocate.
+     */
     static void need(String op, String what, MemorySegment seg, long bytes, boolean output) {
-        if (seg == null || seg.byteSize() < bytes || (output && seg.isReadOnly())) need(op + ": " + what, seg, bytes, output);
+        if (seg == null || seg.byteSize() < bytes || (output && seg.isReadOnly())) {
+            need(op + ": " + what, seg, bytes, output);
+        }
     }
 
     /** The segment exists, holds at least {@code bytes}, and is writable if it is an output. */

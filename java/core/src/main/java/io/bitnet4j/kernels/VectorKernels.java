@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -25,14 +26,20 @@ import jdk.incubator.vector.VectorSpecies;
  * block's float epilogue runs in the scalar order. Float gemms (F32/F16/BF16) use lane-parallel FMA
  * sums, so they match the scalar tier only to rounding.
  *
- * <p>Speed: ternary codes are widened to 16-bit lanes and multiplied with the widened activations;
- * four rows share each activation load (GEMV), and for several tokens (GEMM) rows are walked in blocks
- * small enough to stay in L1 while every token passes over them.
+ * <p>Speed (there is no widening int8 dot product in the Vector API): I2_S and TQ2_0 weights are
+ * zero-extended to 16-bit lanes and multiplied, unmasked, with "telescoped" activations prepared once
+ * per call in a per-thread array ({@link VectorScratch}), so each 32 weights of a row cost one shift,
+ * one multiply and one add (see the I2_S section); two rows share each activation load. F16 weights are
+ * converted with a shift, a mask and two multiplies, four rows per pass. For several tokens (GEMM) rows
+ * are walked in blocks small enough to stay in L1 while every token passes over them.
+ *
+ * <p>No call allocates once C2 has compiled it. That needs every Vector API call of a hot loop inlined
+ * (an out-of-line call boxes its vectors): loop bodies are kept small, fields are walked in loops that
+ * C2 unrolls after parsing, and methods called once per kernel use only force-inlined JDK calls.
  */
 public final class VectorKernels implements Kernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** 16-bit lanes for the integer kernels, at most 512 bits (32 lanes, so they divide a 32-byte run). */
     /**
      * Widest vectors to use: the platform's preferred size, at most 512 bits, lowered with
      * {@code -Dbitnet4j.vector.bits=128|256} (tests use it to cover the narrower lane counts of NEON/AVX2).
@@ -63,9 +70,6 @@ public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Byte> QBS = speciesOrNull(byte.class, Math.max(64, FS.vectorBitSize() / 4));
     /** With 128-bit floats the 4 quantized bytes fill half of the narrowest (64-bit) byte vector: store masked. */
     private static final boolean QMASKED = QBS != null && QBS.length() > FL;
-
-    /** Groups of 128 I2_S weights summed in 16-bit lanes before a flush: at most 64 products of |code*q| <= 384. */
-    private static final int I2S_FLUSH = 16 * L / 32;
 
     private static final VectorKernels INSTANCE = supported() ? new VectorKernels() : null;
 
@@ -191,58 +195,117 @@ public final class VectorKernels implements Kernels {
 
     // ---------------------------------------------------------------- I2_S
 
+    /*
+     * I2_S without masking the 2-bit fields. Byte m of a 32-byte group holds four codes c_j (bits 2j..2j+1,
+     * j = 0..3) whose activations X_j sit at offset 96 - 32j + m of the group. With v the byte zero-extended
+     * to 16 bits, v >>> 2j = sum_{i >= j} 4^(i-j) c_i still carries the higher fields; but with the
+     * "telescoped" activations Y_0 = X_0, Y_j = X_j - 4 X_(j-1),
+     *     sum_j (v >>> 2j) * Y_j = sum_i c_i * sum_{j <= i} 4^(i-j) Y_j = sum_i c_i X_i,
+     * exactly (the inner sum telescopes to X_i). The products wrap in 16-bit lanes, but the ring identity
+     * holds mod 2^16 and the true running sum stays within 16 bits between flushes, so each lane's value is
+     * exact. Per 32 weights and row that is one shift, one multiply and one add. Y is computed once per
+     * call and token into a per-thread array (|Y| <= 640).
+     */
+
+    /** Groups summed in 16-bit lanes before a flush: per group a lane gets 32/L chunks of |sum| <= 4*3*128. */
+    private static final int I2S_FLUSH = Math.max(1, (32767 / (4 * 3 * 128)) * L / 32);
+
     @Override
     public void gemmI2S(MemorySegment w, int k, int row0, int row1, float wScale, MemorySegment act,
                         MemorySegment scales, MemorySegment sums, int ntok, MemorySegment out, int outStride) {
         KernelChecks.checkGemmI2S(w, k, row0, row1, wScale, act, scales, sums, ntok, out, outStride);
+        if (row0 == row1) {
+            return;
+        }
         long rowBytes = k / 4;
-        int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
-        for (int b0 = row0; b0 < row1; b0 += block) {
-            int b1 = Math.min(row1, b0 + block);
-            for (int t = 0; t < ntok; t++) {
-                long a = (long) t * k;
-                float scale = scales.getAtIndex(F32, t);
-                int sum = sums.getAtIndex(I32, t);
-                long o = (long) t * outStride;
-                int r = b0;
-                for (; r + 2 <= b1; r += 2) {
-                    i2sRows2(w, r * rowBytes, rowBytes, k, act, a, scale, sum, wScale, out, o + r);
-                }
-                for (; r < b1; r++) {
-                    int dot = i2sDot(w, r * rowBytes, k, act, a);
-                    out.setAtIndex(F32, o + r, ScalarKernels.i2sScale(dot, sum, scale, wScale));
+        int chunk = Math.max(1, Math.min(ntok, VectorScratch.MAX_SHORTS / k));   // tokens per telescoped batch
+        short[] y = VectorScratch.get().shorts(chunk * k);
+        for (int t0 = 0; t0 < ntok; t0 += chunk) {
+            int t1 = Math.min(ntok, t0 + chunk);
+            for (int t = t0; t < t1; t++) {
+                telescope(act, (long) t * k, k, y, (t - t0) * k);
+            }
+            int block = t1 - t0 == 1 ? row1 - row0 : rowBlock(rowBytes);
+            for (int b0 = row0; b0 < row1; b0 += block) {
+                int b1 = Math.min(row1, b0 + block);
+                for (int t = t0; t < t1; t++) {
+                    float scale = scales.getAtIndex(F32, t);
+                    int sum = sums.getAtIndex(I32, t);
+                    long o = (long) t * outStride;
+                    int yo = (t - t0) * k;
+                    int r = b0;
+                    for (; r + 2 <= b1; r += 2) {
+                        long d = i2sRows2(w, r * rowBytes, rowBytes, k, y, yo);
+                        out.setAtIndex(F32, o + r, ScalarKernels.i2sScale((int) d, sum, scale, wScale));
+                        out.setAtIndex(F32, o + r + 1, ScalarKernels.i2sScale((int) (d >> 32), sum, scale, wScale));
+                    }
+                    if (r < b1) {
+                        out.setAtIndex(F32, o + r, ScalarKernels.i2sScale(i2sDot(w, r * rowBytes, k, y, yo), sum, scale, wScale));
+                    }
                 }
             }
         }
     }
 
-    private static int i2sDot(MemorySegment w, long wr, int k, MemorySegment act, long a) {
+    /**
+     * Y (see above) of one token's k int8 activations at act[a..), into y[yo..): Y_j of group g at
+     * y[128g + 32j + m]. Only JDK (force-inlined) Vector API calls here: this runs once per call, and C2
+     * declines to inline our own small helpers at such "cold" call sites, which would box the vectors.
+     */
+    private static void telescope(MemorySegment act, long a, int k, short[] y, int yo) {
+        for (int i = 0; i < k; i += L) {
+            int g = i / QK_I2S, p = i % QK_I2S;                // p: position in the group, 32j + m
+            long src = a + (long) g * QK_I2S + 96 - p / 32 * 64 + p;   // X_j at 96 - 32j + m
+            ShortVector x = (ShortVector) ByteVector.fromMemorySegment(BS, act, src, LE)
+                    .convertShape(VectorOperators.B2S, SS, 0);
+            if (p >= 32) {                                     // Y_j = X_j - 4 X_(j-1), X_(j-1) 32 bytes further
+                ShortVector prev = (ShortVector) ByteVector.fromMemorySegment(BS, act, src + 32, LE)
+                        .convertShape(VectorOperators.B2S, SS, 0);
+                x = x.sub(prev.lanewise(VectorOperators.LSHL, 2));
+            }
+            x.intoArray(y, yo + i);
+        }
+    }
+
+    /**
+     * The 16-bit sums as ints of the same width: each int lane adds its two 16-bit halves (sign-extended
+     * with shifts: cheaper for C2 than a shape-changing conversion).
+     */
+    private static IntVector widenPairs(ShortVector s) {
+        IntVector i = s.reinterpretAsInts();
+        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /** The integer dot product (sum of code * q) of one row with the telescoped activations y[yo..). */
+    private static int i2sDot(MemorySegment w, long wr, int k, short[] y, int yo) {
         int groups = k / QK_I2S;
         IntVector total = IntVector.zero(IS);
         for (int g0 = 0; g0 < groups; g0 += I2S_FLUSH) {
             int g1 = Math.min(groups, g0 + I2S_FLUSH);
             ShortVector acc = ShortVector.zero(SS);
             for (int g = g0; g < g1; g++) {
-                long wo = wr + (long) g * I2S_GROUP_BYTES, ao = a + (long) g * QK_I2S;
+                long wo = wr + (long) g * I2S_GROUP_BYTES;
+                int yg = yo + g * QK_I2S;
                 for (int c = 0; c < 32; c += L) {
                     ShortVector v = u2s(w, wo + c);
-                    acc = acc.add(v.lanewise(VectorOperators.LSHR, 6).mul(b2s(act, ao + c)))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(b2s(act, ao + 32 + c)))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(b2s(act, ao + 64 + c)))
-                            .add(v.and((short) 3).mul(b2s(act, ao + 96 + c)));
+                    for (int j = 0; j < 4; j++) {
+                        acc = acc.add(v.mul(ShortVector.fromArray(SS, y, yg + 32 * j + c)));
+                        v = v.lanewise(VectorOperators.LSHR, 2);
+                    }
                 }
             }
-            total = total.add(widen(acc));
+            total = total.add(widenPairs(acc));
         }
         return total.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Two consecutive rows sharing each activation load. (Two, not four: a bigger body exceeds C2's
-     * inlining node budget, and any Vector API call left out-of-line boxes its vectors.)
+     * The dot products of rows at wr and wr + rowBytes, sharing each activation load: the first in the low
+     * and the second in the high 32 bits. Two rows, not four: a bigger body exceeds C2's inlining node
+     * budget, and any Vector API call left out of line boxes its vectors (allocates).
      */
-    private static void i2sRows2(MemorySegment w, long wr, long rowBytes, int k, MemorySegment act, long a,
-                                 float scale, int sum, float wScale, MemorySegment out, long oi) {
+    private static long i2sRows2(MemorySegment w, long wr, long rowBytes, int k, short[] y, int yo) {
         int groups = k / QK_I2S;
         IntVector t0 = IntVector.zero(IS), t1 = t0;
         long w1 = wr + rowBytes;
@@ -250,54 +313,141 @@ public final class VectorKernels implements Kernels {
             int g1 = Math.min(groups, g0 + I2S_FLUSH);
             ShortVector s0 = ShortVector.zero(SS), s1 = s0;
             for (int g = g0; g < g1; g++) {
-                long wo = (long) g * I2S_GROUP_BYTES, ao = a + (long) g * QK_I2S;
+                long wo = (long) g * I2S_GROUP_BYTES;
+                int yg = yo + g * QK_I2S;
                 for (int c = 0; c < 32; c += L) {
-                    ShortVector x0 = b2s(act, ao + c), x1 = b2s(act, ao + 32 + c);
-                    ShortVector x2 = b2s(act, ao + 64 + c), x3 = b2s(act, ao + 96 + c);
-                    ShortVector v = u2s(w, wr + wo + c);
-                    s0 = s0.add(v.lanewise(VectorOperators.LSHR, 6).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
-                            .add(v.and((short) 3).mul(x3));
-                    v = u2s(w, w1 + wo + c);
-                    s1 = s1.add(v.lanewise(VectorOperators.LSHR, 6).mul(x0))
-                            .add(v.lanewise(VectorOperators.ASHR, 4).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.ASHR, 2).and((short) 3).mul(x2))
-                            .add(v.and((short) 3).mul(x3));
+                    ShortVector v0 = u2s(w, wr + wo + c), v1 = u2s(w, w1 + wo + c);
+                    for (int j = 0; j < 4; j++) {
+                        ShortVector x = ShortVector.fromArray(SS, y, yg + 32 * j + c);
+                        s0 = s0.add(v0.mul(x));
+                        s1 = s1.add(v1.mul(x));
+                        v0 = v0.lanewise(VectorOperators.LSHR, 2);
+                        v1 = v1.lanewise(VectorOperators.LSHR, 2);
+                    }
                 }
             }
-            t0 = t0.add(widen(s0));
-            t1 = t1.add(widen(s1));
+            t0 = t0.add(widenPairs(s0));
+            t1 = t1.add(widenPairs(s1));
         }
-        out.setAtIndex(F32, oi, ScalarKernels.i2sScale(t0.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
-        out.setAtIndex(F32, oi + 1, ScalarKernels.i2sScale(t1.reduceLanes(VectorOperators.ADD), sum, scale, wScale));
+        return (t0.reduceLanes(VectorOperators.ADD) & 0xFFFFFFFFL) | ((long) t1.reduceLanes(VectorOperators.ADD) << 32);
     }
 
     // ---------------------------------------------------------------- TQ2_0
+
+    /** Eight int/float lanes (llama.cpp's AVX2 accumulators) for the TQ epilogue, if vectors are that wide. */
+    private static final VectorSpecies<Integer> I8S = MAX_BITS >= 256 ? IntVector.SPECIES_256 : null;
+    private static final VectorSpecies<Float> F8S = MAX_BITS >= 256 ? FloatVector.SPECIES_256 : null;
+    /** Longs of SS's width (four 16-bit lanes each) and the ints they narrow to, for the TQ2_0 lane sums. */
+    private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, VectorShape.forBitSize(SS.vectorBitSize()));
+    private static final VectorSpecies<Integer> LIS = speciesOrNull(int.class, SS.vectorBitSize() / 2);
 
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
         KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
+        if (row0 == row1) {
+            return;
+        }
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ2_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
-        int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
-        int[] lanes = new int[ScalarKernels.LANES];      // once per call, reused by every row
-        float[] acc = new float[ScalarKernels.LANES];
-        for (int b0 = row0; b0 < row1; b0 += block) {
-            int b1 = Math.min(row1, b0 + block);
-            for (int t = 0; t < ntok; t++) {
-                long y = t * actRow, o = (long) t * outStride;
-                for (int r = b0; r < b1; r++) {
-                    out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, y, lanes, acc));
+        VectorScratch scratch = VectorScratch.get();        // per-thread: the call allocates nothing
+        int chunk = Math.max(1, Math.min(ntok, VectorScratch.MAX_SHORTS / k));
+        short[] y = scratch.shorts(chunk * k);
+        int[] bsums = scratch.ints(chunk * nb * ScalarKernels.LANES);
+        for (int t0 = 0; t0 < ntok; t0 += chunk) {
+            int t1 = Math.min(ntok, t0 + chunk);
+            for (int t = t0; t < t1; t++) {
+                telescopeQ8K(actQ8K, t * actRow, nb, y, (t - t0) * k, bsums, (t - t0) * nb * ScalarKernels.LANES);
+            }
+            int block = t1 - t0 == 1 ? row1 - row0 : rowBlock(rowBytes);
+            for (int b0 = row0; b0 < row1; b0 += block) {
+                int b1 = Math.min(row1, b0 + block);
+                for (int t = t0; t < t1; t++) {
+                    long a = t * actRow, o = (long) t * outStride;
+                    int yo = (t - t0) * k, bo = (t - t0) * nb * ScalarKernels.LANES;
+                    for (int r = b0; r < b1; r++) {
+                        out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, a, y, yo, bsums, bo, scratch));
+                    }
                 }
             }
         }
     }
 
-    /** Masks of the four consecutive 16-bit lanes that form one of llama.cpp's int32 sum lanes. */
-    private static final VectorMask<Short>[] GROUP = groupMasks(SS);
+    /**
+     * One token's Q8_K blocks for TQ2_0: the telescoped quants (as for I2_S, with field l of byte m of half j
+     * at position 128j + 32l + m: Y[p] = q[p] - 4 q[p - 32] unless p % 128 < 32) and the eight bsum pairs
+     * the epilogue subtracts (bsums[2L] + bsums[2L + 1] for lane L).
+     */
+    private static void telescopeQ8K(MemorySegment act, long a, int nb, short[] y, int yo, int[] bsums, int bo) {
+        for (int b = 0; b < nb; b++) {
+            long qs = a + (long) b * Q8_K_BLOCK_BYTES + Q8_K_QS_OFFSET;
+            for (int p = 0; p < QK_K; p += L) {
+                ShortVector x = (ShortVector) ByteVector.fromMemorySegment(BS, act, qs + p, LE)
+                        .convertShape(VectorOperators.B2S, SS, 0);
+                if (p % 128 >= 32) {
+                    ShortVector prev = (ShortVector) ByteVector.fromMemorySegment(BS, act, qs + p - 32, LE)
+                            .convertShape(VectorOperators.B2S, SS, 0);
+                    x = x.sub(prev.lanewise(VectorOperators.LSHL, 2));
+                }
+                x.intoArray(y, yo + b * QK_K + p);
+            }
+            long bs = a + (long) b * Q8_K_BLOCK_BYTES + Q8_K_BSUMS_OFFSET;
+            for (int l = 0; l < ScalarKernels.LANES; l++) {
+                bsums[bo + b * ScalarKernels.LANES + l] = act.get(I16, bs + 4L * l) + act.get(I16, bs + 4L * l + 2);
+            }
+        }
+    }
+
+    /**
+     * One TQ2_0 row: per block the 16-bit sums of code * q at each of the 32 chunk positions (telescoped,
+     * two 32-byte halves), folded to llama.cpp's eight int32 lanes (position m feeds lane m / 4) by adding
+     * 16-bit pairs into ints and int pairs into longs; then the float epilogue of
+     * {@link ScalarKernels#accumulateBlock} lane by lane in eight-lane vectors (the same operations per
+     * lane, so the same floats), and {@link ScalarKernels#hsum}.
+     */
+    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long a, short[] y, int yo,
+                                int[] bsums, int bo, VectorScratch scratch) {
+        int[] lanes = scratch.lanes;
+        float[] acc = scratch.acc;
+        FloatVector acc8 = F8S == null ? null : FloatVector.zero(F8S);
+        if (F8S == null) {
+            java.util.Arrays.fill(acc, 0f);
+        }
+        for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES) {
+            int yb = yo + b * QK_K;
+            for (int c = 0; c < 32; c += L) {
+                ShortVector s = ShortVector.zero(SS);
+                for (int j = 0; j < 2; j++) {
+                    ShortVector v = u2s(w, x + 32L * j + c);
+                    for (int l = 0; l < 4; l++) {
+                        s = s.add(v.mul(ShortVector.fromArray(SS, y, yb + 128 * j + 32 * l + c)));
+                        v = v.lanewise(VectorOperators.LSHR, 2);
+                    }
+                }
+                // |s| <= 2 * 4 * 3 * 128 per lane: pairs fit ints, and four 16-bit lanes make one long
+                LongVector q = widenPairs(s).reinterpretAsLongs();
+                LongVector sum4 = q.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
+                        .add(q.lanewise(VectorOperators.ASHR, 32));
+                sum4.convertShape(VectorOperators.L2I, LIS, 0).reinterpretAsInts().intoArray(lanes, c / 4);
+            }
+            float d = act.get(F32, a + (long) b * Q8_K_BLOCK_BYTES) * ScalarKernels.fp16(w, x + 64);
+            if (F8S != null) {
+                IntVector li = IntVector.fromArray(I8S, lanes, 0).sub(IntVector.fromArray(I8S, bsums, bo + b * ScalarKernels.LANES));
+                acc8 = ((FloatVector) li.convertShape(VectorOperators.I2F, F8S, 0)).mul(d).add(acc8);
+            } else {
+                for (int l = 0; l < ScalarKernels.LANES; l++) {
+                    acc[l] = (float) (lanes[l] - bsums[bo + b * ScalarKernels.LANES + l]) * d + acc[l];
+                }
+            }
+        }
+        if (F8S != null) {
+            acc8.intoArray(acc, 0);
+        }
+        return ScalarKernels.hsum(acc);
+    }
+
+    /** Masks of the four consecutive 16-bit lanes that form one of llama.cpp's int32 sum lanes (TQ1_0). */
     private static final VectorMask<Short>[] GROUP16 = groupMasks(SS16);
 
     @SuppressWarnings("unchecked")
@@ -311,33 +461,6 @@ public final class VectorKernels implements Kernels {
         return m;
     }
 
-    /**
-     * One row: the 8-lane integer sums and float accumulation of llama.cpp's AVX2 kernel, exactly as
-     * {@link ScalarKernels#accumulateBlock} defines them (position m of each 32-byte chunk feeds lane m/4).
-     */
-    private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long y, int[] lanes, float[] acc) {
-        java.util.Arrays.fill(acc, 0f);
-        for (int b = 0; b < nb; b++, x += TQ2_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
-            for (int c = 0; c < 32; c += L) {
-                ShortVector s = ShortVector.zero(SS);
-                for (int j = 0; j < 2; j++) {
-                    long ao = y + Q8_K_QS_OFFSET + 128L * j + c;
-                    ShortVector x0 = b2s(act, ao), x1 = b2s(act, ao + 32), x2 = b2s(act, ao + 64), x3 = b2s(act, ao + 96);
-                    ShortVector v = u2s(w, x + 32L * j + c);
-                    s = s.add(v.and((short) 3).mul(x0))
-                            .add(v.lanewise(VectorOperators.LSHR, 2).and((short) 3).mul(x1))
-                            .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 3).mul(x2))
-                            .add(v.lanewise(VectorOperators.LSHR, 6).mul(x3));
-                }
-                for (int g = 0; g < GROUP.length; g++) {
-                    lanes[c / 4 + g] = s.reduceLanes(VectorOperators.ADD, GROUP[g]);
-                }
-            }
-            ScalarKernels.accumulateBlock(acc, lanes, act, y, act.get(F32, y) * ScalarKernels.fp16(w, x + 64));
-        }
-        return ScalarKernels.hsum(acc);
-    }
-
     // ---------------------------------------------------------------- TQ1_0
 
     @Override
@@ -348,8 +471,9 @@ public final class VectorKernels implements Kernels {
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ1_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
-        int[] lanes = new int[ScalarKernels.LANES];
-        float[] acc = new float[ScalarKernels.LANES];
+        VectorScratch scratch = VectorScratch.get();        // per-thread: the call allocates nothing
+        int[] lanes = scratch.lanes;
+        float[] acc = scratch.acc;
         for (int b0 = row0; b0 < row1; b0 += block) {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
@@ -477,14 +601,72 @@ public final class VectorKernels implements Kernels {
             for (int t = 0; t < ntok; t++) {
                 long xo = (long) t * k, o = (long) t * outStride;
                 int r = b0;
-                for (; r + 2 <= b1; r += 2) {
-                    floatRows2(f, w, r, k, x, xo, out, o + r);
+                for (; r + 4 <= b1; r += 4) {
+                    if (f == FloatFormat.F16) {
+                        f16Rows4(w, r, k, x, xo, out, o + r);
+                    } else {
+                        floatRows4(f, w, r, k, x, xo, out, o + r);
+                    }
                 }
                 for (; r < b1; r++) {
                     out.setAtIndex(F32, o + r, floatRow(f, w, r, k, x, xo));
                 }
             }
         }
+    }
+
+    /*
+     * F16 rows, fast: a half's sign, exponent and mantissa shifted into float position are a float worth
+     * value * 2^-112 for every finite half (subnormal halves become subnormal floats, exactly), so one
+     * multiply by 2^112 converts it. A second one gives value * 2^112, and turns exactly the inf/NaN halves
+     * (and only them: 65504 * 2^112 < Float.MAX_VALUE <= 65536 * 2^112) into infinities. The products with
+     * x and their sums are then exact multiples by 2^112 of the unscaled ones (a power of two: the same
+     * rounding, without underflow), scaled back at the end. A row whose sum is not finite (an inf/NaN
+     * weight, or |partial sum| >= 2^16) is recomputed with the exact conversion, so special values behave
+     * as in the scalar tier.
+     */
+
+    /** FL halves at index, as float value * 2^112 (inf for inf/NaN halves). */
+    private static FloatVector f16Scaled(MemorySegment w, long index) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(HS, w, index * 2, LE).convertShape(VectorOperators.S2I, FIS, 0);
+        // S2I smears the sign over bits 15..31: after << 13 keep bit 31 and the 15 value bits
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f).mul(0x1p112f);
+    }
+
+    /**
+     * Four F16 rows sharing each activation load; four independent FMA chains keep the FMA unit busy
+     * (two chains leave it waiting on the FMA latency).
+     */
+    private static void f16Rows4(MemorySegment w, int r, int k, MemorySegment x, long xo, MemorySegment out, long oi) {
+        int kv = k - k % FL;
+        long w0 = (long) r * k;
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < kv; i += FL) {
+            FloatVector xv = FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE);
+            a0 = f16Scaled(w, w0 + i).fma(xv, a0);
+            a1 = f16Scaled(w, w0 + k + i).fma(xv, a1);
+            a2 = f16Scaled(w, w0 + 2L * k + i).fma(xv, a2);
+            a3 = f16Scaled(w, w0 + 3L * k + i).fma(xv, a3);
+        }
+        f16Finish(a0.reduceLanes(VectorOperators.ADD), w, r, k, kv, x, xo, out, oi);
+        f16Finish(a1.reduceLanes(VectorOperators.ADD), w, r + 1, k, kv, x, xo, out, oi + 1);
+        f16Finish(a2.reduceLanes(VectorOperators.ADD), w, r + 2, k, kv, x, xo, out, oi + 2);
+        f16Finish(a3.reduceLanes(VectorOperators.ADD), w, r + 3, k, kv, x, xo, out, oi + 3);
+    }
+
+    /** Scales a row's vector sum back, adds the k % FL tail, or redoes the row exactly if it is not finite. */
+    private static void f16Finish(float scaledSum, MemorySegment w, int r, int k, int kv, MemorySegment x, long xo,
+                                  MemorySegment out, long oi) {
+        float sum = scaledSum * 0x1p-112f;
+        if (!Float.isFinite(scaledSum)) {
+            sum = floatRow(FloatFormat.F16, w, r, k, x, xo);
+        } else {
+            long wi = (long) r * k;
+            for (int i = kv; i < k; i++) {
+                sum += Float.float16ToFloat(w.getAtIndex(I16, wi + i)) * x.getAtIndex(F32, xo + i);
+            }
+        }
+        out.setAtIndex(F32, oi, sum);
     }
 
     /** FL weights of row r starting at column i, as floats. */
@@ -534,24 +716,31 @@ public final class VectorKernels implements Kernels {
         return sum;
     }
 
-    /** Two rows sharing each activation load (four exceed C2's inlining budget with the f16 conversion). */
-    private static void floatRows2(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo,
+    /** Four F32/BF16 rows sharing each activation load (four FMA chains, as {@link #f16Rows4}). */
+    private static void floatRows4(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo,
                                    MemorySegment out, long oi) {
         int kv = k - k % FL;
-        long w0 = (long) r * k, w1 = w0 + k;
-        FloatVector a0 = FloatVector.zero(FS), a1 = a0;
+        long w0 = (long) r * k;
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < kv; i += FL) {
             FloatVector xv = FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE);
             a0 = loadW(f, w, w0 + i).fma(xv, a0);
-            a1 = loadW(f, w, w1 + i).fma(xv, a1);
+            a1 = loadW(f, w, w0 + k + i).fma(xv, a1);
+            a2 = loadW(f, w, w0 + 2L * k + i).fma(xv, a2);
+            a3 = loadW(f, w, w0 + 3L * k + i).fma(xv, a3);
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
         for (int i = kv; i < k; i++) {
             float xi = x.getAtIndex(F32, xo + i);
             s0 += loadW1(f, w, w0 + i) * xi;
-            s1 += loadW1(f, w, w1 + i) * xi;
+            s1 += loadW1(f, w, w0 + k + i) * xi;
+            s2 += loadW1(f, w, w0 + 2L * k + i) * xi;
+            s3 += loadW1(f, w, w0 + 3L * k + i) * xi;
         }
         out.setAtIndex(F32, oi, s0);
         out.setAtIndex(F32, oi + 1, s1);
+        out.setAtIndex(F32, oi + 2, s2);
+        out.setAtIndex(F32, oi + 3, s3);
     }
 }

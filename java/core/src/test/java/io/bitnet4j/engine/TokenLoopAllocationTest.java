@@ -1,0 +1,39 @@
+package io.bitnet4j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.bitnet4j.kernels.KernelSelector;
+import io.bitnet4j.kernels.KernelTier;
+
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** "No JVM allocation in the token loop": a generation step allocates nothing on the calling thread. */
+class TokenLoopAllocationTest {
+
+    @ParameterizedTest
+    @EnumSource(KernelTier.class)
+    void decodeStepsAllocateNothing(KernelTier tier) throws Exception {
+        assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        ReferenceData ref = ReferenceData.load("bitnetcpp-tiny-bitnet-b1.58-i2_s");
+        LoadOptions opts = LoadOptions.defaults().withThreads(1).withKernels(tier);
+        try (LoadedModel m = LoadedModel.open(ref.model(), opts); Session s = m.newSession(256)) {
+            Forward f = m.forward(s);
+            int[] one = {ref.promptIds()[0]};
+            for (int round = 0; round < 30; round++) { // warm-up: C2 compiles the loop (escape analysis), thread-local scratch
+                s.rewind(0);
+                for (int i = 0; i < 100; i++) f.run(one, 0, 1, false);
+            }
+            s.rewind(0);
+            long tid = Thread.currentThread().threadId();
+            long before = bean.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 100; i++) f.run(one, 0, 1, false);
+            long allocated = bean.getThreadAllocatedBytes(tid) - before;
+            assertTrue(allocated < 100 * 64, "100 decode steps allocated " + allocated + " bytes on the " + tier + " tier");
+        }
+    }
+}
