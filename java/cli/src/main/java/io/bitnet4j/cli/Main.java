@@ -64,6 +64,9 @@ public final class Main {
             cmd.add("--add-modules");
             cmd.add("jdk.incubator.vector");
             cmd.add("--enable-native-access=ALL-UNNAMED");
+            // the Vector API's C1-compiled code allocates until C2 takes over; a capped young generation
+            // keeps that garbage from growing the heap (peak RSS 2.0 -> 1.35 GB on 2B-4T, same speed)
+            cmd.add("-XX:MaxNewSize=96m");
             cmd.add("-D" + RELAUNCHED + "=true");
             for (String key : System.getProperties().stringPropertyNames()) {
                 if (key.startsWith("bitnet4j.")) cmd.add("-D" + key + "=" + System.getProperty(key));
