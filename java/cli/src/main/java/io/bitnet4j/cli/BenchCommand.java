@@ -152,7 +152,12 @@ final class BenchCommand implements Callable<Integer> {
 
     private Row measure(String name, LoadedModel m, long params, String backend, int threads, String test, int tokens,
                         Runnable body, PrintWriter err) {
-        body.run(); // warm-up, not counted
+        // warm-up, not counted: at least one run and a second of work, so that the JIT has compiled the
+        // kernels (the Vector API tier needs C2 to reach its speed)
+        long warmUntil = System.nanoTime() + 1_000_000_000L;
+        do {
+            body.run();
+        } while (System.nanoTime() < warmUntil);
         double[] tps = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
