@@ -4,6 +4,9 @@
 # Makes the model once (bitnet4j gen-dummy, ~1.2 GB, under $BENCH_DIR or /tmp), then runs
 # `bitnet4j bench`. When LLAMA_BENCH names a llama-bench binary (e.g. one built from bitnet.cpp),
 # it runs that on the same file, alternating with bitnet4j, and prints the ratios per test.
+# LLAMA_BENCH_ARCH=bitnet gives llama-bench a copy of the file under that architecture name (for
+# bitnet.cpp builds that predate 'bitnet-b1.58'; the matmuls are the same).
+# Extra bitnet4j bench flags go in BITNET4J_BENCH_FLAGS (e.g. "--output-type q8_0").
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 threads=1,2 reps=5 prompt=128 gen=64 type=i2_s rounds=2
@@ -23,11 +26,17 @@ model="$dir/bitnet4j-2B-4T-$type.gguf"
 if [[ ! -f "$model" ]]; then
   "$here/bitnet4j" gen-dummy --size 2B-4T --type "$type" -o "$model"
 fi
+llama_model="$model"
+if [[ -n "${LLAMA_BENCH:-}" && -n "${LLAMA_BENCH_ARCH:-}" ]]; then
+  llama_model="$dir/bitnet4j-2B-4T-$type-$LLAMA_BENCH_ARCH.gguf"
+  [[ -f "$llama_model" ]] || python3 "$here/scripts/gguf-rename-arch.py" "$model" "$llama_model" "$LLAMA_BENCH_ARCH"
+fi
 out="$(mktemp -d)"
 for ((i = 1; i <= rounds; i++)); do
-  "$here/bitnet4j" bench -m "$model" -p "$prompt" -n "$gen" -t "$threads" -r "$reps" --json > "$out/bitnet4j-$i.json"
+  # shellcheck disable=SC2086
+  "$here/bitnet4j" bench -m "$model" -p "$prompt" -n "$gen" -t "$threads" -r "$reps" ${BITNET4J_BENCH_FLAGS:-} --json > "$out/bitnet4j-$i.json"
   if [[ -n "${LLAMA_BENCH:-}" ]]; then
-    "$LLAMA_BENCH" -m "$model" -p "$prompt" -n "$gen" -t "$threads" -r "$reps" -o json > "$out/llama-$i.json"
+    "$LLAMA_BENCH" -m "$llama_model" -p "$prompt" -n "$gen" -t "$threads" -r "$reps" -o json > "$out/llama-$i.json"
   fi
 done
 python3 - "$out" <<'PY'

@@ -43,7 +43,7 @@ extern "C" {
 #define B4J_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature or a layout below changes; Java refuses a library with another value. */
-#define B4J_ABI_VERSION 1
+#define B4J_ABI_VERSION 2
 
 #define B4J_QK_I2S 128          /* weights per I2_S group */
 #define B4J_I2S_GROUP_BYTES 32  /* bytes per I2_S group */
@@ -128,6 +128,23 @@ B4J_API void b4j_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t r
 B4J_API void b4j_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y);
 B4J_API void b4j_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+
+/* ---- causal attention over a KV cache ----
+ * Rows r in [row0, row1) are (token t = r / kv_heads, KV head h = r % kv_heads): the `group` query heads
+ * h*group .. h*group+group-1 of token t (q row t holds kv_heads*group*head_size floats) attend to cache
+ * rows 0 .. pos0+t (k and v rows of kv_heads*head_size values, f16 when kv_f16 else f32); the result goes
+ * to out row t at the same place as the queries. scratch: (group + 1)*head_size + group*(pos0 + t_max + 1)
+ * floats of the caller's, t_max the last token of the range. Evaluated exactly as the reference engines' graphs
+ * (bitnet4j's Forward documents why):
+ *   f16 cache: q rounded to f16; s_j = (float)(Σ_i q_i*k_ji as exact float products summed in double in
+ *              eight lanes i % 8, combined ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), a tail in order) * scale
+ *   f32 cache: s_j = (Σ_i q_i*k_ji in float, in order) * scale
+ *   e_j = (float)exp((double)(s_j - max_j s_j)); S = Σ_j e_j in double, in order; inv = (float)(1/S);
+ *   p_j = e_j * inv, rounded to f16 when round_weights; out_i = Σ_j p_j * v_ji in float, j in order
+ *   (a multiply, then an add). */
+B4J_API void b4j_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
+                           int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
+                           int32_t round_weights, float *scratch, float *out);
 
 #ifdef __cplusplus
 }

@@ -36,6 +36,9 @@ typedef struct b4j_kernels {
                       const float *x, int64_t ntok, float *out, int64_t out_stride);
     void (*gemm_q8_0_q8_0)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+    void (*attention)(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
+                      int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
+                      int32_t round_weights, float *scratch, float *out);
 } b4j_kernels;
 
 /* Variants (each defined in its own file; only those compiled for the target exist). */
@@ -69,6 +72,11 @@ void b4j_scalar_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row
                          const float *x, int64_t ntok, float *out, int64_t out_stride);
 void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
                           const float *x, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
+                          int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
+                          int32_t round_weights, float *scratch, float *out);
+/* softmax of one score row into attention weights, the reference order (shared by every variant) */
+void b4j_softmax_weights(float *scores, int64_t len, int32_t round_weights);
 void b4j_scalar_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
 

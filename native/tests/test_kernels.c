@@ -644,6 +644,111 @@ static void test_float(void) {
     test_float_case(1, 256, 2, 2);
 }
 
+/* ---------------------------------------------------------------- attention */
+
+static float ld_h(const void *base, int64_t i) { uint16_t u; memcpy(&u, (const uint8_t *)base + 2 * i, 2); return f_from_h(u); }
+static float ld_f(const void *base, int64_t i) { float f; memcpy(&f, (const uint8_t *)base + 4 * i, 4); return f; }
+
+/* The header's formula, written out here independently of the library. */
+static void oracle_attention(const float *q, const void *kc, const void *vc, int f16, int64_t hs, int64_t kvh_n,
+                             int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1, int rw, float *out) {
+    const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
+    for (int64_t row = row0; row < row1; row++) {
+        const int64_t t = row / kvh_n, h = row % kvh_n, len = pos0 + t + 1;
+        for (int64_t g = 0; g < group; g++) {
+            const float *qh = q + t * q_dim + (h * group + g) * hs;
+            float *p = malloc((size_t)len * sizeof(float));
+            for (int64_t j = 0; j < len; j++) {
+                float d;
+                if (f16) {
+                    const int64_t kb = j * kv_dim + h * hs;
+                    double lane[8] = {0};
+                    int64_t i = 0;
+                    for (; i + 8 <= hs; i += 8)
+                        for (int l = 0; l < 8; l++) {
+                            float qv = f_from_h(h_from_f(qh[i + l]));
+                            lane[l] += (double)(qv * ld_h(kc, kb + i + l));
+                        }
+                    double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+                    for (; i < hs; i++) sum += (double)(f_from_h(h_from_f(qh[i])) * ld_h(kc, kb + i));
+                    d = (float)sum;
+                } else {
+                    d = 0;
+                    for (int64_t i = 0; i < hs; i++) d += qh[i] * ld_f(kc, j * kv_dim + h * hs + i);
+                }
+                p[j] = d * scale;
+            }
+            float mx = -INFINITY;
+            for (int64_t j = 0; j < len; j++) if (p[j] > mx) mx = p[j];
+            double S = 0;
+            for (int64_t j = 0; j < len; j++) { p[j] = (float)exp((double)(p[j] - mx)); S += p[j]; }
+            const float inv = (float)(1.0 / S);
+            for (int64_t j = 0; j < len; j++) { p[j] = p[j] * inv; if (rw) p[j] = f_from_h(h_from_f(p[j])); }
+            float *o = out + t * q_dim + (h * group + g) * hs;
+            for (int64_t i = 0; i < hs; i++) {
+                float acc = 0;
+                for (int64_t j = 0; j < len; j++) {
+                    float v = f16 ? ld_h(vc, j * kv_dim + h * hs + i) : ld_f(vc, j * kv_dim + h * hs + i);
+                    acc += p[j] * v;
+                }
+                o[i] = acc;
+            }
+            free(p);
+        }
+    }
+}
+
+static void test_attention_case(int f16, int64_t hs, int64_t kvh_n, int64_t group, int64_t pos0, int64_t ntok,
+                                int64_t row0, int64_t row1, int rw, float qmag) {
+    const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs, ctx = pos0 + ntok;
+    const size_t esz = f16 ? 2 : 4;
+    buf_t q = buf_alloc((size_t)(ntok * q_dim) * 4, 0);
+    buf_t k = buf_alloc((size_t)(ctx * kv_dim) * esz, 1), v = buf_alloc((size_t)(ctx * kv_dim) * esz, 1);
+    const int64_t t_max = (row1 - 1) / kvh_n;
+    buf_t scratch = buf_alloc((size_t)(group * (hs + pos0 + t_max + 1)) * 4, 0);
+    for (int64_t i = 0; i < ntok * q_dim; i++) ((float *)q.p)[i] = rnd_normal() * qmag;
+    for (int64_t i = 0; i < ctx * kv_dim; i++) {
+        float a = rnd_normal(), b = rnd_normal();
+        if (f16) {
+            uint16_t ha = h_from_f(a), hb = h_from_f(b);
+            memcpy((uint8_t *)k.p + 2 * i, &ha, 2);
+            memcpy((uint8_t *)v.p + 2 * i, &hb, 2);
+        } else {
+            memcpy((uint8_t *)k.p + 4 * i, &a, 4);
+            memcpy((uint8_t *)v.p + 4 * i, &b, 4);
+        }
+    }
+    const float scale = 1.0f / sqrtf((float)hs);
+    float *got = out_alloc(ntok, q_dim), *want = out_alloc(ntok, q_dim);
+    b4j_attention((const float *)q.p, k.p, v.p, f16, hs, kvh_n, group, scale, pos0, row0, row1, rw, (float *)scratch.p, got);
+    oracle_attention((const float *)q.p, k.p, v.p, f16, hs, kvh_n, group, scale, pos0, row0, row1, rw, want);
+    char what[160];
+    snprintf(what, sizeof what, "attention %s hs=%lld kvh=%lld group=%lld pos0=%lld ntok=%lld rows=[%lld,%lld) rw=%d",
+             f16 ? "f16" : "f32", (long long)hs, (long long)kvh_n, (long long)group, (long long)pos0, (long long)ntok,
+             (long long)row0, (long long)row1, rw);
+    /* every element, written or not: unwritten ones must still be the sentinel in both */
+    check_exact(what, got, want, 1, ntok * q_dim, 0, ntok * q_dim);
+    free(got); free(want); buf_free(q); buf_free(k); buf_free(v); buf_free(scratch);
+}
+
+static void test_attention(void) {
+    static const int64_t hss[] = {8, 24, 40, 64, 80, 128};
+    static const int64_t groups[] = {1, 2, 3, 4, 5, 8};
+    for (int f16 = 0; f16 < 2; f16++)
+        for (size_t hi = 0; hi < sizeof hss / sizeof hss[0]; hi++)
+            for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
+                const int64_t kvh = 1 + (int64_t)((hi + gi) % 3);
+                test_attention_case(f16, hss[hi], kvh, groups[gi], 0, 1, 0, kvh, 1, 1.0f);
+                test_attention_case(f16, hss[hi], kvh, groups[gi], 37, 1, 0, kvh, (int)(gi & 1), 1.0f);
+                test_attention_case(f16, hss[hi], kvh, groups[gi], 5, 4, 1, 4 * kvh, 0, 1.0f);
+            }
+    test_attention_case(1, 128, 5, 4, 200, 3, 0, 15, 1, 1.0f);   /* the 2B-4T shape */
+    test_attention_case(1, 128, 5, 4, 0, 16, 3, 77, 0, 1.0f);    /* a prompt chunk, partial row range */
+    test_attention_case(1, 64, 2, 2, 50, 2, 0, 4, 1, 30.0f);     /* large scores: softmax near one-hot */
+    test_attention_case(1, 64, 2, 2, 50, 2, 0, 4, 0, 0.0f);      /* equal scores: uniform weights */
+    test_attention_case(0, 64, 2, 2, 50, 2, 0, 4, 1, 30.0f);
+}
+
 /* ---------------------------------------------------------------- non-finite input */
 
 /* NaN / Inf activations: results are unspecified, but every quantizer must terminate and stay inside
@@ -863,6 +968,7 @@ static int run_isa(const char *isa) {
     test_tq();
     test_q8_0();
     test_float();
+    test_attention();
     test_nonfinite();
     printf("[%s] %ld checks, %d failures\n", isa, g_checks, g_failures);
     return g_failures ? 1 : 0;

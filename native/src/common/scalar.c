@@ -338,4 +338,5 @@ const b4j_kernels b4j_kernels_scalar = {
     .gemm_f16 = b4j_scalar_gemm_f16,
     .gemm_bf16 = b4j_scalar_gemm_bf16,
     .gemm_q8_0_q8_0 = b4j_scalar_gemm_q8_0_q8_0,
+    .attention = b4j_scalar_attention,
 };

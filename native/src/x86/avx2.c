@@ -516,4 +516,5 @@ const b4j_kernels b4j_kernels_avx2 = {
     .gemm_f16 = avx2_gemm_f16,
     .gemm_bf16 = avx2_gemm_bf16,
     .gemm_q8_0_q8_0 = avx2_gemm_q8_0_q8_0,
+    .attention = b4j_scalar_attention,
 };

@@ -60,6 +60,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "md or json (default: ${DEFAULT-VALUE})")
     String output = "md";
 
+    @Option(names = "--output-type", paramLabel = "TYPE",
+            description = "re-encode a float output head at load (q8_0), as run/chat --output-type")
+    String outputType;
+
     @Option(names = "--json", description = "same as -o json")
     boolean json;
 
@@ -87,10 +91,12 @@ final class BenchCommand implements Callable<Integer> {
         String backend = null;
         for (int t : threads) {
             LoadOptions opts = new LoadOptions(t, kernels.equalsIgnoreCase("auto") ? null
-                    : io.bitnet4j.kernels.KernelTier.fromId(kernels), null, batch, null);
+                    : io.bitnet4j.kernels.KernelTier.fromId(kernels), null, batch, null)
+                    .withOutputType(outputType == null ? null
+                            : TypeOption.parse("--output-type", outputType, io.bitnet4j.tensor.TensorType.Q8_0));
             try (LoadedModel m = LoadedModel.open(model, opts)) {
                 ModelConfig c = m.config();
-                backend = m.kernels().description();
+                backend = m.kernels().description() + (opts.outputType() != null ? ", q8_0 head" : "");
                 String name = m.gguf().getString("general.name", model.getFileName().toString());
                 long params = parameterCount(m);
                 int maxCtx = 0;

@@ -4,6 +4,7 @@ import io.bitnet4j.engine.KvCacheType;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.kernels.KernelTier;
+import io.bitnet4j.tensor.TensorType;
 import io.bitnet4j.tokenizer.TokenizerOptions;
 import picocli.CommandLine.Option;
 
@@ -42,6 +43,11 @@ final class ModelOptions {
     @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache type: f16 or f32 (default: ${DEFAULT-VALUE})")
     String kvType = "f16";
 
+    @Option(names = "--output-type", paramLabel = "TYPE", description = {
+            "re-encode a float output head at load: q8_0 reads about half the bytes of f16 per token",
+            "(llama.cpp's Q8_0; logits change slightly; default: run the head as stored)"})
+    String outputType;
+
     @Option(names = "--llama-cpp-pretokenizer", description = {
             "when the file has no tokenizer.ggml.pre, use llama.cpp's 'default' split exactly as llama.cpp does",
             "(by default a LLaMA-3 vocabulary gets the llama-bpe split it was trained with)"})
@@ -66,7 +72,8 @@ final class ModelOptions {
         if (contextSize != null && contextSize < 0) throw new IllegalArgumentException("--ctx-size must be >= 0, got " + contextSize);
         KernelTier tier = kernels == null || kernels.equalsIgnoreCase("auto") ? null : KernelTier.fromId(kernels);
         TokenizerOptions tok = llamaCppPreTokenizer ? TokenizerOptions.llamaCppCompatible() : TokenizerOptions.defaults();
-        return new LoadOptions(threads, tier, KvCacheType.fromKey(kvType), batchSize, tok);
+        TensorType head = outputType == null ? null : TypeOption.parse("--output-type", outputType, TensorType.Q8_0);
+        return new LoadOptions(threads, tier, KvCacheType.fromKey(kvType), batchSize, tok, head);
     }
 
     /** Context size to use: the requested one, capped at the model's (with a note when capped). */

@@ -1,15 +1,18 @@
 package io.bitnet4j.engine;
 
+import io.bitnet4j.kernels.AttentionShape;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.Activation;
 import io.bitnet4j.model.LayerWeights;
+import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.model.ModelWeights;
 import io.bitnet4j.model.RopeStyle;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorCodecs;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -34,9 +37,18 @@ public final class Forward {
     private final Session s;
     private final Projections proj;
     private final ReferenceNumerics numerics;
+    /** Batches of at least this many rows have their norms split over the pool. */
+    private static final int PARALLEL_MIN_ROWS = 4;
+    /** Gate values per pool chunk (a chunk's work must outweigh a pool hand-off). */
+    private static final int GATE_GRAIN = 2048;
+
     private final AttentionTask attention = new AttentionTask();
-    /** Attention scratch, one per pool thread (allocated on a thread's first use only). */
-    private final ThreadLocal<AttentionScratch> attentionScratch;
+    private final NormTask normTask = new NormTask();
+    private final Parallel.RowTask gateTask;
+    private final Kernels kernels;
+    private final AttentionShape attentionShape;
+    /** Attention scratch, one per pool thread (allocated on a thread's first use only, freed with the Forward). */
+    private final ThreadLocal<MemorySegment> attentionScratch;
     private final float[] embeddingRow;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -44,6 +56,11 @@ public final class Forward {
     // the sequence and position of each row of the current pass (one cache for a prompt chunk, one per row in step)
     private final KvCache[] rowCache;
     private final int[] rowPos;
+    /** Per layer, the projections that read the same input, run as one parallel job each. */
+    private final Linear[][] qkv, gateUp;
+    private final MemorySegment[] qkvOut, gateUpOut;
+    /** Row t of q and of the attention output, for per-sequence attention in {@link #step}. */
+    private final MemorySegment[] qRows, attRows;
 
     public Forward(ModelConfig config, ModelWeights weights, Kernels kernels, Parallel parallel, Session session) {
         this.c = config;
@@ -58,10 +75,29 @@ public final class Forward {
         this.tokens = new int[session.batchSize];
         this.rowCache = new KvCache[session.batchSize];
         this.rowPos = new int[session.batchSize];
-        int ctx = session.contextSize;
-        int group = config.headCount() / config.headCountKv();
-        int headSize = config.headSize();
-        this.attentionScratch = ThreadLocal.withInitial(() -> new AttentionScratch(group, headSize, ctx));
+        this.qRows = new MemorySegment[session.batchSize];
+        this.attRows = new MemorySegment[session.batchSize];
+        for (int t = 0; t < session.batchSize; t++) {
+            long qBytes = (long) config.qDim() * Float.BYTES;
+            qRows[t] = session.q.asSlice(t * qBytes, qBytes);
+            attRows[t] = session.att.asSlice(t * qBytes, qBytes);
+        }
+        this.gateTask = (i0, i1) -> gateRange(session.hb, session.hb2, i0, i1, config.activation());
+        this.qkv = new Linear[config.blockCount()][];
+        this.gateUp = new Linear[config.blockCount()][];
+        for (int l = 0; l < config.blockCount(); l++) {
+            LayerWeights lw = weights.layers().get(l);
+            qkv[l] = new Linear[] {lw.wq(), lw.wk(), lw.wv()};
+            gateUp[l] = new Linear[] {lw.gate(), lw.up()};
+        }
+        this.qkvOut = new MemorySegment[] {session.q, session.k, session.v};
+        this.gateUpOut = new MemorySegment[] {session.hb, session.hb2};
+        this.kernels = kernels;
+        this.attentionShape = new AttentionShape(config.headSize(), config.headCountKv(),
+                config.headCount() / config.headCountKv(), session.kvType == KvCacheType.F16,
+                (float) (1.0 / Math.sqrt(config.headSize())));
+        long scratchBytes = attentionShape.scratchFloats(session.contextSize) * Float.BYTES;
+        this.attentionScratch = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(scratchBytes, 64));
     }
 
     public Session session() {
@@ -168,16 +204,14 @@ public final class Forward {
             // attention
             rmsNorm(s.x, s.xb, lw.attnNorm(), n, embd);
             proj.invalidate();
-            proj.project(lw.wq(), s.xb, n, s.q);
-            proj.project(lw.wk(), s.xb, n, s.k);
-            proj.project(lw.wv(), s.xb, n, s.v);
+            proj.projectTogether(qkv[l], s.xb, n, qkvOut);
             for (int t = 0; t < n; t++) {
                 ropeAngles(rowPos[t]);
                 rope(s.q, (long) t * c.qDim(), c.headCount());
                 rope(s.k, (long) t * c.kvDim(), c.headCountKv());
             }
             storeKv(l, n);
-            attention.set(l, tokensPerSequence);
+            attention.set(l, tokensPerSequence, tokensPerSequence == n);
             parallel.forRows(n * c.headCountKv(), 1, attention);
             if (lw.attnSubNorm() != null) rmsNorm(s.att, s.att, lw.attnSubNorm(), n, c.qDim());
             proj.invalidate();
@@ -186,9 +220,8 @@ public final class Forward {
             // feed-forward
             rmsNorm(s.x, s.xb, lw.ffnNorm(), n, embd);
             proj.invalidate();
-            proj.project(lw.gate(), s.xb, n, s.hb);
-            proj.project(lw.up(), s.xb, n, s.hb2);
-            gate(s.hb, s.hb2, (long) n * c.feedForwardLength(), c.activation());
+            proj.projectTogether(gateUp[l], s.xb, n, gateUpOut);
+            gate((long) n * c.feedForwardLength());
             if (lw.ffnSubNorm() != null) rmsNorm(s.hb, s.hb, lw.ffnSubNorm(), n, c.feedForwardLength());
             proj.invalidate();
             proj.project(lw.down(), s.hb, n, s.proj);
@@ -201,7 +234,7 @@ public final class Forward {
         MemorySegment lastRows = s.x.asSlice((long) first * embd * Float.BYTES, (long) rows * embd * Float.BYTES);
         rmsNorm(lastRows, s.xb, w.outputNorm(), rows, embd);
         proj.invalidate();
-        proj.project(w.output(), s.xb, rows, s.logits);
+        proj.project(w.output(), s.xb, rows, s.logitsRows(rows));
     }
 
     private void embed(int token, MemorySegment dst, long offset) {
@@ -210,10 +243,19 @@ public final class Forward {
         MemorySegment.copy(embeddingRow, 0, dst, F32, offset * Float.BYTES, embeddingRow.length);
     }
 
-    /** y = x / sqrt(mean(x²) + eps) * weight, row by row; x and y may be the same buffer. */
+    /** y = x / sqrt(mean(x²) + eps) * weight, row by row; x and y may be the same buffer. Rows of a batch are split over the pool. */
     private void rmsNorm(MemorySegment x, MemorySegment y, float[] weight, int rows, int n) {
+        if (rows >= PARALLEL_MIN_ROWS) {
+            normTask.set(x, y, weight, n);
+            parallel.forRows(rows, 1, normTask);
+        } else {
+            rmsNormRows(x, y, weight, n, 0, rows);
+        }
+    }
+
+    private void rmsNormRows(MemorySegment x, MemorySegment y, float[] weight, int n, int r0, int r1) {
         float eps = c.rmsEps();
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             long base = (long) r * n;
             double sum = 0;
             for (int i = 0; i < n; i++) {
@@ -283,9 +325,17 @@ public final class Forward {
         for (long i = 0; i < n; i++) x.setAtIndex(F32, i, x.getAtIndex(F32, i) + y.getAtIndex(F32, i));
     }
 
-    /** hb = act(hb) * hb2. */
-    private static void gate(MemorySegment hb, MemorySegment hb2, long n, Activation act) {
-        for (long i = 0; i < n; i++) {
+    /** hb = act(hb) * hb2, split over the pool in chunks of GATE_GRAIN values when there are enough. */
+    private void gate(long n) {
+        if (n >= 2L * GATE_GRAIN) {
+            parallel.forRows((int) n, GATE_GRAIN, gateTask);
+        } else {
+            gateRange(s.hb, s.hb2, 0, n, c.activation());
+        }
+    }
+
+    private static void gateRange(MemorySegment hb, MemorySegment hb2, long i0, long i1, Activation act) {
+        for (long i = i0; i < i1; i++) {
             float g = hb.getAtIndex(F32, i);
             float a = switch (act) {
                 case RELU_SQUARED -> {
@@ -298,133 +348,62 @@ public final class Forward {
         }
     }
 
-    /** Attention scratch of one pool thread, allocated on its first use. */
-    private static final class AttentionScratch {
-        final float[] queries;  // [group][headSize], Q rounded as the reference does
-        final float[] scores;   // [group][context]
-        final float[] out;      // [group][headSize]
-        final float[] row;      // one K or V row as floats
+    /** RMSNorm rows of one call, as a reusable pool task. */
+    private final class NormTask implements Parallel.RowTask {
+        private MemorySegment x, y;
+        private float[] weight;
+        private int n;
 
-        AttentionScratch(int group, int headSize, int context) {
-            queries = new float[group * headSize];
-            scores = new float[group * context];
-            out = new float[group * headSize];
-            row = new float[headSize];
+        void set(MemorySegment x, MemorySegment y, float[] weight, int n) {
+            this.x = x;
+            this.y = y;
+            this.weight = weight;
+            this.n = n;
+        }
+
+        @Override
+        public void run(int r0, int r1) {
+            rmsNormRows(x, y, weight, n, r0, r1);
         }
     }
 
     /**
-     * Causal attention, one (token, KV head) pair per row: the query heads sharing a KV head are done
-     * together so each cached K and V row is read and converted once.
-     *
-     * <p>Q·K: with an f16 cache both factors are f16 values, so each product is exact in float and the
-     * sum is taken in double (as ggml's plain-C f16 dot): the exact dot rounded once, whatever the lane
-     * order. Softmax in f32 with a double sum; the weights rounded to f16 before the V product when the
-     * reference engine does ({@link ReferenceNumerics}); P·V summed over positions in order.
+     * Causal attention, one (token, KV head) pair per row, computed by the kernel tier (see
+     * {@link Kernels#attention}): the query heads sharing a KV head are done together so each cached K
+     * and V row is read once. The attention weights are rounded to f16 before the V product when the
+     * reference engine does ({@link ReferenceNumerics}).
      */
     private final class AttentionTask implements Parallel.RowTask {
         private int layer;
         private boolean roundWeights;
+        private boolean oneSequence;
 
-        void set(int layer, int tokensPerSequence) {
+        void set(int layer, int tokensPerSequence, boolean oneSequence) {
             this.layer = layer;
+            this.oneSequence = oneSequence;
             this.roundWeights = s.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(tokensPerSequence);
         }
 
         @Override
         public void run(int row0, int row1) {
-            int hs = c.headSize();
+            MemorySegment scratch = attentionScratch.get();
+            if (oneSequence) {
+                // a prompt chunk: consecutive positions of one cache
+                KvCache kv = rowCache[0];
+                kernels.attention(attentionShape, s.q, kv.keyCache[layer], kv.valueCache[layer], rowPos[0], row0, row1,
+                        roundWeights, scratch, s.att);
+                return;
+            }
+            // a step of several sequences: each token's rows against its own cache, at its own position
             int kvHeads = c.headCountKv();
-            int group = c.headCount() / kvHeads;
-            int kvDim = c.kvDim();
-            int ctx = s.contextSize;
-            boolean f16 = s.kvType == KvCacheType.F16;
-            float scale = (float) (1.0 / Math.sqrt(hs));
-            AttentionScratch w = attentionScratch.get();
-            float[] kv = w.row;
-            for (int row = row0; row < row1; row++) {
-                int t = row / kvHeads;
-                int kvh = row % kvHeads;
-                int len = rowPos[t] + 1;
-                MemorySegment kc = rowCache[t].keyCache[layer];
-                MemorySegment vc = rowCache[t].valueCache[layer];
-                for (int g = 0; g < group; g++) {
-                    long qBase = (long) t * c.qDim() + (long) (kvh * group + g) * hs;
-                    for (int i = 0; i < hs; i++) {
-                        float qv = s.q.getAtIndex(F32, qBase + i);
-                        w.queries[g * hs + i] = f16 ? Float.float16ToFloat(Float.floatToFloat16(qv)) : qv;
-                    }
-                }
-                for (int j = 0; j < len; j++) {
-                    loadRow(kc, (long) j * kvDim + (long) kvh * hs, hs, f16, kv);
-                    for (int g = 0; g < group; g++) {
-                        w.scores[g * ctx + j] = (f16 ? dotExact(w.queries, g * hs, kv, hs) : dotInOrder(w.queries, g * hs, kv, hs)) * scale;
-                    }
-                }
-                for (int g = 0; g < group; g++) {
-                    int sb = g * ctx;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < len; j++) max = Math.max(max, w.scores[sb + j]);
-                    double sum = 0;
-                    for (int j = 0; j < len; j++) {
-                        float e = (float) Math.exp(w.scores[sb + j] - max);
-                        w.scores[sb + j] = e;
-                        sum += e;
-                    }
-                    float inv = (float) (1.0 / sum);
-                    for (int j = 0; j < len; j++) {
-                        float pj = w.scores[sb + j] * inv;
-                        w.scores[sb + j] = roundWeights ? Float.float16ToFloat(Float.floatToFloat16(pj)) : pj;
-                    }
-                }
-                java.util.Arrays.fill(w.out, 0, group * hs, 0f);
-                for (int j = 0; j < len; j++) {
-                    loadRow(vc, (long) j * kvDim + (long) kvh * hs, hs, f16, kv);
-                    for (int g = 0; g < group; g++) {
-                        float pj = w.scores[g * ctx + j];
-                        int ob = g * hs;
-                        for (int i = 0; i < hs; i++) w.out[ob + i] += pj * kv[i];
-                    }
-                }
-                for (int g = 0; g < group; g++) {
-                    long outBase = (long) t * c.qDim() + (long) (kvh * group + g) * hs;
-                    MemorySegment.copy(w.out, g * hs, s.att, F32, outBase * Float.BYTES, hs);
-                }
+            for (int r = row0; r < row1; ) {
+                int t = r / kvHeads;
+                int end = Math.min(row1, (t + 1) * kvHeads);
+                KvCache kv = rowCache[t];
+                kernels.attention(attentionShape, qRows[t], kv.keyCache[layer], kv.valueCache[layer], rowPos[t],
+                        r - t * kvHeads, end - t * kvHeads, roundWeights, scratch, attRows[t]);
+                r = end;
             }
         }
-    }
-
-    private static void loadRow(MemorySegment cache, long base, int n, boolean f16, float[] dst) {
-        if (f16) {
-            for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(cache.getAtIndex(F16, base + i));
-        } else {
-            MemorySegment.copy(cache, F32, base * Float.BYTES, dst, 0, n);
-        }
-    }
-
-    /** Σ q·k of f16-valued factors: exact float products summed in double (eight independent lanes). */
-    private static float dotExact(float[] q, int qo, float[] k, int n) {
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            a0 += q[qo + i] * k[i];
-            a1 += q[qo + i + 1] * k[i + 1];
-            a2 += q[qo + i + 2] * k[i + 2];
-            a3 += q[qo + i + 3] * k[i + 3];
-            a4 += q[qo + i + 4] * k[i + 4];
-            a5 += q[qo + i + 5] * k[i + 5];
-            a6 += q[qo + i + 6] * k[i + 6];
-            a7 += q[qo + i + 7] * k[i + 7];
-        }
-        double sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-        for (; i < n; i++) sum += q[qo + i] * k[i];
-        return (float) sum;
-    }
-
-    /** Σ q·k in f32, in order (the f32 cache path). */
-    private static float dotInOrder(float[] q, int qo, float[] k, int n) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) sum += q[qo + i] * k[i];
-        return sum;
     }
 }

@@ -9,7 +9,10 @@ import io.bitnet4j.model.ModelWeights;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Tokenizers;
 
+import io.bitnet4j.tensor.TensorType;
+
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,18 +39,35 @@ public final class LoadedModel implements AutoCloseable {
     private final Parallel parallel;
     private final LoadOptions options;
     private final List<String> notes;
+    /** Memory the model owns besides the mapped file (a re-encoded output head). */
+    private final Arena arena = Arena.ofShared();
 
     private LoadedModel(GgufFile gguf, ModelConfig config, ModelWeights weights, Tokenizer tokenizer,
                         KernelSelector.Selection selection, LoadOptions options) {
         this.gguf = gguf;
         this.config = config;
-        this.weights = weights;
         this.tokenizer = tokenizer;
         this.kernels = selection.kernels();
         this.kernelExplanation = selection.explanation();
         this.options = options;
         this.parallel = new Parallel(options.threads());
         List<String> n = new ArrayList<>(tokenizer.notes());
+        if (options.outputType() == TensorType.Q8_0 && OutputRequantizer.applies(weights.output())) {
+            long t0 = System.nanoTime();
+            try {
+                weights = weights.withOutput(OutputRequantizer.toQ80(weights.output(), kernels, parallel, arena));
+            } catch (RuntimeException e) {
+                parallel.close();
+                arena.close();
+                throw e;
+            }
+            n.add(String.format(java.util.Locale.ROOT, "output head re-encoded as q8_0 at load: %.0f MB in %.2f s",
+                    weights.output().bytes() / 1e6, (System.nanoTime() - t0) / 1e9));
+        } else if (options.outputType() != null && weights.output().type() != options.outputType()) {
+            n.add("--output-type " + options.outputType().typeName() + " ignored: the output head is "
+                    + weights.output().type().typeName() + ", not a float type");
+        }
+        this.weights = weights;
         this.notes = List.copyOf(n);
     }
 
@@ -65,7 +85,7 @@ public final class LoadedModel implements AutoCloseable {
             ModelWeights weights = ModelWeights.load(gguf, config);
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf, options.tokenizer());
             return new LoadedModel(gguf, config, weights, tokenizer, selection, options);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             gguf.close();
             throw e;
         }
@@ -123,6 +143,7 @@ public final class LoadedModel implements AutoCloseable {
     @Override
     public void close() {
         parallel.close();
+        arena.close();
         gguf.close();
     }
 }

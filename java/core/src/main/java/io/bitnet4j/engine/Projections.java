@@ -1,5 +1,6 @@
 package io.bitnet4j.engine;
 
+import io.bitnet4j.kernels.KernelFormats;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.Linear;
@@ -23,6 +24,10 @@ final class Projections {
     private final Parallel parallel;
     private final Session s;
     private final GemmTask task = new GemmTask();
+    private final GroupTask groupTask = new GroupTask();
+    private final QuantTask quantTask = new QuantTask();
+    /** Batches of at least this many tokens are quantized in parallel. */
+    private static final int PARALLEL_MIN_TOKENS = 4;
 
     // what the activation buffers currently hold
     private ActivationFormat prepared = null;
@@ -66,15 +71,36 @@ final class Projections {
         if (w.outputScale() != null) applyOutputScale(w, ntok, out);
     }
 
+    /**
+     * Several projections of the same input (q/k/v, gate/up) as one parallel job: their rows are split
+     * across the threads together, so the pool meets once instead of once per matrix. Matrices of
+     * different weight types fall back to one job each.
+     */
+    void projectTogether(Linear[] ws, MemorySegment in, int ntok, MemorySegment[] outs) {
+        ActivationFormat f = formatFor(ws[0].type());
+        int total = 0;
+        for (Linear w : ws) {
+            if (formatFor(w.type()) != f || w.cols() != ws[0].cols() || w.rows() % ROW_ALIGN != 0) {
+                for (int i = 0; i < ws.length; i++) project(ws[i], in, ntok, outs[i]);
+                return;
+            }
+            total += w.rows();
+        }
+        prepare(f, in, ntok, ws[0].cols());
+        groupTask.set(ws, f, in, ntok, outs);
+        parallel.forRows(total, ROW_ALIGN, groupTask);
+        for (int i = 0; i < ws.length; i++) {
+            if (ws[i].outputScale() != null) applyOutputScale(ws[i], ntok, outs[i]);
+        }
+    }
+
     private void prepare(ActivationFormat f, MemorySegment in, int ntok, int k) {
         if (f == prepared && in == preparedInput && ntok == preparedTokens && k == preparedK) return;
-        switch (f) {
-            case I8 -> kernels.quantizeI8(in, ntok, k, s.actI8, s.actScales, s.actSums);
-            case Q8_K -> kernels.quantizeQ8K(in, ntok, k, s.actBlocks);
-            case Q8_0 -> kernels.quantizeQ80(in, ntok, k, s.actBlocks);
-            case F16 -> roundTo(in, (long) ntok * k, true);
-            case BF16 -> roundTo(in, (long) ntok * k, false);
-            case F32, FLOAT_DEQUANT -> { }
+        if (ntok >= PARALLEL_MIN_TOKENS && f != ActivationFormat.F32 && f != ActivationFormat.FLOAT_DEQUANT) {
+            quantTask.set(f, in, k);
+            parallel.forRows(ntok, 1, quantTask);
+        } else {
+            quantize(f, in, k, 0, ntok);
         }
         prepared = f;
         preparedInput = in;
@@ -82,9 +108,46 @@ final class Projections {
         preparedK = k;
     }
 
+    /** Tokens [t0, t1) of the input in format f: every format is per token, so any split gives the same bytes. */
+    private void quantize(ActivationFormat f, MemorySegment in, int k, int t0, int t1) {
+        int n = t1 - t0;
+        MemorySegment x = t0 == 0 ? in : in.asSlice((long) t0 * k * Float.BYTES);
+        switch (f) {
+            case I8 -> kernels.quantizeI8(x, n, k, slice(s.actI8, (long) t0 * k), slice(s.actScales, 4L * t0),
+                    slice(s.actSums, 4L * t0));
+            case Q8_K -> kernels.quantizeQ8K(x, n, k, slice(s.actBlocks, t0 * KernelFormats.q8kRowBytes(k)));
+            case Q8_0 -> kernels.quantizeQ80(x, n, k, slice(s.actBlocks, t0 * KernelFormats.q80RowBytes(k)));
+            case F16 -> roundTo(in, (long) t0 * k, (long) t1 * k, true);
+            case BF16 -> roundTo(in, (long) t0 * k, (long) t1 * k, false);
+            case F32, FLOAT_DEQUANT -> { }
+        }
+    }
+
+    private static MemorySegment slice(MemorySegment seg, long offset) {
+        return offset == 0 ? seg : seg.asSlice(offset);
+    }
+
+    /** Activation quantization of a batch, split by tokens over the pool. */
+    private final class QuantTask implements Parallel.RowTask {
+        private ActivationFormat f;
+        private MemorySegment in;
+        private int k;
+
+        void set(ActivationFormat f, MemorySegment in, int k) {
+            this.f = f;
+            this.in = in;
+            this.k = k;
+        }
+
+        @Override
+        public void run(int t0, int t1) {
+            quantize(f, in, k, t0, t1);
+        }
+    }
+
     /** llama.cpp converts the activations of an F16/BF16 matmul to that type first; so do we. */
-    private void roundTo(MemorySegment in, long n, boolean f16) {
-        for (long i = 0; i < n; i++) {
+    private void roundTo(MemorySegment in, long i0, long i1, boolean f16) {
+        for (long i = i0; i < i1; i++) {
             float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, i);
             float r = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : bf16Round(v);
             s.actRounded.setAtIndex(ValueLayout.JAVA_FLOAT, i, r);
@@ -111,6 +174,34 @@ final class Projections {
         }
     }
 
+    /** Rows of several matrices laid end to end: each chunk runs the part of each matrix it covers. */
+    private final class GroupTask implements Parallel.RowTask {
+        private Linear[] ws;
+        private ActivationFormat f;
+        private MemorySegment in;
+        private int ntok;
+        private MemorySegment[] outs;
+
+        void set(Linear[] ws, ActivationFormat f, MemorySegment in, int ntok, MemorySegment[] outs) {
+            this.ws = ws;
+            this.f = f;
+            this.in = in;
+            this.ntok = ntok;
+            this.outs = outs;
+        }
+
+        @Override
+        public void run(int row0, int row1) {
+            int base = 0;
+            for (int i = 0; i < ws.length && base < row1; i++) {
+                int rows = ws[i].rows();
+                int r0 = Math.max(row0 - base, 0), r1 = Math.min(row1 - base, rows);
+                if (r0 < r1) gemm(ws[i], f, in, ntok, outs[i], r0, r1);
+                base += rows;
+            }
+        }
+    }
+
     /** One reusable task object: the token loop allocates no lambdas. */
     private final class GemmTask implements Parallel.RowTask {
         private Linear w;
@@ -129,35 +220,40 @@ final class Projections {
 
         @Override
         public void run(int row0, int row1) {
-            MemorySegment data = w.tensor().data();
-            int k = w.cols();
-            int stride = w.rows();
-            switch (f) {
-                case I8 -> kernels.gemmI2S(data, k, row0, row1, w.i2sScale(), s.actI8, s.actScales, s.actSums, ntok, out, stride);
-                case Q8_K -> {
-                    if (w.type() == TensorType.TQ2_0) kernels.gemmTQ20(data, k, row0, row1, s.actBlocks, ntok, out, stride);
-                    else kernels.gemmTQ10(data, k, row0, row1, s.actBlocks, ntok, out, stride);
-                }
-                case Q8_0 -> kernels.gemmQ80(data, k, row0, row1, s.actBlocks, ntok, out, stride);
-                case F32 -> kernels.gemmF32(data, k, row0, row1, in, ntok, out, stride);
-                case F16 -> kernels.gemmF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
-                case BF16 -> kernels.gemmBF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
-                case FLOAT_DEQUANT -> dequantDot(row0, row1);
-            }
+            gemm(w, f, in, ntok, out, row0, row1);
         }
+    }
 
-        /** Any other weight type (e.g. a Q6_K output head): dequantize each row, dot in f32. Slow but exact. */
-        private void dequantDot(int row0, int row1) {
-            int k = w.cols();
-            float[] row = new float[k]; // rare path; not part of the supported fast types
-            for (int r = row0; r < row1; r++) {
-                TensorCodecs.dequantizeRow(w.tensor(), r, row, 0);
-                for (int t = 0; t < ntok; t++) {
-                    float sum = 0;
-                    long base = (long) t * k;
-                    for (int i = 0; i < k; i++) sum += row[i] * in.getAtIndex(ValueLayout.JAVA_FLOAT, base + i);
-                    out.setAtIndex(ValueLayout.JAVA_FLOAT, (long) t * w.rows() + r, sum);
-                }
+    /** Rows [row0, row1) of out = W · in, by the kernel that reads this weight type. Uses no shared state. */
+    private void gemm(Linear w, ActivationFormat f, MemorySegment in, int ntok, MemorySegment out, int row0, int row1) {
+        MemorySegment data = w.tensor().data();
+        int k = w.cols();
+        int stride = w.rows();
+        switch (f) {
+            case I8 -> kernels.gemmI2S(data, k, row0, row1, w.i2sScale(), s.actI8, s.actScales, s.actSums, ntok, out, stride);
+            case Q8_K -> {
+                if (w.type() == TensorType.TQ2_0) kernels.gemmTQ20(data, k, row0, row1, s.actBlocks, ntok, out, stride);
+                else kernels.gemmTQ10(data, k, row0, row1, s.actBlocks, ntok, out, stride);
+            }
+            case Q8_0 -> kernels.gemmQ80(data, k, row0, row1, s.actBlocks, ntok, out, stride);
+            case F32 -> kernels.gemmF32(data, k, row0, row1, in, ntok, out, stride);
+            case F16 -> kernels.gemmF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
+            case BF16 -> kernels.gemmBF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
+            case FLOAT_DEQUANT -> dequantDot(w, in, ntok, out, row0, row1);
+        }
+    }
+
+    /** Any other weight type (e.g. a Q6_K output head): dequantize each row, dot in f32. Slow but exact. */
+    private static void dequantDot(Linear w, MemorySegment in, int ntok, MemorySegment out, int row0, int row1) {
+        int k = w.cols();
+        float[] row = new float[k]; // rare path; not part of the supported fast types
+        for (int r = row0; r < row1; r++) {
+            TensorCodecs.dequantizeRow(w.tensor(), r, row, 0);
+            for (int t = 0; t < ntok; t++) {
+                float sum = 0;
+                long base = (long) t * k;
+                for (int i = 0; i < k; i++) sum += row[i] * in.getAtIndex(ValueLayout.JAVA_FLOAT, base + i);
+                out.setAtIndex(ValueLayout.JAVA_FLOAT, (long) t * w.rows() + r, sum);
             }
         }
     }

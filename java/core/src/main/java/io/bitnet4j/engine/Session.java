@@ -30,7 +30,8 @@ public final class Session implements AutoCloseable {
     final MemorySegment proj;   // projection output [batch][embd]
     final MemorySegment hb;     // FFN gate [batch][ff]
     final MemorySegment hb2;    // FFN up   [batch][ff]
-    final MemorySegment logits; // [batch][vocab] (only the rows asked for are written)
+    /** [rows][vocab]: one row until a caller asks for the logits of every token of a batch (see {@link #logitsRows}). */
+    MemorySegment logits;
     // quantized activations, shared by the projections that read the same input
     final MemorySegment actI8;
     final MemorySegment actScales;
@@ -62,7 +63,7 @@ public final class Session implements AutoCloseable {
         proj = floats(b, embd);
         hb = floats(b, config.feedForwardLength());
         hb2 = floats(b, config.feedForwardLength());
-        logits = floats(b, config.vocabSize());
+        logits = floats(1, config.vocabSize());  // 0.5 MB for a 128k vocabulary; a batch of rows would be 131 MB
         actI8 = alloc((long) b * maxK);
         actScales = floats(b, 1);
         actSums = alloc(4L * b);
@@ -113,8 +114,19 @@ public final class Session implements AutoCloseable {
         return kv.bytes();
     }
 
+    /** The logits buffer with room for {@code rows} rows (grown on first need; the arena keeps the old one until close). */
+    MemorySegment logitsRows(int rows) {
+        long bytes = (long) rows * config.vocabSize() * Float.BYTES;
+        if (logits.byteSize() < bytes) logits = arena.allocate(bytes, 64);
+        return logits;
+    }
+
     /** Copies logits row {@code row} of the last forward pass into {@code dst}. */
     public void copyLogits(int row, float[] dst) {
+        if (row < 0 || (long) (row + 1) * config.vocabSize() * Float.BYTES > logits.byteSize()) {
+            throw new IllegalArgumentException("no logits row " + row + ": the last pass kept "
+                    + logits.byteSize() / Float.BYTES / config.vocabSize() + " row(s)");
+        }
         MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, (long) row * config.vocabSize() * Float.BYTES,
                 dst, 0, config.vocabSize());
     }

@@ -97,6 +97,23 @@ public final class KernelChecks {
         need(op + ": x", x, (long) ntok * k * 4, false);
     }
 
+    /** Attention: row range, token rows of q/out, cache rows of k/v, and the scratch the longest row needs. */
+    public static void checkAttention(AttentionShape s, MemorySegment q, MemorySegment k, MemorySegment v, int pos0,
+                                      int row0, int row1, MemorySegment scratch, MemorySegment out) {
+        Objects.requireNonNull(s, "attention: shape");
+        if (pos0 < 0 || row0 < 0 || row1 < row0) {
+            throw new IllegalArgumentException("attention: bad rows [" + row0 + ", " + row1 + ") at position " + pos0);
+        }
+        if (row0 == row1) return;
+        long tokens = (row1 - 1) / s.kvHeads() + 1;
+        long positions = pos0 + tokens;
+        need("attention: q", q, tokens * s.qDim() * 4, false);
+        need("attention: out", out, tokens * s.qDim() * 4, true);
+        need("attention: k", k, positions * s.kvDim() * s.kvBytes(), false);
+        need("attention: v", v, positions * s.kvDim() * s.kvBytes(), false);
+        need("attention: scratch", scratch, s.scratchFloats(positions) * 4, true);
+    }
+
     /**
      * The part common to every gemm: k fits the format, 0 <= row0 <= row1, the weights hold row1 rows,
      * ntok >= 1, outStride >= row1 when ntok > 1 (tokens must not overlap), and out holds

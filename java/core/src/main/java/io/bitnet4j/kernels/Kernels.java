@@ -68,4 +68,18 @@ public sealed interface Kernels permits ScalarKernels, VectorKernels, NativeKern
     /** As {@link #gemmF32} with bfloat16 weights. */
     void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                   MemorySegment out, int outStride);
+
+    // ---- attention ----
+
+    /**
+     * Causal attention over a KV cache, rows {@code [row0, row1)} = (token t = r / kvHeads, KV head
+     * r % kvHeads): the query heads of that KV head in q row t attend to cache rows 0..pos0+t and the
+     * result goes to the same place in out row t. q and out hold token rows of {@link AttentionShape#qDim()}
+     * floats, k and v cache rows of {@link AttentionShape#kvDim()} f16/f32 values; scratch holds
+     * {@link AttentionShape#scratchFloats} floats for the longest row. Every tier computes exactly the
+     * numbers of {@code b4j_attention} (bitnet4j.h): q rounded to the cache type, exact f16 products summed
+     * in double, softmax with a double sum, weights rounded to f16 when {@code roundWeights}.
+     */
+    void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0, int row1,
+                   boolean roundWeights, MemorySegment scratch, MemorySegment out);
 }

@@ -205,6 +205,27 @@ public final class NativeKernels implements Kernels {
         gemm(NativeSymbols.GEMM_BF16, "gemmBF16", w, k, row0, row1, x, ntok, out, outStride);
     }
 
+    @Override
+    public void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0,
+                          int row1, boolean roundWeights, MemorySegment scratch, MemorySegment out) {
+        KernelChecks.checkAttention(shape, q, k, v, pos0, row0, row1, scratch, out);
+        requireNative("attention: q", q);
+        requireNative("attention: k", k);
+        requireNative("attention: v", v);
+        requireNative("attention: scratch", scratch);
+        requireNative("attention: out", out);
+        if (row0 == row1) {
+            return;
+        }
+        try {
+            NativeSymbols.ATTENTION.invokeExact(q, k, v, shape.kvF16() ? 1 : 0, (long) shape.headSize(),
+                    (long) shape.kvHeads(), (long) shape.group(), shape.scale(), (long) pos0, (long) row0, (long) row1,
+                    roundWeights ? 1 : 0, scratch, out);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** The common (w, k, row0, row1, act, ntok, out, outStride) downcall, after the caller's checks. */
     private static void gemm(MethodHandle h, String op, MemorySegment w, int k, int row0, int row1, MemorySegment act,
                              int ntok, MemorySegment out, int outStride) {

@@ -21,7 +21,7 @@ import java.lang.invoke.MethodHandle;
 final class NativeSymbols {
     private NativeSymbols() {}
 
-    static final int EXPECTED_ABI = 1;
+    static final int EXPECTED_ABI = 2;
 
     /** null when loaded, else the reason the native tier is unavailable. */
     static final String UNAVAILABLE;
@@ -33,10 +33,11 @@ final class NativeSymbols {
     static final MethodHandle GEMM_I2S_I8, GEMM_TQ2_0_Q8_K, GEMM_TQ1_0_Q8_K, GEMM_Q8_0_Q8_0;
     static final MethodHandle GEMM_F32, GEMM_F16, GEMM_BF16;
     static final MethodHandle TL_PACKED_SIZE, TL_PACK, TL_LUT_SIZE, TL_BUILD_LUT, GEMV_TL;
+    static final MethodHandle ATTENTION;
 
     static {
         String reason = null, source = null;
-        MethodHandle[] h = new MethodHandle[19];
+        MethodHandle[] h = new MethodHandle[20];
         try {
             NativeLoader.Result r = NativeLoader.load();
             if (r instanceof NativeLoader.Unavailable u) {
@@ -59,6 +60,7 @@ final class NativeSymbols {
         GEMM_I2S_I8 = h[i++]; GEMM_TQ2_0_Q8_K = h[i++]; GEMM_TQ1_0_Q8_K = h[i++]; GEMM_Q8_0_Q8_0 = h[i++];
         GEMM_F32 = h[i++]; GEMM_F16 = h[i++]; GEMM_BF16 = h[i++];
         TL_PACKED_SIZE = h[i++]; TL_PACK = h[i++]; TL_LUT_SIZE = h[i++]; TL_BUILD_LUT = h[i++]; GEMV_TL = h[i++];
+        ATTENTION = h[i++];
     }
 
     /** Fills h in the order of the static fields; returns a reason string on failure. */
@@ -92,6 +94,8 @@ final class NativeSymbols {
             {"b4j_tl_build_lut", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS), true},
             {"b4j_gemv_tl", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS,
                     JAVA_FLOAT, JAVA_INT, ADDRESS), false},
+            {"b4j_attention", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG,
+                    JAVA_LONG, JAVA_FLOAT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), false},
         };
         for (int i = 0; i < specs.length; i++) {
             String name = (String) specs[i][0];

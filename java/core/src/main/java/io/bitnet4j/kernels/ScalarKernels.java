@@ -333,6 +333,13 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0,
+                          int row1, boolean roundWeights, MemorySegment scratch, MemorySegment out) {
+        KernelChecks.checkAttention(shape, q, k, v, pos0, row0, row1, scratch, out);
+        JavaAttention.run(shape, q, k, v, pos0, row0, row1, roundWeights, scratch, out);
+    }
+
     // ---- numeric helpers shared with the vector tier ----
 
     /** ggml's nearest_int: round half to even (valid for |v| < 2^22, always true after scaling to ±127). */

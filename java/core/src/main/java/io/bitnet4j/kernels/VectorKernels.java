@@ -467,6 +467,14 @@ public final class VectorKernels implements Kernels {
         floatGemm(FloatFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
     }
 
+    /** The shared Java attention: its exact double-lane sums leave little for 512-bit float lanes to win. */
+    @Override
+    public void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0,
+                          int row1, boolean roundWeights, MemorySegment scratch, MemorySegment out) {
+        KernelChecks.checkAttention(shape, q, k, v, pos0, row0, row1, scratch, out);
+        JavaAttention.run(shape, q, k, v, pos0, row0, row1, roundWeights, scratch, out);
+    }
+
     private enum FloatFormat { F32, F16, BF16 }
 
     private static void floatGemm(FloatFormat f, MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,

@@ -47,6 +47,15 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
         return new ModelWeights(embd, List.copyOf(layers), outNorm, head, out.isEmpty(), freqs);
     }
 
+    /** The same weights with another output head (e.g. re-encoded at load). */
+    public ModelWeights withOutput(Linear head) {
+        if (head.rows() != output.rows() || head.cols() != output.cols()) {
+            throw new IllegalArgumentException("output head " + head.rows() + "x" + head.cols() + " does not replace "
+                    + output.rows() + "x" + output.cols());
+        }
+        return new ModelWeights(tokenEmbedding, layers, outputNorm, head, tiedOutput, ropeFreqFactors);
+    }
+
     /** Every weight read per generated token, in bytes (the bandwidth roofline's numerator). */
     public long bytesPerToken() {
         long sum = output.bytes();

@@ -159,4 +159,38 @@ class ScalarKernelsTest {
         assertEquals(2, ScalarKernels.nearestInt(2.5f));
         assertEquals(-2, ScalarKernels.nearestInt(-2.5f));
     }
+
+    /** The scalar attention is real attention: against a plain double-precision softmax(q·k)·v. */
+    @Test
+    void attentionIsSoftmaxWeightedValues() {
+        try (Arena a = Arena.ofConfined()) {
+            Random rnd = new Random(3);
+            AttentionShape s = new AttentionShape(16, 2, 3, false, 0.25f);
+            int pos0 = 6, ntok = 2, positions = pos0 + ntok;
+            float[] qv = gaussian(ntok * s.qDim(), 1f, rnd), kv = gaussian(positions * s.kvDim(), 1f, rnd),
+                    vv = gaussian(positions * s.kvDim(), 1f, rnd);
+            MemorySegment out = a.allocate(4L * ntok * s.qDim());
+            ScalarKernels.instance().attention(s, floats(a, qv), floats(a, kv), floats(a, vv), pos0, 0, ntok * s.kvHeads(),
+                    false, a.allocate(s.scratchFloats(positions) * 4), out);
+            for (int t = 0; t < ntok; t++) {
+                for (int head = 0; head < s.kvHeads() * s.group(); head++) {
+                    int kvh = head / s.group(), len = pos0 + t + 1;
+                    double[] p = new double[len];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < len; j++) {
+                        for (int i = 0; i < 16; i++) p[j] += (double) qv[t * s.qDim() + head * 16 + i] * kv[j * s.kvDim() + kvh * 16 + i];
+                        p[j] *= 0.25;
+                        max = Math.max(max, p[j]);
+                    }
+                    for (int j = 0; j < len; j++) sum += p[j] = Math.exp(p[j] - max);
+                    for (int i = 0; i < 16; i++) {
+                        double want = 0;
+                        for (int j = 0; j < len; j++) want += p[j] / sum * vv[j * s.kvDim() + kvh * 16 + i];
+                        float got = out.getAtIndex(F, (long) t * s.qDim() + head * 16 + i);
+                        assertEquals(want, got, 1e-5, "t=" + t + " head=" + head + " i=" + i);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -368,6 +368,68 @@ abstract class TierEquivalenceTest {
         return m;
     }
 
+    // ---------------------------------------------------------------- attention
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void attentionExactlyAsScalar(boolean f16) {
+        Random rnd = new Random(f16 ? 7 : 8);
+        int[][] shapes = {{64, 1, 1}, {128, 5, 4}, {80, 2, 3}, {40, 3, 2}, {8, 1, 8}, {128, 1, 5}};
+        for (int[] sh : shapes) {
+            AttentionShape shape = new AttentionShape(sh[0], sh[1], sh[2], f16, (float) (1 / Math.sqrt(sh[0])));
+            for (int[] run : new int[][] {{0, 1}, {33, 1}, {5, 4}, {0, 9}}) {
+                int pos0 = run[0], ntok = run[1], rows = ntok * shape.kvHeads();
+                for (boolean round : new boolean[] {true, false}) {
+                    compareAttention(shape, pos0, ntok, 0, rows, round, 1f, rnd);
+                    if (rows > 2) compareAttention(shape, pos0, ntok, 1, rows - 1, round, 1f, rnd);
+                }
+            }
+        }
+        AttentionShape s = new AttentionShape(64, 2, 2, f16, 0.125f);
+        compareAttention(s, 40, 2, 0, 4, true, 40f, rnd);   // near one-hot weights
+        compareAttention(s, 40, 2, 0, 4, false, 0f, rnd);   // equal scores
+    }
+
+    private void compareAttention(AttentionShape s, int pos0, int ntok, int row0, int row1, boolean round, float qScale,
+                                  Random rnd) {
+        int positions = pos0 + ntok;
+        MemorySegment q = floats(arena, gaussian(ntok * s.qDim(), qScale, rnd));
+        MemorySegment k = arena.allocate((long) positions * s.kvDim() * s.kvBytes(), 64);
+        MemorySegment v = arena.allocate((long) positions * s.kvDim() * s.kvBytes(), 64);
+        for (long i = 0; i < (long) positions * s.kvDim(); i++) {
+            float a = (float) rnd.nextGaussian(), b = (float) rnd.nextGaussian();
+            if (s.kvF16()) {
+                k.setAtIndex(S, i, Float.floatToFloat16(a));
+                v.setAtIndex(S, i, Float.floatToFloat16(b));
+            } else {
+                k.setAtIndex(F, i, a);
+                v.setAtIndex(F, i, b);
+            }
+        }
+        MemorySegment scratch = arena.allocate(s.scratchFloats(positions) * 4, 64);
+        MemorySegment o1 = sentinelOut(arena, ntok, s.qDim()), o2 = sentinelOut(arena, ntok, s.qDim());
+        ref.attention(s, q, k, v, pos0, row0, row1, round, scratch, o1);
+        kernels().attention(s, q, k, v, pos0, row0, row1, round, scratch, o2);
+        assertEquals(-1, o1.mismatch(o2), "attention differs: " + s + " pos0=" + pos0 + " ntok=" + ntok + " rows=["
+                + row0 + "," + row1 + ") round=" + round);
+    }
+
+    @Test
+    void attentionRejectsBadShapes() {
+        Kernels kk = kernels();
+        AttentionShape s = new AttentionShape(64, 2, 2, true, 0.125f);
+        MemorySegment q = arena.allocate(4L * s.qDim() * 2), kv = arena.allocate(2L * s.kvDim() * 5);
+        MemorySegment scratch = arena.allocate(s.scratchFloats(5) * 4), out = arena.allocate(4L * s.qDim() * 2);
+        kk.attention(s, q, kv, kv, 3, 0, 4, true, scratch, out); // fits exactly: 2 tokens at positions 3, 4
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 4, 0, 4, true, scratch, out), "cache too short");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 0, 0, 6, true, scratch, out), "q too short");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 3, 0, 4, true, arena.allocate(64), out), "scratch short");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, -1, 0, 2, true, scratch, out), "negative pos0");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 0, 2, 1, true, scratch, out), "row1 < row0");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 3, 0, 4, true, scratch, out.asReadOnly()), "read-only out");
+        assertThrows(IllegalArgumentException.class, () -> new AttentionShape(0, 1, 1, true, 1f), "head size 0");
+    }
+
     // ---------------------------------------------------------------- validation
 
     @Test

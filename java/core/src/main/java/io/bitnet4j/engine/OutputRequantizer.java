@@ -1,0 +1,65 @@
+package io.bitnet4j.engine;
+
+import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.Parallel;
+import io.bitnet4j.model.Linear;
+import io.bitnet4j.model.ModelException;
+import io.bitnet4j.tensor.Q8_0Codec;
+import io.bitnet4j.tensor.Tensor;
+import io.bitnet4j.tensor.TensorCodecs;
+import io.bitnet4j.tensor.TensorType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * {@code --output-type q8_0}: a float output head re-encoded once at load as Q8_0, so that each generated
+ * token reads about half the bytes of an f16 head (the biggest single read of a BitNet model: 0.66 of
+ * 1.18 GB per token for 2B-4T). The encoding is llama-quantize's, byte for byte what
+ * {@code bitnet4j quantize --output-type q8_0} writes. Costs one pass over the head at load and the
+ * Q8_0 copy in memory; the float pages are released from the process afterwards (a tied embedding
+ * faults back in only the rows it looks up).
+ */
+final class OutputRequantizer {
+    private OutputRequantizer() {}
+
+    static boolean applies(Linear head) {
+        return switch (head.type()) {
+            case F16, BF16, F32 -> true;
+            default -> false;
+        };
+    }
+
+    /** Rows converted per quantizer call. */
+    private static final int CHUNK = 64;
+
+    static Linear toQ80(Linear head, Kernels kernels, Parallel parallel, Arena arena) {
+        int rows = head.rows(), cols = head.cols();
+        if (cols % Q8_0Codec.BLOCK != 0) {
+            throw new ModelException("--output-type q8_0: rows of the output head (" + cols
+                    + " values) are not a multiple of " + Q8_0Codec.BLOCK);
+        }
+        Tensor src = head.tensor();
+        long rowBytes = (long) cols / Q8_0Codec.BLOCK * Q8_0Codec.BLOCK_BYTES;
+        MemorySegment data = arena.allocate(rowBytes * rows, 64);
+        // each thread: rows as floats (heap), then CHUNK of them at once through the kernel tier's
+        // quantizer (llama.cpp's quantize_row_q8_0_ref in every tier) from a native buffer
+        try (Arena scratch = Arena.ofShared()) {
+            parallel.forRows(rows, CHUNK, (r0, r1) -> {  // one call per thread
+                float[] row = new float[cols];
+                MemorySegment f32 = scratch.allocate((long) CHUNK * cols * Float.BYTES, 64);
+                for (int c0 = r0; c0 < r1; c0 += CHUNK) {
+                    int n = Math.min(CHUNK, r1 - c0);
+                    for (int i = 0; i < n; i++) {
+                        TensorCodecs.dequantizeRow(src, c0 + i, row, 0);
+                        MemorySegment.copy(row, 0, f32, ValueLayout.JAVA_FLOAT, (long) i * cols * Float.BYTES, cols);
+                    }
+                    kernels.quantizeQ80(f32, n, cols, data.asSlice(c0 * rowBytes, n * rowBytes));
+                }
+            });
+        }
+        if (src.data().isMapped()) src.data().unload();
+        return Linear.of(new Tensor(src.name(), TensorType.Q8_0, src.shape(), data), head.outputScale());
+    }
+}
