@@ -228,6 +228,33 @@ class OpenAiServerTest {
         assertEquals(0, health.get("slots_processing").asInt());
     }
 
+    /** A stop sequence cuts the text (stream and not), with finish_reason "stop" and the slot freed. */
+    @Test
+    void stopSequencesCutTheText() throws Exception {
+        String full = alone(textPrompt("The sea"), 40, 0.8f, 0.95f, 77);
+        assertTrue(full.length() > 12, "need some text to cut: " + full);
+        String stop = full.substring(6, 9);
+        String want = full.substring(0, full.indexOf(stop));
+        String body = "{\"prompt\":\"The sea\",\"max_tokens\":40,\"temperature\":0.8,\"seed\":77,\"stop\":"
+                + JSON.writeValueAsString(stop);
+        JsonNode o = JSON.readTree(post("/v1/completions", body + "}", null).body());
+        assertEquals(want, o.get("choices").get(0).get("text").asText());
+        assertEquals("stop", o.get("choices").get(0).get("finish_reason").asText());
+        HttpResponse<String> r = post("/v1/completions", body + ",\"stream\":true}", null);
+        StringBuilder streamed = new StringBuilder();
+        String finish = null;
+        for (String line : r.body().split("\n")) {
+            if (!line.startsWith("data: {")) continue;
+            JsonNode c = JSON.readTree(line.substring(6)).get("choices").get(0);
+            streamed.append(c.get("text").asText());
+            if (!c.get("finish_reason").isNull()) finish = c.get("finish_reason").asText();
+        }
+        assertTrue(r.body().endsWith("data: [DONE]\n\n"));
+        assertEquals(want, streamed.toString());
+        assertEquals("stop", finish);
+        waitFor(() -> batcher.stats().processing() == 0);
+    }
+
     // ---------------------------------------------------------------- errors
 
     static HttpResponse<String> post(String path, String body, String key) throws Exception {
