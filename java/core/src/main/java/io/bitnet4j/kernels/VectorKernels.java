@@ -430,18 +430,9 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /** llama.cpp's x86 Q8_0 order is a chain of eight scalar lanes per block: the scalar code is the fastest exact form. */
     private static float q80Row(MemorySegment w, long x, int nb, MemorySegment act, long y) {
-        float sumf = 0;
-        for (int b = 0; b < nb; b++, x += Q8_0_BLOCK_BYTES, y += Q8_0_BLOCK_BYTES) {
-            IntVector acc = IntVector.zero(IS);
-            for (int c = 0; c < 32; c += L) {
-                // |q*q| <= 16384 fits 16 bits; the block sum is widened before adding
-                acc = acc.add(widen(b2s(w, x + 2 + c).mul(b2s(act, y + 2 + c))));
-            }
-            int sumi = acc.reduceLanes(VectorOperators.ADD);
-            sumf += sumi * (ScalarKernels.fp16(w, x) * ScalarKernels.fp16(act, y));
-        }
-        return sumf;
+        return ScalarKernels.q80Dot(w, x, act, y, nb);
     }
 
     // ---------------------------------------------------------------- float weights
@@ -536,7 +527,7 @@ public final class VectorKernels implements Kernels {
         for (int i = 0; i < kv; i += FL) {
             acc = loadW(f, w, wi + i).fma(FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE), acc);
         }
-        float sum = sumLanes(acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (int i = kv; i < k; i++) {
             sum += loadW1(f, w, wi + i) * x.getAtIndex(F32, xo + i);
         }
@@ -554,7 +545,7 @@ public final class VectorKernels implements Kernels {
             a0 = loadW(f, w, w0 + i).fma(xv, a0);
             a1 = loadW(f, w, w1 + i).fma(xv, a1);
         }
-        float s0 = sumLanes(a0), s1 = sumLanes(a1);
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
         for (int i = kv; i < k; i++) {
             float xi = x.getAtIndex(F32, xo + i);
             s0 += loadW1(f, w, w0 + i) * xi;
@@ -562,17 +553,5 @@ public final class VectorKernels implements Kernels {
         }
         out.setAtIndex(F32, oi, s0);
         out.setAtIndex(F32, oi + 1, s1);
-    }
-
-    /**
-     * The lanes summed in lane order. Not {@code reduceLanes(ADD)}: its float order is unspecified and
-     * differs between the interpreter and C2's intrinsic, so the same row could come out one ulp apart
-     * before and after JIT compilation — and continuous batching needs a row's result to be the same
-     * in every call.
-     */
-    private static float sumLanes(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < FL; i++) s += v.lane(i);
-        return s;
     }
 }
