@@ -124,7 +124,11 @@ B4J_API void b4j_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t ro
 B4J_API void b4j_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
                            const float *x, int64_t ntok, float *out, int64_t out_stride);
 
-/* ---- Q8_0 weights x Q8_0 activations (an int8 output head, llama.cpp's vec_dot_q8_0_q8_0) ---- */
+/* ---- Q8_0 weights x Q8_0 activations (an int8 output head), as llama.cpp's x86 ggml_vec_dot_q8_0_q8_0 ----
+ * b4j_quantize_q8_0 is quantize_row_q8_0_ref (d = amax/127, q = roundf(x/d), |q| <= 127). The dot, per
+ * (row, token): eight int32 lanes per 32-block, lane L = Σ_{j=4L..4L+3} x_j*y_j (exact); d = fp16(x.d) *
+ * fp16(y.d) in float; acc[L] = fmaf(d, (float)lane, acc[L]) (fused), blocks in order from 0; result
+ * ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)). */
 B4J_API void b4j_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y);
 B4J_API void b4j_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);

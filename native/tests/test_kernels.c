@@ -564,20 +564,25 @@ static void test_q8_0(void) {
                 for (int64_t b = 0; b < ntok * nb; b++) {
                     uint16_t dh = h_from_f(rndf() * 0.1f);
                     memcpy(ap + b * 34, &dh, 2);
-                    for (int j = 0; j < 32; j++) ap[b * 34 + 2 + j] = (uint8_t)(ak == A_MIN ? -128 : rndi(-128, 127));
+                    /* activations as b4j_quantize_q8_0 makes them: |q| <= 127 (weights may hold -128) */
+                    for (int j = 0; j < 32; j++) ap[b * 34 + 2 + j] = (uint8_t)(ak == A_MIN ? -127 : rndi(-127, 127));
                 }
                 float *want = out_alloc(ntok, stride), *got = out_alloc(ntok, stride);
                 for (int64_t t = 0; t < ntok; t++)
                     for (int64_t r = row0; r < row1; r++) {
-                        float sumf = 0;
+                        /* llama.cpp's x86 order: eight lanes of four products, fused multiply-add per block */
+                        float acc[8] = {0};
                         for (int64_t b = 0; b < nb; b++) {
                             const uint8_t *x = wp + (r * nb + b) * 34, *y = ap + (t * nb + b) * 34;
-                            int sumi = 0;
-                            for (int j = 0; j < 32; j++) sumi += (int8_t)x[2 + j] * (int8_t)y[2 + j];
                             uint16_t xd, yd; memcpy(&xd, x, 2); memcpy(&yd, y, 2);
-                            sumf += (float)sumi * (f_from_h(xd) * f_from_h(yd));
+                            const float d = f_from_h(xd) * f_from_h(yd);
+                            for (int l = 0; l < 8; l++) {
+                                int lane = 0;
+                                for (int j = 4 * l; j < 4 * l + 4; j++) lane += (int8_t)x[2 + j] * (int8_t)y[2 + j];
+                                acc[l] = fmaf(d, (float)lane, acc[l]);
+                            }
                         }
-                        want[t * stride + r] = sumf;
+                        want[t * stride + r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
                     }
                 b4j_gemm_q8_0_q8_0(wp, k, row0, row1, ap, ntok, got, stride);
                 char what[120];

@@ -11,8 +11,9 @@
  *  - TQ1_0/TQ2_0 dots: llama.cpp's AVX2 ggml_vec_dot_tq{1,2}_0_q8_K order (internal.h): eight exact
  *    int32 lanes per block, eight float accumulators, hsum_float_8 at the end. SIMD variants compute
  *    the same lanes and run the same float operations, so every variant is bit-identical.
- *  - Q8_0 dots: llama.cpp's generic ggml_vec_dot_q8_0_q8_0: an exact int sum per block, then
- *    sumf += (float)sumi * (d_x * d_y) block by block in order.
+ *  - Q8_0 dots: llama.cpp's x86 ggml_vec_dot_q8_0_q8_0: eight int32 lanes per block (lane L = the
+ *    products of positions 4L..4L+3), acc[L] = fmaf(d_x * d_y, (float)lane, acc[L]) block by block,
+ *    then hsum_float_8.
  *  - I2_S: exact int dot of codes (0..3 as stored) and q, then b4j_i2s_epilogue
  *    (((float)dot - (float)sum) * (w_scale / act_scale)).
  *  - f32/f16/bf16: plain sequential float sums (SIMD variants reorder: tolerance, not exactness).
@@ -242,15 +243,18 @@ void b4j_scalar_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_
         const uint8_t *wr = w + r * nb * B4J_Q8_0_BLOCK_BYTES;
         for (int64_t t = 0; t < ntok; t++) {
             const uint8_t *yt = act + t * nb * B4J_Q8_0_BLOCK_BYTES;
-            float sumf = 0.0f;
+            float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
             for (int64_t b = 0; b < nb; b++) {
                 const uint8_t *xb = wr + b * B4J_Q8_0_BLOCK_BYTES;
                 const uint8_t *yb = yt + b * B4J_Q8_0_BLOCK_BYTES;
-                int sumi = 0;
-                for (int j = 0; j < B4J_QK8_0; j++) sumi += (int8_t)xb[2 + j] * (int8_t)yb[2 + j];
-                sumf += sumi * (b4j_fp16_to_fp32(b4j_load_u16(xb)) * b4j_fp16_to_fp32(b4j_load_u16(yb)));
+                const float d = b4j_fp16_to_fp32(b4j_load_u16(xb)) * b4j_fp16_to_fp32(b4j_load_u16(yb));
+                for (int l = 0; l < 8; l++) {
+                    int lane = 0;
+                    for (int j = 4 * l; j < 4 * l + 4; j++) lane += (int8_t)xb[2 + j] * (int8_t)yb[2 + j];
+                    acc[l] = fmaf(d, (float)lane, acc[l]);
+                }
             }
-            out[t * out_stride + r] = sumf;
+            out[t * out_stride + r] = b4j_hsum_float_8(acc);
         }
     }
 }

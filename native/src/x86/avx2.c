@@ -318,25 +318,49 @@ TQ_GEMM(avx2_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
 
 /* ---------------------------------------------------------------- Q8_0 x Q8_0 */
 
+/* llama.cpp's mul_sum_i8_pairs_float: int32 lane L = products of byte positions 4L..4L+3 (|y| <= 127) */
+static inline __m256 q8_0_lanes(const uint8_t *xq, const uint8_t *yq) {
+    const __m256i x = _mm256_loadu_si256((const __m256i *)xq), y = _mm256_loadu_si256((const __m256i *)yq);
+    const __m256i dot = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot, _mm256_set1_epi16(1)));
+}
+
+static inline float q8_0_d(const uint8_t *xb, const uint8_t *yb) {
+    return _cvtsh_ss(b4j_load_u16(xb)) * _cvtsh_ss(b4j_load_u16(yb));
+}
+
+/* Q8_0 dots in llama.cpp's x86 order (bitnet4j.h). The fused multiply-add chain per (row, token) is
+ * latency-bound, so four of them run interleaved: four rows of one token, or one row of four tokens. */
 static void avx2_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
-    const int64_t nb = k / B4J_QK8_0;
-    for (int64_t r = row0; r < row1; r++) {
-        const uint8_t *wr = w + r * nb * B4J_Q8_0_BLOCK_BYTES;
-        for (int64_t t = 0; t < ntok; t++) {
-            const uint8_t *yt = act + t * nb * B4J_Q8_0_BLOCK_BYTES;
-            float sumf = 0.0f;
+    const int64_t nb = k / B4J_QK8_0, rb = nb * B4J_Q8_0_BLOCK_BYTES;
+    int64_t r = row0;
+    if (ntok == 1) {
+        for (; r + 4 <= row1; r += 4) {
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
             for (int64_t b = 0; b < nb; b++) {
-                const uint8_t *xb = wr + b * B4J_Q8_0_BLOCK_BYTES, *yb = yt + b * B4J_Q8_0_BLOCK_BYTES;
-                /* sign-extend to int16 and madd: exact for the whole int8 range, -128 included */
-                const __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(xb + 2)));
-                const __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(xb + 18)));
-                const __m256i y0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(yb + 2)));
-                const __m256i y1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(yb + 18)));
-                const int sumi = hsum_epi32(_mm256_add_epi32(_mm256_madd_epi16(x0, y0), _mm256_madd_epi16(x1, y1)));
-                sumf += sumi * (b4j_fp16_to_fp32(b4j_load_u16(xb)) * b4j_fp16_to_fp32(b4j_load_u16(yb)));
+                const uint8_t *yb = act + b * B4J_Q8_0_BLOCK_BYTES;
+                for (int u = 0; u < 4; u++) {
+                    const uint8_t *xb = w + (r + u) * rb + b * B4J_Q8_0_BLOCK_BYTES;
+                    acc[u] = _mm256_fmadd_ps(_mm256_set1_ps(q8_0_d(xb, yb)), q8_0_lanes(xb + 2, yb + 2), acc[u]);
+                }
             }
-            out[t * out_stride + r] = sumf;
+            for (int u = 0; u < 4; u++) out[r + u] = hsum_ps(acc[u]);
+        }
+    }
+    for (; r < row1; r++) {
+        const uint8_t *wr = w + r * rb;
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
+            const int nt = ntok - t0 < 4 ? (int)(ntok - t0) : 4;
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            for (int64_t b = 0; b < nb; b++) {
+                const uint8_t *xb = wr + b * B4J_Q8_0_BLOCK_BYTES;
+                for (int t = 0; t < nt; t++) {
+                    const uint8_t *yb = act + (t0 + t) * rb + b * B4J_Q8_0_BLOCK_BYTES;
+                    acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(q8_0_d(xb, yb)), q8_0_lanes(xb + 2, yb + 2), acc[t]);
+                }
+            }
+            for (int t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = hsum_ps(acc[t]);
         }
     }
 }

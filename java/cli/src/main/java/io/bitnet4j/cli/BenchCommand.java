@@ -16,6 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,6 +76,13 @@ final class BenchCommand implements Callable<Integer> {
     record Row(String modelName, long fileBytes, long params, String backend, int threads, String test, int tokens,
                double mean, double sd, double[] samples) {}
 
+    /** Generation's upper bound at one thread count: weights read per token against the read bandwidth. */
+    record Roofline(int threads, long bytesPerToken, double readGBs) {
+        double tokensPerSecond() {
+            return readGBs * 1e9 / bytesPerToken;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -88,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!asJson && !output.equalsIgnoreCase("md")) throw new IllegalArgumentException("-o must be md or json");
 
         List<Row> rows = new ArrayList<>();
+        List<Roofline> rooflines = new ArrayList<>();
         String backend = null;
         for (int t : threads) {
             LoadOptions opts = new LoadOptions(t, kernels.equalsIgnoreCase("auto") ? null
@@ -116,6 +125,10 @@ final class BenchCommand implements Callable<Integer> {
                             f.run(ids, 0, ids.length, false);
                         }, err));
                     }
+                    if (gen.stream().anyMatch(n -> n > 0)) {
+                        MemorySegment weights = m.gguf().segment().asSlice(m.gguf().dataOffset());
+                        rooflines.add(new Roofline(t, m.weights().bytesPerToken(), ReadBandwidth.measure(weights, t, 3)));
+                    }
                     for (int n : gen) {
                         if (n == 0) continue;
                         int[] one = new int[1];
@@ -131,8 +144,8 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         long rss = peakRssBytes();
-        if (asJson) printJson(out, rows, rss);
-        else printTable(out, rows, backend, rss);
+        if (asJson) printJson(out, rows, rooflines, rss);
+        else printTable(out, rows, rooflines, backend, rss);
         out.flush();
         return 0;
     }
@@ -183,7 +196,12 @@ final class BenchCommand implements Callable<Integer> {
         return -1;
     }
 
-    private static void printTable(PrintWriter out, List<Row> rows, String backend, long rss) {
+    private static Roofline rooflineFor(List<Roofline> rooflines, int threads) {
+        for (Roofline r : rooflines) if (r.threads() == threads) return r;
+        return null;
+    }
+
+    private static void printTable(PrintWriter out, List<Row> rows, List<Roofline> rooflines, String backend, long rss) {
         out.println("| model                          |       size |     params | backend                        | threads |          test |                  t/s |");
         out.println("| ------------------------------ | ---------: | ---------: | ------------------------------ | ------: | ------------: | -------------------: |");
         for (Row r : rows) {
@@ -194,13 +212,23 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.println();
         out.printf(Locale.ROOT, "kernels: %s; peak RSS %.1f MiB%n", backend, rss / (double) (1 << 20));
+        for (Roofline rf : rooflines) {
+            StringBuilder tg = new StringBuilder();
+            for (Row r : rows) {
+                if (r.threads() == rf.threads() && r.test().startsWith("tg")) {
+                    tg.append(String.format(Locale.ROOT, "; %s at %.0f %% of it", r.test(), 100 * r.mean() / rf.tokensPerSecond()));
+                }
+            }
+            out.printf(Locale.ROOT, "roofline t=%d: %.3f GB of weights per token, read bandwidth %.1f GB/s -> %.1f t/s%s%n",
+                    rf.threads(), rf.bytesPerToken() / 1e9, rf.readGBs(), rf.tokensPerSecond(), tg);
+        }
     }
 
     private static String truncate(String s, int n) {
         return s.length() <= n ? s : s.substring(0, n);
     }
 
-    private static void printJson(PrintWriter out, List<Row> rows, long rss) throws IOException {
+    private static void printJson(PrintWriter out, List<Row> rows, List<Roofline> rooflines, long rss) throws IOException {
         ObjectMapper om = new ObjectMapper();
         ObjectNode root = om.createObjectNode();
         ArrayNode tests = root.putArray("tests");
@@ -214,6 +242,12 @@ final class BenchCommand implements Callable<Integer> {
             o.put("test", r.test());
             o.put(r.test().startsWith("pp") ? "n_prompt" : "n_gen", r.tokens());
             o.put("avg_ts", r.mean());
+            Roofline rf = rooflineFor(rooflines, r.threads());
+            if (rf != null && r.test().startsWith("tg")) {
+                o.put("weight_bytes_per_token", rf.bytesPerToken());
+                o.put("read_bandwidth_gbs", rf.readGBs());
+                o.put("roofline_ts", rf.tokensPerSecond());
+            }
             o.put("stddev_ts", r.sd());
             o.putPOJO("samples_ts", r.samples());
         }

@@ -174,10 +174,15 @@ class CliTest {
         assertEquals("tg4", tests.get(1).get("test").asText());
         assertEquals(2, tests.get(2).get("n_threads").asInt());
         for (JsonNode t : tests) assertTrue(t.get("avg_ts").asDouble() > 0);
+        JsonNode tg = tests.get(1);
+        assertTrue(tg.get("read_bandwidth_gbs").asDouble() > 0, tg.toString());
+        assertEquals(tg.get("read_bandwidth_gbs").asDouble() * 1e9 / tg.get("weight_bytes_per_token").asDouble(),
+                tg.get("roofline_ts").asDouble(), 1e-6 * tg.get("roofline_ts").asDouble());
         Result md = run("bench", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "8", "-n", "2", "-r", "1");
         assertEquals(0, md.code(), md.err());
         assertTrue(md.out().contains("| pp8 |") || md.out().matches("(?s).*\\|\\s+pp8 \\|.*"), md.out());
         assertTrue(md.out().contains("peak RSS"), md.out());
+        assertTrue(md.out().matches("(?s).*roofline t=\\d+: .* GB of weights per token, read bandwidth .* tg2 at \\d+ % of it.*"), md.out());
         Result tooLong = run("bench", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "9999");
         assertEquals(1, tooLong.code());
         assertTrue(tooLong.err().contains("context_length"), tooLong.err());

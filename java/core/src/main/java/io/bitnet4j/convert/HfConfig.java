@@ -20,21 +20,47 @@ import java.util.Map;
  * {@link SafetensorsFormatException} naming the file and the key.
  *
  * @param quantizationConfig the {@code quantization_config} object as plain Java values, or null when absent
+ * @param ropeScaling        the {@code rope_scaling} object as plain Java values, or null when absent
  */
 public record HfConfig(List<String> architectures, int hiddenSize, int intermediateSize, int numHiddenLayers,
                        int numAttentionHeads, int numKeyValueHeads, int headDim, int maxPositionEmbeddings,
                        double rmsNormEps, double ropeTheta, int vocabSize, String hiddenAct,
-                       boolean tieWordEmbeddings, Map<String, Object> quantizationConfig) {
+                       boolean tieWordEmbeddings, Map<String, Object> quantizationConfig,
+                       Map<String, Object> ropeScaling) {
 
     public static final String FILE = "config.json";
 
     public HfConfig {
         architectures = List.copyOf(architectures);
         quantizationConfig = quantizationConfig == null ? null : Map.copyOf(quantizationConfig);
+        ropeScaling = ropeScaling == null ? null : Map.copyOf(ropeScaling);
     }
 
     /** The first (in practice the only) entry of {@code architectures}. */
     public String architecture() { return architectures.getFirst(); }
+
+    /** Whether {@code quantization_config.quant_method} is "bitnet" (packed ternary weights with a weight_scale). */
+    public boolean isBitnetQuantized() {
+        return quantizationConfig != null && "bitnet".equals(quantizationConfig.get("quant_method"));
+    }
+
+    /**
+     * How a packed projection's {@code weight_scale} applies, as transformers' {@code integrations/bitnet.py}
+     * does it: {@code linear_class = "autobitlinear"} (BitNet-b1.58-2B-4T) multiplies the output by the scale,
+     * the default {@code BitLinear} (Llama3-8B-1.58, Falcon3/Falcon-E 1.58bit) divides by it.
+     */
+    public boolean packedScaleMultiplies() {
+        return quantizationConfig != null && "autobitlinear".equals(quantizationConfig.get("linear_class"));
+    }
+
+    /**
+     * Whether the bitnet quantization is "online" ({@code linear_class = "autobitlinear"},
+     * {@code quantization_mode = "online"}): the checkpoint holds latent weights that AutoBitLinear ternarizes
+     * by absmean at every forward pass, as convert does.
+     */
+    public boolean onlineQuantization() {
+        return packedScaleMultiplies() && "online".equals(quantizationConfig.get("quantization_mode"));
+    }
 
     /** Reads {@code config.json} from a model directory (or the file itself). */
     public static HfConfig read(Path dirOrFile) throws IOException {
@@ -67,13 +93,8 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
         }
         int hidden = positiveInt(file, root, "hidden_size", null);
         int heads = positiveInt(file, root, "num_attention_heads", null);
-        Map<String, Object> qc = null;
-        JsonNode q = root.get("quantization_config");
-        if (q != null && !q.isNull()) {
-            if (!q.isObject()) throw new SafetensorsFormatException(file, "quantization_config is not a JSON object");
-            qc = SafetensorsFile.JSON.convertValue(q, new TypeReference<Map<String, Object>>() {});
-            qc.values().removeIf(java.util.Objects::isNull); // Map.copyOf refuses nulls; a null setting means "unset"
-        }
+        Map<String, Object> qc = object(file, root, "quantization_config");
+        Map<String, Object> rs = object(file, root, "rope_scaling");
         return new HfConfig(archs, hidden,
                 positiveInt(file, root, "intermediate_size", null),
                 positiveInt(file, root, "num_hidden_layers", null),
@@ -86,7 +107,17 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
                 positiveInt(file, root, "vocab_size", null),
                 string(file, root, "hidden_act", "silu"),
                 bool(file, root, "tie_word_embeddings", true),
-                qc);
+                qc, rs);
+    }
+
+    /** An optional JSON object as plain Java values (null settings dropped: they mean "unset"), or null. */
+    private static Map<String, Object> object(Path file, JsonNode root, String key) {
+        JsonNode q = root.get(key);
+        if (q == null || q.isNull()) return null;
+        if (!q.isObject()) throw new SafetensorsFormatException(file, key + " is not a JSON object");
+        Map<String, Object> m = SafetensorsFile.JSON.convertValue(q, new TypeReference<Map<String, Object>>() {});
+        m.values().removeIf(java.util.Objects::isNull); // Map.copyOf refuses nulls
+        return m;
     }
 
     private static JsonNode value(JsonNode root, String key) {

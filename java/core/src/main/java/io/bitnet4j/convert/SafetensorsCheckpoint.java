@@ -38,7 +38,10 @@ public final class SafetensorsCheckpoint implements Closeable {
         if (Files.isRegularFile(index)) return openIndex(dir, index);
         Path single = dir.resolve(SINGLE);
         if (!Files.isRegularFile(single)) {
-            throw new SafetensorsFormatException(dir, "neither " + INDEX + " nor " + SINGLE + " found");
+            boolean pickle = Files.isRegularFile(dir.resolve("pytorch_model.bin")) || Files.isRegularFile(dir.resolve("pytorch_model.bin.index.json"));
+            throw new SafetensorsFormatException(dir, "neither " + INDEX + " nor " + SINGLE + " found"
+                    + (pickle ? " (only PyTorch pickle weights, pytorch_model.bin, which bitnet4j does not read: save the model with"
+                    + " safe_serialization=True, or take the repository's safetensors revision)" : ""));
         }
         SafetensorsFile f = SafetensorsFile.open(single);
         Map<String, SafetensorsFile> by = new LinkedHashMap<>();

@@ -271,19 +271,37 @@ public final class ScalarKernels implements Kernels {
         int nb = k / QK8_0;
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
-                float sumf = 0;
-                for (int b = 0; b < nb; b++) {
-                    long x = ((long) r * nb + b) * Q8_0_BLOCK_BYTES;
-                    long y = ((long) t * nb + b) * Q8_0_BLOCK_BYTES;
-                    int sumi = 0;
-                    for (int j = 0; j < QK8_0; j++) {
-                        sumi += w.get(I8, x + 2 + j) * actQ80.get(I8, y + 2 + j);
-                    }
-                    sumf += sumi * (fp16(w, x) * fp16(actQ80, y));
-                }
-                out.setAtIndex(F32, (long) t * outStride + r, sumf);
+                out.setAtIndex(F32, (long) t * outStride + r,
+                        q80Dot(w, (long) r * nb * Q8_0_BLOCK_BYTES, actQ80, (long) t * nb * Q8_0_BLOCK_BYTES, nb));
             }
         }
+    }
+
+    /**
+     * One Q8_0 row · one Q8_0 activation row in llama.cpp's x86 order (bitnet4j.h): per block eight int
+     * lanes of four products, acc[L] = fma(d, lane, acc[L]), then hsum_float_8.
+     */
+    static float q80Dot(MemorySegment w, long x, MemorySegment act, long y, int nb) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        for (int b = 0; b < nb; b++, x += Q8_0_BLOCK_BYTES, y += Q8_0_BLOCK_BYTES) {
+            float d = fp16(w, x) * fp16(act, y);
+            a0 = Math.fma(d, q80Lane(w, x, act, y, 0), a0);
+            a1 = Math.fma(d, q80Lane(w, x, act, y, 1), a1);
+            a2 = Math.fma(d, q80Lane(w, x, act, y, 2), a2);
+            a3 = Math.fma(d, q80Lane(w, x, act, y, 3), a3);
+            a4 = Math.fma(d, q80Lane(w, x, act, y, 4), a4);
+            a5 = Math.fma(d, q80Lane(w, x, act, y, 5), a5);
+            a6 = Math.fma(d, q80Lane(w, x, act, y, 6), a6);
+            a7 = Math.fma(d, q80Lane(w, x, act, y, 7), a7);
+        }
+        return ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+    }
+
+    /** Σ of the products at positions 4·lane .. 4·lane+3 of a block (exact, as float). */
+    private static float q80Lane(MemorySegment w, long x, MemorySegment act, long y, int lane) {
+        int sum = 0;
+        for (int j = 4 * lane; j < 4 * lane + 4; j++) sum += w.get(I8, x + 2 + j) * act.get(I8, y + 2 + j);
+        return sum;
     }
 
     // ---- float weights ----

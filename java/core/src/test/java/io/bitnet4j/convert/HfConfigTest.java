@@ -90,4 +90,24 @@ class HfConfigTest {
         }
         assertThrows(SafetensorsFormatException.class, () -> HfConfig.parse(Path.of("config.json"), "[]"));
     }
+
+    /** quantization_config as transformers reads it: AutoBitLinear multiplies by weight_scale, BitLinear divides. */
+    @Test
+    void bitnetQuantizationSettings() {
+        HfConfig packed = HfConfig.parse(Path.of("config.json"), BITNET);
+        assertTrue(packed.isBitnetQuantized());
+        assertTrue(packed.packedScaleMultiplies());
+        assertFalse(packed.onlineQuantization());
+        assertNull(packed.ropeScaling());
+        HfConfig llama = HfConfig.parse(Path.of("config.json"), BITNET.replace("\"linear_class\": \"autobitlinear\", ", "")
+                .replace("\"vocab_size\"", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}, \"vocab_size\""));
+        assertTrue(llama.isBitnetQuantized());
+        assertFalse(llama.packedScaleMultiplies(), "BitLinear (the default linear_class) divides");
+        assertEquals(2.0, ((Number) llama.ropeScaling().get("factor")).doubleValue());
+        HfConfig online = HfConfig.parse(Path.of("config.json"), BITNET.replace("\"offline\"", "\"online\""));
+        assertTrue(online.onlineQuantization());
+        HfConfig plain = HfConfig.parse(Path.of("config.json"), BITNET.replaceAll(",\\s*\"quantization_config\": \\{[^}]*}", ""));
+        assertFalse(plain.isBitnetQuantized());
+        assertFalse(plain.packedScaleMultiplies());
+    }
 }
