@@ -527,7 +527,7 @@ public final class VectorKernels implements Kernels {
         for (int i = 0; i < kv; i += FL) {
             acc = loadW(f, w, wi + i).fma(FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (int i = kv; i < k; i++) {
             sum += loadW1(f, w, wi + i) * x.getAtIndex(F32, xo + i);
         }
@@ -545,7 +545,7 @@ public final class VectorKernels implements Kernels {
             a0 = loadW(f, w, w0 + i).fma(xv, a0);
             a1 = loadW(f, w, w1 + i).fma(xv, a1);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s0 = sumLanes(a0), s1 = sumLanes(a1);
         for (int i = kv; i < k; i++) {
             float xi = x.getAtIndex(F32, xo + i);
             s0 += loadW1(f, w, w0 + i) * xi;
@@ -553,5 +553,17 @@ public final class VectorKernels implements Kernels {
         }
         out.setAtIndex(F32, oi, s0);
         out.setAtIndex(F32, oi + 1, s1);
+    }
+
+    /**
+     * The lanes summed in lane order. Not {@code reduceLanes(ADD)}: its float order is unspecified and
+     * differs between the interpreter and C2's intrinsic, so the same row could come out one ulp apart
+     * before and after JIT compilation — and continuous batching needs a row's result to be the same
+     * in every call.
+     */
+    private static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < FL; i++) s += v.lane(i);
+        return s;
     }
 }

@@ -73,6 +73,36 @@ class BatchInvarianceTest {
         }
     }
 
+    /**
+     * A row's result must not change when the JIT compiles the kernel: a Vector API float
+     * {@code reduceLanes(ADD)} has an unspecified order, and C2's intrinsic summed differently from the
+     * interpreter, so the same step gave other logits after warm-up (seen as a batched-vs-alone
+     * mismatch). Thousands of identical one-token calls must all agree with the first.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tiers")
+    void floatGemvIsStableUnderJitCompilation(String tier) {
+        String before = NativeKernels.available() ? NativeKernels.instance().isa() : null;
+        try {
+            Kernels kk = kernels(tier);
+            Random rnd = new Random(7);
+            int k = 256, rows = 8;
+            MemorySegment w16 = arena.allocate(2L * rows * k, 64);
+            float[] wf = gaussian(rows * k, 0.5f, rnd);
+            for (int i = 0; i < wf.length; i++) w16.setAtIndex(S, i, Float.floatToFloat16(wf[i]));
+            MemorySegment x = TestData.floats(arena, gaussian(k, 1f, rnd));
+            MemorySegment first = arena.allocate(4L * rows, 64), out = arena.allocate(4L * rows, 64);
+            kk.gemmF16(w16, k, 0, rows, x, 1, first, rows);
+            for (int it = 0; it < 20_000; it++) {
+                kk.gemmF16(w16, k, 0, rows, x, 1, out, rows);
+                long at = first.mismatch(out);
+                if (at >= 0) fail("call " + it + " differs from the first at row " + at / 4);
+            }
+        } finally {
+            if (before != null) NativeKernels.instance().setIsa(before);
+        }
+    }
+
     private void i2s(Kernels kk, Random rnd, int k) {
         MemorySegment w = encodeI2S(arena, ternaryRows(ROWS, k, rnd));
         MemorySegment x = TestData.floats(arena, gaussian(NTOK * k, 1f, rnd));
