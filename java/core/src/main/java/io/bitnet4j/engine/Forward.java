@@ -53,9 +53,14 @@ public final class Forward {
     private final float[] ropeCos;
     private final float[] ropeSin;
     private final int[] tokens;
+    // the sequence and position of each row of the current pass (one cache for a prompt chunk, one per row in step)
+    private final KvCache[] rowCache;
+    private final int[] rowPos;
     /** Per layer, the projections that read the same input, run as one parallel job each. */
     private final Linear[][] qkv, gateUp;
     private final MemorySegment[] qkvOut, gateUpOut;
+    /** Row t of q and of the attention output, for per-sequence attention in {@link #step}. */
+    private final MemorySegment[] qRows, attRows;
 
     public Forward(ModelConfig config, ModelWeights weights, Kernels kernels, Parallel parallel, Session session) {
         this.c = config;
@@ -68,6 +73,15 @@ public final class Forward {
         this.ropeCos = new float[config.ropeDim() / 2];
         this.ropeSin = new float[config.ropeDim() / 2];
         this.tokens = new int[session.batchSize];
+        this.rowCache = new KvCache[session.batchSize];
+        this.rowPos = new int[session.batchSize];
+        this.qRows = new MemorySegment[session.batchSize];
+        this.attRows = new MemorySegment[session.batchSize];
+        for (int t = 0; t < session.batchSize; t++) {
+            long qBytes = (long) config.qDim() * Float.BYTES;
+            qRows[t] = session.q.asSlice(t * qBytes, qBytes);
+            attRows[t] = session.att.asSlice(t * qBytes, qBytes);
+        }
         this.gateTask = (i0, i1) -> gateRange(session.hb, session.hb2, i0, i1, config.activation());
         this.qkv = new Linear[config.blockCount()][];
         this.gateUp = new Linear[config.blockCount()][];
@@ -98,29 +112,90 @@ public final class Forward {
      * logits of a long input pass chunks themselves.
      */
     public void run(int[] input, int offset, int n, boolean allLogits) {
+        run(s.kv, input, offset, n, allLogits);
+    }
+
+    /**
+     * {@link #run(int[], int, int, boolean)} for another sequence's cache, using this forward pass's
+     * session only as the workspace (e.g. a server slot reading its prompt).
+     */
+    public void run(KvCache cache, int[] input, int offset, int n, boolean allLogits) {
         if (n <= 0) throw new IllegalArgumentException("no tokens to process");
         if (offset < 0 || offset + n > input.length) throw new IllegalArgumentException("token range out of bounds");
-        if (s.position() + n > s.contextSize) {
-            throw new ContextOverflowException(s.position(), n, s.contextSize);
+        checkCache(cache);
+        if (cache.position() + n > cache.contextSize) {
+            throw new ContextOverflowException(cache.position(), n, cache.contextSize);
         }
-        for (int i = 0; i < n; i++) {
-            int id = input[offset + i];
-            if (id < 0 || id >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
-            }
-        }
+        for (int i = 0; i < n; i++) checkToken(input[offset + i]);
         for (int done = 0; done < n; ) {
             int chunk = Math.min(s.batchSize, n - done);
             System.arraycopy(input, offset + done, tokens, 0, chunk);
+            for (int t = 0; t < chunk; t++) {
+                rowCache[t] = cache;
+                rowPos[t] = cache.position() + t;
+            }
             boolean last = done + chunk == n;
-            runChunk(chunk, last, allLogits);
+            runChunk(chunk, chunk, last, allLogits);
             done += chunk;
         }
     }
 
-    private void runChunk(int n, boolean computeLogits, boolean allLogits) {
+    /**
+     * One decode step of several sequences at once (continuous batching): row i appends
+     * {@code tokens[i]} to {@code caches[i]} at that cache's own position. The projections run over all
+     * rows as one batch; RoPE, the KV store and attention are per row against the row's own cache. Logits
+     * of row i end up in row i of the session's logits ({@link Session#copyLogits}), and they are the
+     * logits the same sequence gets from a single-token {@link #run} alone: each kernel computes a
+     * (row, token) result independently of how many tokens it is given, and the attention-weight
+     * rounding follows the tokens each sequence processes in the step (one), not the batch size.
+     */
+    public void step(KvCache[] caches, int[] tokens, int rows) {
+        if (rows <= 0 || rows > s.batchSize) {
+            throw new IllegalArgumentException("a step takes 1.." + s.batchSize + " sequences, got " + rows);
+        }
+        if (caches.length < rows || tokens.length < rows) throw new IllegalArgumentException("fewer caches or tokens than rows");
+        for (int i = 0; i < rows; i++) {
+            KvCache cache = caches[i];
+            checkCache(cache);
+            for (int j = 0; j < i; j++) {
+                if (caches[j] == cache) throw new IllegalArgumentException("the same KV cache appears twice in one step (rows " + j + ", " + i + ")");
+            }
+            if (cache.position() + 1 > cache.contextSize) {
+                throw new ContextOverflowException(cache.position(), 1, cache.contextSize);
+            }
+            checkToken(tokens[i]);
+        }
+        for (int i = 0; i < rows; i++) {
+            this.tokens[i] = tokens[i];
+            rowCache[i] = caches[i];
+            rowPos[i] = caches[i].position();
+        }
+        runChunk(rows, 1, true, true);
+    }
+
+    private void checkCache(KvCache cache) {
+        if (cache.kvType != s.kvType) {
+            throw new IllegalArgumentException("KV cache type " + cache.kvType + " differs from the session's " + s.kvType);
+        }
+        if (cache.contextSize > s.contextSize) {
+            throw new IllegalArgumentException("KV cache of " + cache.contextSize + " tokens is larger than the session's context " + s.contextSize);
+        }
+        if (cache.keyCache.length != c.blockCount()) throw new IllegalArgumentException("KV cache of another model");
+    }
+
+    private void checkToken(int id) {
+        if (id < 0 || id >= c.vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+        }
+    }
+
+    /**
+     * The rows' tokens through every layer; row t belongs to {@code rowCache[t]} at {@code rowPos[t]}.
+     * {@code tokensPerSequence}: how many tokens each sequence processes in this pass (the attention
+     * weights' rounding depends on it, see {@link ReferenceNumerics}).
+     */
+    private void runChunk(int n, int tokensPerSequence, boolean computeLogits, boolean allLogits) {
         int embd = c.embeddingLength();
-        int pos0 = s.position();
         for (int t = 0; t < n; t++) {
             embed(tokens[t], s.x, (long) t * embd);
         }
@@ -131,12 +206,12 @@ public final class Forward {
             proj.invalidate();
             proj.projectTogether(qkv[l], s.xb, n, qkvOut);
             for (int t = 0; t < n; t++) {
-                ropeAngles(pos0 + t);
+                ropeAngles(rowPos[t]);
                 rope(s.q, (long) t * c.qDim(), c.headCount());
                 rope(s.k, (long) t * c.kvDim(), c.headCountKv());
             }
-            storeKv(l, pos0, n);
-            attention.set(l, pos0, n);
+            storeKv(l, n);
+            attention.set(l, tokensPerSequence, tokensPerSequence == n);
             parallel.forRows(n * c.headCountKv(), 1, attention);
             if (lw.attnSubNorm() != null) rmsNorm(s.att, s.att, lw.attnSubNorm(), n, c.qDim());
             proj.invalidate();
@@ -152,7 +227,7 @@ public final class Forward {
             proj.project(lw.down(), s.hb, n, s.proj);
             add(s.x, s.proj, (long) n * embd);
         }
-        s.advance(n);
+        for (int t = 0; t < n; t++) rowCache[t].advance(1);
         if (!computeLogits) return;
         int first = allLogits ? 0 : n - 1;
         int rows = n - first;
@@ -225,13 +300,13 @@ public final class Forward {
         }
     }
 
-    private void storeKv(int layer, int pos0, int n) {
+    private void storeKv(int layer, int n) {
         int kvDim = c.kvDim();
-        MemorySegment kc = s.keyCache[layer];
-        MemorySegment vc = s.valueCache[layer];
         for (int t = 0; t < n; t++) {
+            MemorySegment kc = rowCache[t].keyCache[layer];
+            MemorySegment vc = rowCache[t].valueCache[layer];
             long src = (long) t * kvDim;
-            long dst = (long) (pos0 + t) * kvDim;
+            long dst = (long) rowPos[t] * kvDim;
             for (int i = 0; i < kvDim; i++) {
                 float kv = s.k.getAtIndex(F32, src + i);
                 float vv = s.v.getAtIndex(F32, src + i);
@@ -300,19 +375,35 @@ public final class Forward {
      */
     private final class AttentionTask implements Parallel.RowTask {
         private int layer;
-        private int pos0;
         private boolean roundWeights;
+        private boolean oneSequence;
 
-        void set(int layer, int pos0, int n) {
+        void set(int layer, int tokensPerSequence, boolean oneSequence) {
             this.layer = layer;
-            this.pos0 = pos0;
-            this.roundWeights = s.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(n);
+            this.oneSequence = oneSequence;
+            this.roundWeights = s.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(tokensPerSequence);
         }
 
         @Override
         public void run(int row0, int row1) {
-            kernels.attention(attentionShape, s.q, s.keyCache[layer], s.valueCache[layer], pos0, row0, row1,
-                    roundWeights, attentionScratch.get(), s.att);
+            MemorySegment scratch = attentionScratch.get();
+            if (oneSequence) {
+                // a prompt chunk: consecutive positions of one cache
+                KvCache kv = rowCache[0];
+                kernels.attention(attentionShape, s.q, kv.keyCache[layer], kv.valueCache[layer], rowPos[0], row0, row1,
+                        roundWeights, scratch, s.att);
+                return;
+            }
+            // a step of several sequences: each token's rows against its own cache, at its own position
+            int kvHeads = c.headCountKv();
+            for (int r = row0; r < row1; ) {
+                int t = r / kvHeads;
+                int end = Math.min(row1, (t + 1) * kvHeads);
+                KvCache kv = rowCache[t];
+                kernels.attention(attentionShape, qRows[t], kv.keyCache[layer], kv.valueCache[layer], rowPos[t],
+                        r - t * kvHeads, end - t * kvHeads, roundWeights, scratch, attRows[t]);
+                r = end;
+            }
         }
     }
 }

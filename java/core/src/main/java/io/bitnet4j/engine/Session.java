@@ -7,8 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * One conversation's state: the KV cache, the position, and every scratch buffer the forward pass
- * needs, allocated once (off-heap, 64-byte aligned) so the token loop allocates nothing.
+ * One conversation's state: its {@link KvCache} (with the position), and every scratch buffer the
+ * forward pass needs, allocated once (off-heap, 64-byte aligned) so the token loop allocates nothing.
+ * The scratch buffers hold {@code batchSize} rows; {@link Forward#step} can fill them with one token
+ * each of several other caches.
  */
 public final class Session implements AutoCloseable {
 
@@ -36,11 +38,8 @@ public final class Session implements AutoCloseable {
     final MemorySegment actSums;
     final MemorySegment actBlocks; // Q8_K or Q8_0 blocks
     final MemorySegment actRounded; // f32 values rounded to f16/bf16 for float heads
-    // KV cache per layer: [context][kvDim]
-    final MemorySegment[] keyCache;
-    final MemorySegment[] valueCache;
-
-    private int position;
+    /** This session's own sequence. */
+    final KvCache kv;
 
     public Session(ModelConfig config, int contextSize, int batchSize, KvCacheType kvType) {
         if (contextSize <= 0 || contextSize > config.contextLength()) {
@@ -71,12 +70,7 @@ public final class Session implements AutoCloseable {
         long blocksPerRow = Math.max((maxK + 255) / 256 * 292L, (maxK + 31) / 32 * 34L);
         actBlocks = alloc(b * blocksPerRow);
         actRounded = floats(b, maxK);
-        keyCache = new MemorySegment[config.blockCount()];
-        valueCache = new MemorySegment[config.blockCount()];
-        for (int l = 0; l < config.blockCount(); l++) {
-            keyCache[l] = alloc((long) contextSize * config.kvDim() * kvType.bytes());
-            valueCache[l] = alloc((long) contextSize * config.kvDim() * kvType.bytes());
-        }
+        kv = new KvCache(config, contextSize, kvType);
     }
 
     private MemorySegment floats(long rows, long cols) {
@@ -93,7 +87,7 @@ public final class Session implements AutoCloseable {
 
     /** Tokens already in the KV cache. */
     public int position() {
-        return position;
+        return kv.position();
     }
 
     public int contextSize() {
@@ -102,22 +96,22 @@ public final class Session implements AutoCloseable {
 
     /** Forgets everything after {@code newPosition} (e.g. to reuse a shared chat prefix). */
     public void rewind(int newPosition) {
-        if (newPosition < 0 || newPosition > position) {
-            throw new IllegalArgumentException("cannot rewind to " + newPosition + " from " + position);
-        }
-        position = newPosition;
+        kv.rewind(newPosition);
     }
 
-    void advance(int n) {
-        position += n;
+    /** This session's own KV cache. */
+    public KvCache kvCache() {
+        return kv;
+    }
+
+    /** Rows of the batch scratch buffers: the most tokens one forward pass takes. */
+    public int batchSize() {
+        return batchSize;
     }
 
     /** Bytes of KV cache this session holds. */
     public long kvCacheBytes() {
-        long sum = 0;
-        for (MemorySegment s : keyCache) sum += s.byteSize();
-        for (MemorySegment s : valueCache) sum += s.byteSize();
-        return sum;
+        return kv.bytes();
     }
 
     /** The logits buffer with room for {@code rows} rows (grown on first need; the arena keeps the old one until close). */
@@ -140,5 +134,6 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+        kv.close();
     }
 }

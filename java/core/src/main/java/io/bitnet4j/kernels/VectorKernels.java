@@ -648,10 +648,15 @@ public final class VectorKernels implements Kernels {
             a2 = f16Scaled(w, w0 + 2L * k + i).fma(xv, a2);
             a3 = f16Scaled(w, w0 + 3L * k + i).fma(xv, a3);
         }
-        f16Finish(a0.reduceLanes(VectorOperators.ADD), w, r, k, kv, x, xo, out, oi);
-        f16Finish(a1.reduceLanes(VectorOperators.ADD), w, r + 1, k, kv, x, xo, out, oi + 1);
-        f16Finish(a2.reduceLanes(VectorOperators.ADD), w, r + 2, k, kv, x, xo, out, oi + 2);
-        f16Finish(a3.reduceLanes(VectorOperators.ADD), w, r + 3, k, kv, x, xo, out, oi + 3);
+        float[] lanes = VectorScratch.get().vectorLanes; // stored here: a vector passed to a method C2 does not inline is boxed
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, FL);
+        a2.intoArray(lanes, 2 * FL);
+        a3.intoArray(lanes, 3 * FL);
+        f16Finish(sumLanes(lanes, 0), w, r, k, kv, x, xo, out, oi);
+        f16Finish(sumLanes(lanes, FL), w, r + 1, k, kv, x, xo, out, oi + 1);
+        f16Finish(sumLanes(lanes, 2 * FL), w, r + 2, k, kv, x, xo, out, oi + 2);
+        f16Finish(sumLanes(lanes, 3 * FL), w, r + 3, k, kv, x, xo, out, oi + 3);
     }
 
     /** Scales a row's vector sum back, adds the k % FL tail, or redoes the row exactly if it is not finite. */
@@ -709,7 +714,9 @@ public final class VectorKernels implements Kernels {
         for (int i = 0; i < kv; i += FL) {
             acc = loadW(f, w, wi + i).fma(FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float[] lanes = VectorScratch.get().vectorLanes;
+        acc.intoArray(lanes, 0);
+        float sum = sumLanes(lanes, 0);
         for (int i = kv; i < k; i++) {
             sum += loadW1(f, w, wi + i) * x.getAtIndex(F32, xo + i);
         }
@@ -729,8 +736,12 @@ public final class VectorKernels implements Kernels {
             a2 = loadW(f, w, w0 + 2L * k + i).fma(xv, a2);
             a3 = loadW(f, w, w0 + 3L * k + i).fma(xv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float[] lanes = VectorScratch.get().vectorLanes; // stored here: a vector passed to a method C2 does not inline is boxed
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, FL);
+        a2.intoArray(lanes, 2 * FL);
+        a3.intoArray(lanes, 3 * FL);
+        float s0 = sumLanes(lanes, 0), s1 = sumLanes(lanes, FL), s2 = sumLanes(lanes, 2 * FL), s3 = sumLanes(lanes, 3 * FL);
         for (int i = kv; i < k; i++) {
             float xi = x.getAtIndex(F32, xo + i);
             s0 += loadW1(f, w, w0 + i) * xi;
@@ -742,5 +753,17 @@ public final class VectorKernels implements Kernels {
         out.setAtIndex(F32, oi + 1, s1);
         out.setAtIndex(F32, oi + 2, s2);
         out.setAtIndex(F32, oi + 3, s3);
+    }
+
+    /**
+     * The lanes summed in lane order. Not {@code reduceLanes(ADD)}: its float order is unspecified and
+     * differs between the interpreter and C2's intrinsic, so the same row could come out one ulp apart
+     * before and after JIT compilation — and continuous batching needs a row's result to be the same
+     * in every call.
+     */
+    private static float sumLanes(float[] lanes, int off) {
+        float s = 0f;
+        for (int i = 0; i < FL; i++) s += lanes[off + i];
+        return s;
     }
 }

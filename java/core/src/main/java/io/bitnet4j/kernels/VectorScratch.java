@@ -17,6 +17,8 @@ final class VectorScratch {
     private int[] ints = new int[0];
     final int[] lanes = new int[ScalarKernels.LANES];
     final float[] acc = new float[ScalarKernels.LANES];
+    /** Up to four float vectors' lanes (512 bits each), for sums in lane order. */
+    final float[] vectorLanes = new float[64];
 
     private VectorScratch() {}
 

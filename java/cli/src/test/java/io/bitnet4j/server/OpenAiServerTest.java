@@ -1,0 +1,426 @@
+package io.bitnet4j.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionCreateParams;
+import io.bitnet4j.engine.ChatFormat;
+import io.bitnet4j.engine.ContinuousBatcher;
+import io.bitnet4j.engine.Generator;
+import io.bitnet4j.engine.LoadOptions;
+import io.bitnet4j.engine.LoadedModel;
+import io.bitnet4j.engine.Sampler;
+import io.bitnet4j.engine.SamplerParams;
+import io.bitnet4j.engine.Session;
+import io.bitnet4j.tokenizer.Tokenizer;
+import io.bitnet4j.tokenizer.Utf8StreamDecoder;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The OpenAI-compatible server on loopback with the shipped demo model. Expected texts come from the
+ * engine's own single-sequence {@link Generator}, not from the server.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OpenAiServerTest {
+
+    static final int CTX = 256;
+    static final ObjectMapper JSON = new ObjectMapper();
+    static LoadedModel model;
+    /** A second instance for the expected texts: a model's thread pool serves one forward pass at a time. */
+    static LoadedModel reference;
+    static ContinuousBatcher batcher;
+    static OpenAiServer server;
+    static String base;
+    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path p = Path.of(System.getProperty("user.dir")).resolve("../../models/bitnet4j-demo.gguf").normalize();
+        Assumptions.assumeTrue(Files.exists(p), "demo model missing: " + p);
+        model = LoadedModel.open(p, LoadOptions.defaults().withThreads(2));
+        reference = LoadedModel.open(p, LoadOptions.defaults().withThreads(1));
+        batcher = new ContinuousBatcher(model, 4, CTX, 32);
+        server = new OpenAiServer(batcher, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
+        base = "http://127.0.0.1:" + server.address().getPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+        if (batcher != null) batcher.close();
+        if (model != null) model.close();
+        if (reference != null) reference.close();
+    }
+
+    // ---------------------------------------------------------------- expectations from the engine alone
+
+    static int[] chatPrompt(String user) {
+        Tokenizer tok = model.tokenizer();
+        ChatFormat f = ChatFormat.forModel(model.config().architectureName(), tok);
+        return tok.encode(f.render(List.of(new ChatFormat.Message("user", user)), true, tok), false, true);
+    }
+
+    static int[] textPrompt(String prompt) {
+        return model.tokenizer().encode(prompt, true, false);
+    }
+
+    /** The text a single sequence generates alone, with the server's default top-k/min-p/penalty. */
+    static String alone(int[] prompt, int maxTokens, float temperature, float topP, long seed) {
+        Tokenizer tok = model.tokenizer();
+        SamplerParams sp = new SamplerParams(temperature, CompletionRequest.DEFAULT_TOP_K, topP, CompletionRequest.DEFAULT_MIN_P, 1f, 64, seed);
+        StringBuilder sb = new StringBuilder();
+        Utf8StreamDecoder d = new Utf8StreamDecoder();
+        synchronized (OpenAiServerTest.class) {
+            try (Session s = reference.newSession(CTX)) {
+                new Generator(reference.forward(s)).generate(prompt, maxTokens, new Sampler(sp, model.config().vocabSize()),
+                        tok::isEndOfGeneration, id -> {
+                            sb.append(d.accept(tok, id));
+                            return true;
+                        }, null);
+            }
+        }
+        return sb.append(d.flush()).toString();
+    }
+
+    static OpenAIClient client() {
+        return OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey("not-needed").maxRetries(0).build();
+    }
+
+    // ---------------------------------------------------------------- the official SDK
+
+    @Test
+    void sdkChatCompletion() {
+        ChatCompletion c = client().chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("demo").addUserMessage("Tell me a story.").maxCompletionTokens(24).temperature(0.7).topP(0.9).seed(11).build());
+        assertEquals(alone(chatPrompt("Tell me a story."), 24, 0.7f, 0.9f, 11), c.choices().get(0).message().content().orElseThrow());
+        assertEquals("chat.completion", c._object_().asString().orElseThrow());
+        assertTrue(c.id().startsWith("chatcmpl-"));
+        assertEquals("demo", c.model());
+        long completion = c.usage().orElseThrow().completionTokens();
+        assertTrue(completion > 0 && completion <= 24);
+        assertEquals(chatPrompt("Tell me a story.").length, c.usage().orElseThrow().promptTokens());
+    }
+
+    @Test
+    void sdkStreamedChatCompletion() {
+        StringBuilder text = new StringBuilder();
+        List<String> finish = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> s = client().chat().completions().createStreaming(ChatCompletionCreateParams.builder()
+                .model("demo").addUserMessage("Hello there").maxCompletionTokens(30).temperature(1.0).topP(0.95).seed(5).build())) {
+            s.stream().forEach(ch -> ch.choices().forEach(choice -> {
+                choice.delta().content().ifPresent(text::append);
+                choice.finishReason().ifPresent(f -> finish.add(f.asString()));
+            }));
+        }
+        assertEquals(alone(chatPrompt("Hello there"), 30, 1.0f, 0.95f, 5), text.toString());
+        assertEquals(1, finish.size(), "exactly one chunk carries the finish reason");
+        assertTrue(finish.get(0).equals("stop") || finish.get(0).equals("length"));
+    }
+
+    @Test
+    void sdkCompletion() {
+        Completion c = client().completions().create(CompletionCreateParams.builder()
+                .model("demo").prompt("Once upon a time").maxTokens(20).temperature(0.0).seed(1).build());
+        assertEquals(alone(textPrompt("Once upon a time"), 20, 0f, 0.95f, 1), c.choices().get(0).text());
+        assertEquals(CompletionChoiceFinish.LENGTH_OR_STOP, CompletionChoiceFinish.of(c.choices().get(0).finishReason().asString()));
+    }
+
+    enum CompletionChoiceFinish {
+        LENGTH_OR_STOP;
+
+        static CompletionChoiceFinish of(String s) {
+            assertTrue(s.equals("length") || s.equals("stop"), s);
+            return LENGTH_OR_STOP;
+        }
+    }
+
+    // ---------------------------------------------------------------- concurrency
+
+    /** What one streamed request produced. */
+    record Streamed(String text, String finish, boolean done, int status) { }
+
+    static Streamed streamChat(String user, int maxTokens, double temperature, long seed) throws Exception {
+        String body = "{\"model\":\"demo\",\"stream\":true,\"max_tokens\":" + maxTokens + ",\"temperature\":" + temperature
+                + ",\"top_p\":0.95,\"seed\":" + seed + ",\"messages\":[{\"role\":\"user\",\"content\":" + JSON.writeValueAsString(user) + "}]}";
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        if (r.statusCode() != 200) return new Streamed(null, null, false, r.statusCode());
+        assertEquals("text/event-stream; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""));
+        StringBuilder sb = new StringBuilder();
+        String finish = null;
+        boolean done = false;
+        for (String line : (Iterable<String>) r.body()::iterator) {
+            if (line.isEmpty()) continue;
+            assertTrue(line.startsWith("data: "), "not an SSE data line: " + line);
+            String data = line.substring(6);
+            if (data.equals("[DONE]")) {
+                done = true;
+                continue;
+            }
+            assertFalse(done, "data after [DONE]");
+            JsonNode chunk = JSON.readTree(data);
+            assertEquals("chat.completion.chunk", chunk.get("object").asText());
+            JsonNode choice = chunk.get("choices").get(0);
+            if (choice.get("delta").has("content")) sb.append(choice.get("delta").get("content").asText());
+            if (!choice.get("finish_reason").isNull()) finish = choice.get("finish_reason").asText();
+        }
+        return new Streamed(sb.toString(), finish, done, 200);
+    }
+
+    /** 16 streams through 4 slots at once: each gets exactly its single-run text; the server stays healthy. */
+    @Test
+    void sixteenParallelStreamsEachGetTheirOwnText() throws Exception {
+        int n = 16;
+        long stepsBefore = batcher.stats().steps(), tokensBefore = batcher.stats().generatedTokens();
+        String[] prompts = new String[n];
+        for (int i = 0; i < n; i++) prompts[i] = "Question " + i + ": " + "what is the colour of the sea?".substring(i % 7);
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Streamed>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                fs.add(ex.submit(() -> streamChat(prompts[k], 12 + k, 0.9, 100 + k)));
+            }
+            for (int i = 0; i < n; i++) {
+                Streamed s = fs.get(i).get(90, TimeUnit.SECONDS);
+                assertEquals(200, s.status());
+                assertTrue(s.done(), "stream " + i + " did not end with [DONE]");
+                assertNotNull(s.finish());
+                assertEquals(alone(chatPrompt(prompts[i]), 12 + i, 0.9f, 0.95f, 100 + i), s.text(), "stream " + i);
+            }
+        }
+        ContinuousBatcher.Stats st = batcher.stats();
+        assertTrue(st.steps() - stepsBefore < st.generatedTokens() - tokensBefore,
+                "decode steps should carry several sequences: " + st);
+        JsonNode health = getJson("/health", null);
+        assertEquals("ok", health.get("status").asText());
+        assertEquals(0, health.get("slots_processing").asInt());
+    }
+
+    /** A stop sequence cuts the text (stream and not), with finish_reason "stop" and the slot freed. */
+    @Test
+    void stopSequencesCutTheText() throws Exception {
+        String full = alone(textPrompt("The sea"), 40, 0.8f, 0.95f, 77);
+        assertTrue(full.length() > 12, "need some text to cut: " + full);
+        String stop = full.substring(6, 9);
+        String want = full.substring(0, full.indexOf(stop));
+        String body = "{\"prompt\":\"The sea\",\"max_tokens\":40,\"temperature\":0.8,\"seed\":77,\"stop\":"
+                + JSON.writeValueAsString(stop);
+        JsonNode o = JSON.readTree(post("/v1/completions", body + "}", null).body());
+        assertEquals(want, o.get("choices").get(0).get("text").asText());
+        assertEquals("stop", o.get("choices").get(0).get("finish_reason").asText());
+        HttpResponse<String> r = post("/v1/completions", body + ",\"stream\":true}", null);
+        StringBuilder streamed = new StringBuilder();
+        String finish = null;
+        for (String line : r.body().split("\n")) {
+            if (!line.startsWith("data: {")) continue;
+            JsonNode c = JSON.readTree(line.substring(6)).get("choices").get(0);
+            streamed.append(c.get("text").asText());
+            if (!c.get("finish_reason").isNull()) finish = c.get("finish_reason").asText();
+        }
+        assertTrue(r.body().endsWith("data: [DONE]\n\n"));
+        assertEquals(want, streamed.toString());
+        assertEquals("stop", finish);
+        waitFor(() -> batcher.stats().processing() == 0);
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    static HttpResponse<String> post(String path, String body, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode getJson(String path, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (key != null) b.header("Authorization", "Bearer " + key);
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body());
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String messagePart) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body()).get("error");
+        assertNotNull(e, r.body());
+        assertTrue(e.get("message").asText().contains(messagePart), e.get("message").asText());
+        assertTrue(e.has("type") && e.has("param") && e.has("code"), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    @Test
+    void badInputIsA400WithAnOpenAiError() throws Exception {
+        String chat = "/v1/chat/completions";
+        assertError(post(chat, "{\"messages\": [", null), 400, "malformed JSON");
+        assertError(post(chat, "[1, 2]", null), 400, "JSON object");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":\"ten\"}", null), 400, "max_tokens");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":\"hot\"}", null), 400, "temperature");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":\"yes\"}", null), 400, "stream");
+        assertError(post(chat, "{\"messages\":\"hi\"}", null), 400, "messages");
+        assertError(post(chat, "{\"model\":\"demo\"}", null), 400, "messages");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}", null), 400, "unknown chat role");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":2}", null), 400, "n = 1");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stop\":[1]}", null), 400, "stop");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":" + CTX + "}", null), 400, "context");
+        String longPrompt = "word ".repeat(300);
+        assertError(post("/v1/completions", "{\"prompt\":" + JSON.writeValueAsString(longPrompt) + "}", null), 400, "context holds");
+        String huge = "{\"prompt\":\"" + "x".repeat(5000) + "\"}";
+        assertError(post("/v1/completions", huge, null), 400, "larger than 4096 bytes");
+        assertError(post("/v1/completions", "{\"prompt\":42}", null), 400, "prompt");
+        assertError(post("/v1/nothing", "{}", null), 404, "unknown endpoint");
+        // the server still works
+        HttpResponse<String> ok = post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":2,\"seed\":1}", null);
+        assertEquals(200, ok.statusCode(), ok.body());
+        JsonNode o = JSON.readTree(ok.body());
+        assertEquals("text_completion", o.get("object").asText());
+        assertEquals(o.get("usage").get("prompt_tokens").asInt() + o.get("usage").get("completion_tokens").asInt(),
+                o.get("usage").get("total_tokens").asInt());
+    }
+
+    @Test
+    void apiKeyIsRequiredWhenSet() throws Exception {
+        try (OpenAiServer keyed = new OpenAiServer(batcher, new OpenAiServer.Options("127.0.0.1", 0, "s3cret", "demo", 4096))) {
+            String saved = base;
+            base = "http://127.0.0.1:" + keyed.address().getPort();
+            try {
+                String body = "{\"prompt\":\"hi\",\"max_tokens\":1}";
+                assertError(post("/v1/completions", body, null), 401, "missing API key");
+                assertError(post("/v1/completions", body, "wrong"), 401, "incorrect API key");
+                assertEquals(200, post("/v1/completions", body, "s3cret").statusCode());
+                assertEquals("demo", getJson("/v1/models", "s3cret").get("data").get(0).get("id").asText());
+                assertEquals("ok", getJson("/health", null).get("status").asText()); // health needs no key
+            } finally {
+                base = saved;
+            }
+        }
+    }
+
+    @Test
+    void modelsListsTheModel() throws Exception {
+        JsonNode m = getJson("/v1/models", null);
+        assertEquals("list", m.get("object").asText());
+        assertEquals("demo", m.get("data").get(0).get("id").asText());
+        assertEquals("model", m.get("data").get(0).get("object").asText());
+    }
+
+    /** One slot, one queue place: a third request is refused with 503 while the batcher is held. */
+    @Test
+    void fullQueueIsA503() throws Exception {
+        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 1);
+             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
+             ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            Semaphore permits = new Semaphore(0);
+            one.onIteration(permits::acquireUninterruptibly);
+            String saved = base;
+            base = "http://127.0.0.1:" + s.address().getPort();
+            try {
+                String body = "{\"prompt\":\"hi\",\"max_tokens\":3,\"seed\":1}";
+                Future<HttpResponse<String>> a = ex.submit(() -> post("/v1/completions",
+                        "{\"prompt\":\"hi\",\"max_tokens\":100,\"seed\":1}", null));
+                // the first request takes the slot (the batcher may have been idle in take() before the hook)
+                waitFor(() -> {
+                    if (one.stats().queued() == 1) permits.release();
+                    return one.stats().processing() == 1 && one.stats().queued() == 0;
+                });
+                permits.drainPermits(); // the batcher stops at its next iteration, the slot still busy
+                Future<HttpResponse<String>> b = ex.submit(() -> post("/v1/completions", body, null));
+                waitFor(() -> one.stats().queued() == 1);
+                assertError(post("/v1/completions", body, null), 503, "queue");
+                one.onIteration(null);
+                permits.release(1000);
+                assertEquals(200, a.get(30, TimeUnit.SECONDS).statusCode());
+                assertEquals(200, b.get(30, TimeUnit.SECONDS).statusCode());
+            } finally {
+                base = saved;
+            }
+        }
+    }
+
+    /** A client that hangs up mid-stream frees its slot: the next request (one slot) is served at once. */
+    @Test
+    void disconnectFreesTheSlot() throws Exception {
+        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
+             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096))) {
+            // pace the batcher so the abandoned request could not finish its 240 tokens in the test's time
+            one.onIteration(() -> {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            String body = "{\"prompt\":\"hi\",\"max_tokens\":240,\"stream\":true,\"seed\":3}";
+            try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
+                OutputStream out = sock.getOutputStream();
+                byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                        + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(b);
+                out.flush();
+                BufferedReader in = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.UTF_8));
+                assertTrue(in.readLine().startsWith("HTTP/1.1 200"));
+                String line;
+                while ((line = in.readLine()) != null && !line.contains("data: ")) { /* headers, chunk sizes */ }
+                assertNotNull(line, "no data frame");
+            } // hang up
+            long t0 = System.nanoTime();
+            waitFor(() -> one.stats().processing() == 0);
+            assertEquals(1, one.stats().cancelled(), "the abandoned request should have been cancelled");
+            one.onIteration(null);
+            String saved = base;
+            base = "http://127.0.0.1:" + s.address().getPort();
+            try {
+                HttpResponse<String> r = post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":2,\"seed\":1}", null);
+                assertEquals(200, r.statusCode(), r.body());
+            } finally {
+                base = saved;
+            }
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4), "slot not freed promptly");
+        }
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    static void waitFor(Condition c) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!c.holds()) {
+            assertTrue(System.nanoTime() < deadline, "condition not reached in 20 s");
+            Thread.sleep(5);
+        }
+    }
+}
