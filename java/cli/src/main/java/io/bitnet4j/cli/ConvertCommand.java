@@ -2,6 +2,7 @@ package io.bitnet4j.cli;
 
 import io.bitnet4j.convert.HfConfig;
 import io.bitnet4j.convert.HfConverter;
+import io.bitnet4j.convert.HfTokenizer;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,10 +17,12 @@ import java.util.concurrent.Callable;
 
 /** {@code convert}: a Hugging Face BitNetForCausalLM checkpoint (safetensors master weights) to GGUF, no Python. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a Hugging Face BitNetForCausalLM directory (config.json + bf16/f16/f32 safetensors,",
-                "single or sharded) to a bitnet-b1.58 GGUF model: projections ternarized by absmean and packed as TYPE.",
-                "Tokenizer conversion is not implemented yet: --model-only is required and the output cannot be run",
-                "by run/chat until a tokenizer is added."})
+        description = {"Convert a Hugging Face checkpoint directory (config.json + safetensors, single or sharded) to GGUF:",
+                "BitNetForCausalLM (2B-4T, master or packed weights) -> bitnet-b1.58, BitnetForCausalLM (1bitLLM) -> bitnet,",
+                "LlamaForCausalLM with quant_method bitnet (Llama3-8B-1.58, Falcon3/Falcon-E 1.58bit) -> llama.",
+                "Latent weights are ternarized by absmean, packed ones unpacked with their weight_scale; packed as TYPE.",
+                "The tokenizer (tokenizer.json for byte-level BPE, tokenizer.model for SentencePiece, plus",
+                "tokenizer_config.json) is written into the GGUF metadata as llama.cpp's converter does."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Spec
@@ -34,7 +37,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--type", paramLabel = "TYPE", description = "projection type: i2_s, tq2_0, tq1_0, f16 or f32 (default: ${DEFAULT-VALUE})")
     String type = "i2_s";
 
-    @Option(names = "--model-only", description = "write the model without a tokenizer (tokenizer conversion is not implemented yet)")
+    @Option(names = "--embedding-type", paramLabel = "TYPE",
+            description = "token_embd (and an untied output) type: f16, f32 or q8_0 (default: f16; f32 with --type f32)")
+    String embeddingType;
+
+    @Option(names = "--model-only", description = "write the model without a tokenizer (run/chat cannot use such a file)")
     boolean modelOnly;
 
     @Option(names = {"-f", "--force"}, description = "overwrite OUT if it exists")
@@ -47,10 +54,8 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
                 TensorType.F16, TensorType.F32);
-        if (!modelOnly) {
-            throw new Errors.UsageException("tokenizer conversion is not implemented yet; pass --model-only to write "
-                    + "the model without a tokenizer (run/chat cannot use such a file)");
-        }
+        TensorType embd = embeddingType == null ? null
+                : TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0);
         if (!Files.isDirectory(input)) throw new Errors.UsageException("input " + input + " is not a directory");
         Path dir = output.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new Errors.UsageException("output directory " + dir + " does not exist");
@@ -58,15 +63,23 @@ final class ConvertCommand implements Callable<Integer> {
         if (Files.exists(output) && !force) throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
         HfConfig c = HfConfig.read(input);
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("convert: %s (%s, %d layers, hidden %d) -> %s: projections %s (no tokenizer)%n",
-                input, c.architecture(), c.numHiddenLayers(), c.hiddenSize(), output, t);
+        err.printf("convert: %s (%s, %d layers, hidden %d) -> %s (%s): projections %s%s%n",
+                input, c.architecture(), c.numHiddenLayers(), c.hiddenSize(), output, HfConverter.ggufArchitecture(input), t,
+                modelOnly ? " (no tokenizer)" : "");
         err.flush();
         GenDummyCommand.ProgressBar bar = new GenDummyCommand.ProgressBar(err, quiet);
-        HfConverter.Result r = HfConverter.convert(input, output, new HfConverter.Options(t, true), bar);
+        HfConverter.Result r = HfConverter.convert(input, output, new HfConverter.Options(t, embd, modelOnly), bar);
         bar.finish();
-        spec.commandLine().getOut().printf("wrote %s: %,d bytes (%s), %s, %d tensors, %,d parameters, %s%n",
-                r.path(), r.fileBytes(), GenDummyCommand.bytes(r.fileBytes()), HfConverter.GGUF_ARCHITECTURE,
-                r.tensorCount(), r.parameters(), t);
+        if (r.tokenizer() != null) {
+            HfTokenizer tok = r.tokenizer();
+            err.printf("tokenizer: %s, %s, %,d tokens%s, pre-tokenizer %s%n", tok.source().getFileName(), tok.model(), tok.size(),
+                    tok.merges().isEmpty() ? "" : String.format(", %,d merges", tok.merges().size()), tok.pre());
+            for (String n : tok.notes()) err.println("note: " + n);
+            err.flush();
+        }
+        spec.commandLine().getOut().printf("wrote %s: %,d bytes (%s), %s, %d tensors%s, %,d parameters, %s%n",
+                r.path(), r.fileBytes(), GenDummyCommand.bytes(r.fileBytes()), r.architecture(), r.tensorCount(),
+                r.packedCount() > 0 ? " (" + r.packedCount() + " from packed weights)" : "", r.parameters(), t);
         return 0;
     }
 }

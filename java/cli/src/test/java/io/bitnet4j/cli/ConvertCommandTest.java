@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** {@code convert} end to end on a one-layer HF checkpoint written here; the --model-only gate; clear errors. */
 class ConvertCommandTest {
-    static final int H = 256, F = 256, V = 8;
+    static final int H = 256, F = 256, V = 260;
 
     /** A single-file safetensors checkpoint of F32 tensors (header as documented: u64 length, JSON, data). */
     static void writeCheckpoint(Path dir) throws Exception {
@@ -56,7 +56,7 @@ class ConvertCommandTest {
         Files.writeString(dir.resolve("config.json"), """
                 {"architectures": ["BitNetForCausalLM"], "hidden_act": "relu2", "hidden_size": 256, "intermediate_size": 256,
                  "max_position_embeddings": 32, "num_attention_heads": 2, "num_hidden_layers": 1, "num_key_value_heads": 2,
-                 "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "vocab_size": 8}""");
+                 "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "vocab_size": 260}""");
     }
 
     @Test
@@ -66,8 +66,8 @@ class ConvertCommandTest {
         Path out = tmp.resolve("m.gguf");
 
         CliTest.Result refused = run("convert", hf.toString(), "-o", out.toString(), "--type", "tq2_0");
-        assertEquals(2, refused.code());
-        assertTrue(refused.err().contains("tokenizer conversion is not implemented yet"), refused.err());
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("no tokenizer") && refused.err().contains("--model-only"), refused.err());
         assertFalse(Files.exists(out));
 
         CliTest.Result r = run("convert", hf.toString(), "-o", out.toString(), "--type", "tq2_0", "--model-only");
@@ -88,6 +88,48 @@ class ConvertCommandTest {
         try (GgufFile g = GgufFile.open(out)) {
             assertEquals(TensorType.I2_S, g.tensor("blk.0.attn_q.weight").type(), "i2_s is the default");
         }
+    }
+
+    /** A byte-level BPE tokenizer.json: GPT-2's 256 byte characters, "he", "the", "Ġthe", and the special "<|end|>". */
+    static void writeTokenizer(Path dir) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = json.createObjectNode();
+        root.putArray("added_tokens").addObject().put("id", 259).put("content", "<|end|>").put("special", true);
+        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("use_regex", true);
+        root.putObject("decoder").put("type", "ByteLevel");
+        var model = root.putObject("model").put("type", "BPE");
+        var vocab = model.putObject("vocab");
+        java.util.TreeSet<Character> chars = new java.util.TreeSet<>();
+        for (int b = 0, next = 256; b < 256; b++) {
+            boolean printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            chars.add(printable ? (char) b : (char) next++);
+        }
+        int id = 0;
+        for (char c : chars) vocab.put(String.valueOf(c), id++);
+        for (String t : new String[]{"he", "the", "\u0120the"}) vocab.put(t, id++);
+        model.putArray("merges").add("h e").add("t he").add("\u0120 the");
+        Files.writeString(dir.resolve("tokenizer.json"), json.writeValueAsString(root));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|end|>\", \"add_bos_token\": false}");
+    }
+
+    @Test
+    void convertsWithTheTokenizerAndRunsTheResult(@TempDir Path tmp) throws Exception {
+        Path hf = Files.createDirectories(tmp.resolve("hf"));
+        writeCheckpoint(hf);
+        writeTokenizer(hf);
+        Path out = tmp.resolve("m.gguf");
+        CliTest.Result r = run("convert", hf.toString(), "-o", out.toString(), "--type", "i2_s", "--embedding-type", "q8_0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("tokenizer: tokenizer.json, gpt2, 260 tokens, 3 merges, pre-tokenizer gpt-2"), r.err());
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals(259, g.getInt("tokenizer.ggml.eos_token_id"));
+            assertEquals(TensorType.Q8_0, g.tensor("token_embd.weight").type());
+        }
+        CliTest.Result tok = run("tokenize", "-m", out.toString(), "--ids", "-p", "the the");
+        assertEquals(0, tok.code(), tok.err());
+        assertTrue(tok.out().contains("[257, 258]"), tok.out());
+        CliTest.Result gen = run("run", "-m", out.toString(), "-p", "the the", "-n", "3", "--json");
+        assertEquals(0, gen.code(), gen.err());
     }
 
     @Test

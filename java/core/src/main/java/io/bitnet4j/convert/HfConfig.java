@@ -36,6 +36,20 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
     /** The first (in practice the only) entry of {@code architectures}. */
     public String architecture() { return architectures.getFirst(); }
 
+    /** Whether {@code quantization_config.quant_method} is "bitnet" (packed ternary weights with a weight_scale). */
+    public boolean isBitnetQuantized() {
+        return quantizationConfig != null && "bitnet".equals(quantizationConfig.get("quant_method"));
+    }
+
+    /**
+     * How a packed projection's {@code weight_scale} applies, as transformers' {@code integrations/bitnet.py}
+     * does it: {@code linear_class = "autobitlinear"} (BitNet-b1.58-2B-4T) multiplies the output by the scale,
+     * the default {@code BitLinear} (Llama3-8B-1.58, Falcon3/Falcon-E 1.58bit) divides by it.
+     */
+    public boolean packedScaleMultiplies() {
+        return quantizationConfig != null && "autobitlinear".equals(quantizationConfig.get("linear_class"));
+    }
+
     /** Reads {@code config.json} from a model directory (or the file itself). */
     public static HfConfig read(Path dirOrFile) throws IOException {
         Path p = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE) : dirOrFile;

@@ -1,8 +1,5 @@
 package io.bitnet4j.convert;
 
-import io.bitnet4j.model.Activation;
-import io.bitnet4j.model.Architecture;
-import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.model.ModelException;
 import io.bitnet4j.tensor.I2sCodec;
@@ -21,76 +18,84 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Converts a Hugging Face {@code BitNetForCausalLM} checkpoint with unpacked master weights (BF16/F16/F32
- * safetensors, e.g. {@code microsoft/bitnet-b1.58-2B-4T-bf16}) to a GGUF model of architecture
- * {@code bitnet-b1.58}, without Python.
+ * Converts a Hugging Face checkpoint (config.json, safetensors, tokenizer) of one of the {@link HfFamily}
+ * families to a GGUF model, without Python.
  *
- * <p>Each linear projection is ternarized as the model was trained (BitNet b1.58 absmean): with
- * {@code scale = 1 / max(mean|W|, 1e-5)} over the whole tensor, {@code W_t = clamp(round(W·scale), −1, 1)}
- * (round half to even, as {@code torch.round}) and the stored values are {@code W_t / scale}; these are
- * then packed into the requested type. Norms are F32; the token embedding (and an untied
- * {@code lm_head}) F16, or F32 with {@code --type f32}. HF's rotate-half RoPE layout is the NEOX style the
- * {@code bitnet-b1.58} architecture uses, so q/k need no permutation.
+ * <p>Projections ({@code q/k/v/o_proj}, {@code gate/up/down_proj}) come as latent master weights
+ * (BF16/F16/F32, ternarized by absmean) or packed (uint8 + {@code weight_scale}), each tensor read as its
+ * dtype says (see {@link WeightSource}); either way the GGUF holds the ternary values times their scale,
+ * packed into the requested type. Norms are F32; the token embedding (and an untied {@code lm_head}) F16,
+ * or F32 with {@code --type f32}.
  *
- * <p>Tokenizer conversion is not implemented yet: the output has no {@code tokenizer.*} metadata, which
- * {@link Options#modelOnly} must acknowledge; such a file cannot be run by {@code run}/{@code chat}.
+ * <p>Memory stays bounded: tensors are streamed a chunk of rows at a time from the memory-mapped
+ * safetensors into the GGUF writer, which writes a temporary file and renames it at the end.
+ *
+ * <p>The tokenizer ({@link HfTokenizer}) is written into the metadata unless {@link Options#modelOnly};
+ * a missing tokenizer is then an error.
  */
 public final class HfConverter {
     private HfConverter() {}
 
-    public static final String ARCHITECTURE = "BitNetForCausalLM";
-    public static final String GGUF_ARCHITECTURE = "bitnet-b1.58";
     /** Types of the projections. */
     public static final Set<TensorType> TYPES =
             EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0, TensorType.F16, TensorType.F32);
     static final int CHUNK_FLOATS = 1 << 20;
 
     /**
-     * @param type      the projections' type
-     * @param modelOnly write a model without tokenizer (required while tokenizer conversion is missing)
+     * @param type          the projections' type
+     * @param embeddingType {@code token_embd} (and an untied {@code output}) type: F32, F16 or Q8_0; null = F32 for
+     *                      {@code type} F32, else F16 (what the reference GGUF files use)
+     * @param modelOnly     write a model without tokenizer metadata (it cannot be run by run/chat)
      */
-    public record Options(TensorType type, boolean modelOnly) {
+    public record Options(TensorType type, TensorType embeddingType, boolean modelOnly) {
         public Options {
             Objects.requireNonNull(type, "type");
             if (!TYPES.contains(type)) throw new IllegalArgumentException("type " + type + " is not one of i2_s, tq2_0, tq1_0, f16, f32");
+            if (embeddingType == null) embeddingType = type == TensorType.F32 ? TensorType.F32 : TensorType.F16;
+            if (!Quantizer.EMBEDDING_TYPES.contains(embeddingType)) {
+                throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of f32, f16, q8_0");
+            }
         }
 
-        TensorType embeddingType() { return type == TensorType.F32 ? TensorType.F32 : TensorType.F16; }
+        public Options(TensorType type, boolean modelOnly) {
+            this(type, null, modelOnly);
+        }
     }
 
-    public record Result(Path path, TensorType type, long fileBytes, int tensorCount, long parameters) {}
+    /** What was written; {@code tokenizer} is null for a model-only conversion. */
+    public record Result(Path path, String architecture, TensorType type, long fileBytes, int tensorCount, long parameters,
+                         int packedCount, HfTokenizer tokenizer) {}
 
     /** What one GGUF tensor is made of. */
-    record Plan(String ggufName, SafetensorsTensor source, TensorType target, boolean ternarize) {
+    record Plan(String ggufName, WeightSource source, TensorType target) {
         long[] ggufShape() {
-            long[] s = source.shape();
-            long[] r = new long[s.length];
-            for (int i = 0; i < s.length; i++) r[i] = s[s.length - 1 - i]; // row-major → ggml ne order
-            return r;
+            return source.tensor().shape().length == 1 ? new long[]{source.cols()} : new long[]{source.cols(), source.rows()};
         }
+
+        long bytes() { return target.tensorBytes(source.cols(), source.rows()); }
+    }
+
+    /** The GGUF architecture name the checkpoint in {@code hfDir} converts to (reads config.json only). */
+    public static String ggufArchitecture(Path hfDir) throws IOException {
+        return HfFamily.of(HfConfig.read(hfDir), hfDir).ggufArchitecture();
     }
 
     public static Result convert(Path hfDir, Path out, Options o, DummyModel.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
-        if (!o.modelOnly()) {
-            throw new UnsupportedOperationException("tokenizer conversion is not implemented yet; "
-                    + "pass --model-only to write the model without a tokenizer (it cannot be run by run/chat)");
-        }
         HfConfig c = HfConfig.read(hfDir);
-        if (!c.architectures().contains(ARCHITECTURE)) {
-            throw new ModelException(hfDir + ": architecture " + c.architectures() + " is not supported (convert reads " + ARCHITECTURE + ")");
-        }
-        if (!c.hiddenAct().equals("relu2")) {
-            throw new ModelException(hfDir + ": hidden_act '" + c.hiddenAct() + "' is not relu2, which " + GGUF_ARCHITECTURE + " uses");
-        }
+        HfFamily family = HfFamily.of(c, hfDir);
+        HfTokenizer tok = o.modelOnly() ? null : HfTokenizer.read(hfDir, c.vocabSize());
         try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(hfDir)) {
-            List<Plan> plans = plan(c, ck, o);
+            List<Plan> plans = plan(family, c, ck, o);
             GgufWriter w = new GgufWriter();
-            putMetadata(w, c, o.type(), hfDir);
+            putMetadata(w, family, c, o.type(), hfDir);
+            if (tok != null) tok.writeTo(w);
             long total = 0, params = 0;
+            int packed = 0;
             for (Plan p : plans) {
-                total += p.target().tensorBytes(p.source().cols(), p.source().rows());
-                params += p.source().elementCount();
+                total += p.bytes();
+                params += p.source().rows() * p.source().cols();
+                if (p.source() instanceof WeightSource.Packed) packed++;
             }
             long[] done = {0};
             long finalTotal = total;
@@ -100,68 +105,120 @@ public final class HfConverter {
             }
             progress.update(0, total);
             w.write(out);
-            return new Result(out, o.type(), Files.size(out), plans.size(), params);
+            return new Result(out, family.ggufArchitecture(), o.type(), Files.size(out), plans.size(), params, packed, tok);
         }
     }
 
-    /** Every GGUF tensor with its source, after checking names and shapes against the config. */
-    static List<Plan> plan(HfConfig c, SafetensorsCheckpoint ck, Options o) {
+    /** Every GGUF tensor with its source, after checking names, shapes and dtypes against the config. */
+    static List<Plan> plan(HfFamily family, HfConfig c, SafetensorsCheckpoint ck, Options o) {
         long h = c.hiddenSize(), f = c.intermediateSize(), v = c.vocabSize();
         long q = (long) c.numAttentionHeads() * c.headDim(), kv = (long) c.numKeyValueHeads() * c.headDim();
+        Planner pl = new Planner(family, c, ck, o);
         List<Plan> p = new ArrayList<>();
         TensorType e = o.embeddingType();
-        p.add(plan(ck, "model.embed_tokens.weight", "token_embd.weight", e, false, v, h));
+        p.add(pl.plain("model.embed_tokens.weight", "token_embd.weight", e, v, h));
+        var qPerm = family.permuteQk ? new WeightSource.QkPermutation(c.numAttentionHeads(), c.headDim()) : null;
+        var kPerm = family.permuteQk ? new WeightSource.QkPermutation(c.numKeyValueHeads(), c.headDim()) : null;
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String s = "model.layers." + i + ".", b = "blk." + i + ".";
-            p.add(plan(ck, s + "input_layernorm.weight", b + "attn_norm.weight", TensorType.F32, false, h));
-            p.add(plan(ck, s + "self_attn.q_proj.weight", b + "attn_q.weight", o.type(), true, q, h));
-            p.add(plan(ck, s + "self_attn.k_proj.weight", b + "attn_k.weight", o.type(), true, kv, h));
-            p.add(plan(ck, s + "self_attn.v_proj.weight", b + "attn_v.weight", o.type(), true, kv, h));
-            p.add(plan(ck, s + "self_attn.o_proj.weight", b + "attn_output.weight", o.type(), true, h, q));
-            p.add(plan(ck, s + "self_attn.attn_sub_norm.weight", b + "attn_sub_norm.weight", TensorType.F32, false, h));
-            p.add(plan(ck, s + "post_attention_layernorm.weight", b + "ffn_norm.weight", TensorType.F32, false, h));
-            p.add(plan(ck, s + "mlp.gate_proj.weight", b + "ffn_gate.weight", o.type(), true, f, h));
-            p.add(plan(ck, s + "mlp.up_proj.weight", b + "ffn_up.weight", o.type(), true, f, h));
-            p.add(plan(ck, s + "mlp.down_proj.weight", b + "ffn_down.weight", o.type(), true, h, f));
-            p.add(plan(ck, s + "mlp.ffn_sub_norm.weight", b + "ffn_sub_norm.weight", TensorType.F32, false, f));
+            p.add(pl.plain(s + "input_layernorm.weight", b + "attn_norm.weight", TensorType.F32, h));
+            p.add(pl.projection(s + "self_attn.q_proj.weight", b + "attn_q.weight", qPerm, q, h));
+            p.add(pl.projection(s + "self_attn.k_proj.weight", b + "attn_k.weight", kPerm, kv, h));
+            p.add(pl.projection(s + "self_attn.v_proj.weight", b + "attn_v.weight", null, kv, h));
+            p.add(pl.projection(s + "self_attn.o_proj.weight", b + "attn_output.weight", null, h, q));
+            if (family.attnSubNorm != null) p.add(pl.plain(s + family.attnSubNorm + ".weight", b + "attn_sub_norm.weight", TensorType.F32, q));
+            p.add(pl.plain(s + "post_attention_layernorm.weight", b + "ffn_norm.weight", TensorType.F32, h));
+            p.add(pl.projection(s + "mlp.gate_proj.weight", b + "ffn_gate.weight", null, f, h));
+            p.add(pl.projection(s + "mlp.up_proj.weight", b + "ffn_up.weight", null, f, h));
+            p.add(pl.projection(s + "mlp.down_proj.weight", b + "ffn_down.weight", null, h, f));
+            if (family.ffnSubNorm != null) p.add(pl.plain(s + family.ffnSubNorm + ".weight", b + "ffn_sub_norm.weight", TensorType.F32, f));
         }
-        p.add(plan(ck, "model.norm.weight", "output_norm.weight", TensorType.F32, false, h));
-        if (!c.tieWordEmbeddings()) p.add(plan(ck, "lm_head.weight", "output.weight", e, false, v, h));
+        p.add(pl.plain("model.norm.weight", "output_norm.weight", TensorType.F32, h));
+        if (!c.tieWordEmbeddings()) p.add(pl.plain("lm_head.weight", "output.weight", e, v, h));
         return p;
     }
 
-    private static Plan plan(SafetensorsCheckpoint ck, String hfName, String ggufName, TensorType target,
-                             boolean ternarize, long... shape) {
-        if (!ck.hasTensor(hfName)) {
-            String hint = ck.hasTensor(hfName.replace(".weight", ".weight_scale")) || ck.names().stream().anyMatch(n -> n.endsWith("weight_scale"))
-                    ? " (this looks like a packed checkpoint; convert needs the unpacked master weights, e.g. the -bf16 repository)" : "";
-            throw new ModelException(ck.dir() + ": missing tensor " + hfName + hint);
+    /** Finds and checks the tensors of one checkpoint. */
+    private record Planner(HfFamily family, HfConfig c, SafetensorsCheckpoint ck, Options o) {
+
+        SafetensorsTensor find(String hfName) {
+            if (!ck.hasTensor(hfName)) throw new ModelException(ck.dir() + ": missing tensor " + hfName);
+            return ck.tensor(hfName);
         }
-        SafetensorsTensor t = ck.tensor(hfName);
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new ModelException(ck.dir() + ": tensor " + hfName + " has shape " + Arrays.toString(t.shape())
-                    + ", config.json implies " + Arrays.toString(shape));
+
+        void checkShape(SafetensorsTensor t, long[] expected, String what) {
+            if (!Arrays.equals(t.shape(), expected)) {
+                throw new ModelException(ck.dir() + ": tensor " + t.name() + " has shape " + Arrays.toString(t.shape())
+                        + ", config.json implies " + Arrays.toString(expected) + what);
+            }
         }
-        if (t.dtype().floatType() == null) {
-            throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype()
-                    + " (packed weights?); convert needs F32, F16 or BF16 master weights");
+
+        void checkTarget(String hfName, long[] shape, TensorType target) {
+            String problem = target.rowLengthProblem(shape[shape.length - 1]);
+            if (problem != null) {
+                throw new ModelException("tensor " + hfName + " of shape " + Arrays.toString(shape) + " cannot be " + target + ": " + problem
+                        + (target == TensorType.TQ1_0 || target == TensorType.TQ2_0 || target == TensorType.I2_S
+                        ? " (use --type f16 or f32, or a type whose block fits)" : ""));
+            }
         }
-        String problem = target.rowLengthProblem(t.cols());
-        if (problem != null) {
-            throw new ModelException("tensor " + hfName + " of shape " + Arrays.toString(t.shape()) + " cannot be " + target + ": " + problem);
+
+        Plan plain(String hfName, String ggufName, TensorType target, long... shape) {
+            SafetensorsTensor t = find(hfName);
+            checkShape(t, shape, "");
+            if (t.dtype().floatType() == null) {
+                throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype() + "; convert needs F32, F16 or BF16 here");
+            }
+            checkTarget(hfName, shape, target);
+            return new Plan(ggufName, new WeightSource.Plain(t, null), target);
         }
-        return new Plan(ggufName, t, target, ternarize);
+
+        Plan projection(String hfName, String ggufName, WeightSource.QkPermutation order, long rows, long cols) {
+            SafetensorsTensor t = find(hfName);
+            long[] shape = {rows, cols};
+            checkTarget(hfName, shape, o.type());
+            WeightSource src;
+            if (t.dtype() == SafetensorsDType.U8) {
+                if (!c.isBitnetQuantized()) {
+                    throw new ModelException(ck.dir() + ": tensor " + hfName + " is packed (U8) but config.json has no quantization_config"
+                            + " with quant_method \"bitnet\"");
+                }
+                if (rows % 4 != 0) throw new ModelException(ck.dir() + ": tensor " + hfName + ": " + rows + " rows cannot be packed 4 per byte");
+                checkShape(t, new long[]{rows / 4, cols}, " for weights packed 4 per byte along the rows");
+                src = new WeightSource.Packed(t, rows, order, weightScale(hfName), c.packedScaleMultiplies());
+            } else if (t.dtype().floatType() != null) {
+                checkShape(t, shape, "");
+                if (family == HfFamily.LLAMA) {
+                    throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype() + ", not packed; a bitnet-quantized "
+                            + family.hfClass + " needs its projections as uint8 with weight_scale");
+                }
+                src = new WeightSource.Latent(t, order, WeightSource.Latent.scaleOf(t));
+            } else {
+                throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype()
+                        + "; convert reads F32, F16 or BF16 latent weights or U8 packed ones");
+            }
+            return new Plan(ggufName, src, o.type());
+        }
+
+        /** The single positive, finite value of {@code <name>_scale}. */
+        float weightScale(String hfName) {
+            String name = hfName.replace(".weight", ".weight_scale");
+            if (!ck.hasTensor(name)) throw new ModelException(ck.dir() + ": missing tensor " + name + " (the scale of packed " + hfName + ")");
+            SafetensorsTensor s = ck.tensor(name);
+            if (s.dtype().floatType() == null || s.elementCount() != 1) {
+                throw new ModelException(ck.dir() + ": tensor " + name + " is " + s + "; expected one F32/F16/BF16 value (a per-tensor scale)");
+            }
+            float v = s.toFloats()[0];
+            if (!(v > 0) || !Float.isFinite(v)) throw new ModelException(ck.dir() + ": tensor " + name + " holds " + v + ", not a positive scale");
+            return v;
+        }
     }
 
-    private static void putMetadata(GgufWriter w, HfConfig c, TensorType type, Path dir) {
-        w.putString("general.architecture", GGUF_ARCHITECTURE);
+    private static void putMetadata(GgufWriter w, HfFamily family, HfConfig c, TensorType type, Path dir) {
+        w.putString("general.architecture", family.ggufArchitecture());
         Path name = dir.toAbsolutePath().normalize().getFileName();
         w.putString("general.name", name == null ? "model" : name.toString());
         w.putUInt32("general.file_type", type == TensorType.F32 ? 0 : type == TensorType.F16 ? 1 : DummyModel.fileType(type));
-        new ModelConfig(Architecture.BITNET_B158, GGUF_ARCHITECTURE, c.hiddenSize(), c.numHiddenLayers(),
-                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.intermediateSize(), c.vocabSize(),
-                c.maxPositionEmbeddings(), (float) c.rmsNormEps(), (float) c.ropeTheta(), c.headDim(),
-                Activation.RELU_SQUARED).writeTo(w);
+        family.modelConfig(c, dir).writeTo(w);
         w.putUInt32("general.quantization_version", Quantizer.QUANTIZATION_VERSION);
     }
 
@@ -170,52 +227,28 @@ public final class HfConverter {
         void add(long bytes);
     }
 
-    /** absmean's {@code 1 / max(mean|W|, 1e-5)} over the whole tensor (mean accumulated in double). */
-    static float ternaryScale(SafetensorsTensor t) {
-        int k = Math.toIntExact(t.cols());
-        float[] x = new float[k];
-        double sum = 0;
-        for (long r = 0; r < t.rows(); r++) {
-            t.readFloats(r * k, x, 0, k);
-            for (float v : x) sum += Math.abs(v);
-        }
-        float mean = t.elementCount() == 0 ? 0f : (float) (sum / t.elementCount());
-        return 1f / Math.max(mean, 1e-5f);
-    }
-
-    /** {@code clamp(round(w·scale), −1, 1) / scale} in place. */
-    static void ternarize(float[] x, int off, int n, float scale) {
-        for (int i = off; i < off + n; i++) {
-            float q = (float) Math.rint(x[i] * scale);
-            x[i] = Math.max(-1f, Math.min(1f, q)) / scale;
-        }
-    }
-
     private static void write(Plan p, GgufWriter.TensorSink sink, Written written) throws IOException {
-        SafetensorsTensor t = p.source();
+        WeightSource src = p.source();
         TensorType target = p.target();
-        int k = Math.toIntExact(t.cols());
-        long rows = t.rows();
-        float scale = p.ternarize() ? ternaryScale(t) : 1f;
-        float i2sScale = 0;
-        if (target == TensorType.I2_S) {
-            // I2_S keeps one scale per tensor, max|x|: after ternarization that is 1/scale unless all are 0
-            float[] x = new float[k];
-            for (long r = 0; r < rows; r++) {
-                t.readFloats(r * k, x, 0, k);
-                ternarize(x, 0, k, scale);
-                i2sScale = I2sCodec.scale(i2sScale, x, 0, k);
-            }
-        }
+        int k = src.cols();
+        long rows = src.rows();
         int chunkRows = (int) Math.max(1, Math.min(rows, CHUNK_FLOATS / Math.max(k, 1)));
         float[] x = new float[Math.toIntExact((long) chunkRows * k)];
+        float i2sScale = 0;
+        if (target == TensorType.I2_S) {
+            // I2_S keeps one scale per tensor, max|x| (for ternary values: their scale unless all are 0)
+            for (long r0 = 0; r0 < rows; r0 += chunkRows) {
+                int n = (int) Math.min(chunkRows, rows - r0);
+                src.read(r0, n, x);
+                i2sScale = I2sCodec.scale(i2sScale, x, 0, n * k);
+            }
+        }
         long rowBytes = target.rowSize(k);
         byte[] buf = new byte[Math.toIntExact(chunkRows * rowBytes)];
         MemorySegment seg = MemorySegment.ofArray(buf);
         for (long r0 = 0; r0 < rows; r0 += chunkRows) {
             int n = (int) Math.min(chunkRows, rows - r0);
-            t.readFloats(r0 * k, x, 0, n * k);
-            if (p.ternarize()) ternarize(x, 0, n * k, scale);
+            src.read(r0, n, x);
             for (int i = 0; i < n; i++) {
                 if (target == TensorType.I2_S) I2sCodec.quantizeRow(x, i * k, i2sScale, seg, i * rowBytes, k);
                 else TensorCodecs.quantizeRow(target, x, i * k, seg, i * rowBytes, k);

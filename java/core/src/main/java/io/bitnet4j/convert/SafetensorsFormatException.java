@@ -3,7 +3,7 @@ package io.bitnet4j.convert;
 import java.nio.file.Path;
 
 /**
- * A safetensors file, its shard index or a Hugging Face {@code config.json} is malformed or uses
+ * A safetensors file, its shard index, a Hugging Face {@code config.json} or tokenizer file is malformed or uses
  * something bitnet4j does not support. The only exception (besides {@link java.io.IOException} for
  * I/O failures) thrown for bad content; the message names the file and, where there is one, the tensor
  * or key concerned.

@@ -252,13 +252,13 @@ class ConvertTest {
     }
 
     @Test
-    void refusesWithoutModelOnlyAndNamesBadInput() throws Exception {
+    void refusesAMissingTokenizerAndNamesBadInput() throws Exception {
         Map<String, W> m = weights(5);
         Path dir = checkpoint(m);
         Path out = tmp.resolve("x.gguf");
-        var e = assertThrows(UnsupportedOperationException.class,
+        var e = assertThrows(SafetensorsFormatException.class,
                 () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.I2_S, false), DummyModel.Progress.NONE));
-        assertTrue(e.getMessage().contains("tokenizer conversion is not implemented"), e.getMessage());
+        assertTrue(e.getMessage().contains("no tokenizer") && e.getMessage().contains("--model-only"), e.getMessage());
         assertFalse(Files.exists(out));
         assertThrows(IllegalArgumentException.class, () -> new HfConverter.Options(TensorType.Q8_0, true));
 
