@@ -629,6 +629,10 @@ def main():
                     help="wall-time budget: the cosine schedule follows elapsed time when that is further along "
                          "than the step count, and training stops when the budget is spent")
     ap.add_argument("--reference", default=None, help="where to write reference.json (default OUT/reference.json)")
+    ap.add_argument("--from-checkpoint", action="store_true",
+                    help="no training: load OUT/checkpoint.pt and redo the export and the reference outputs")
+    ap.add_argument("--test-chunks", type=int, default=8,
+                    help="also record the perplexity of the first N chunks (what the JUnit test re-measures)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -700,7 +704,13 @@ def main():
     train_start = time.time()
     ema = None
     step = 0
-    for step in range(a.steps):
+    if a.from_checkpoint:
+        ck = torch.load(os.path.join(a.out, "checkpoint.pt"))
+        if ck["config"] != c:
+            sys.exit("checkpoint config %s differs from the arguments' %s" % (ck["config"], c))
+        model.load_state_dict(ck["model"])
+        log("loaded %s (step %d)" % (os.path.join(a.out, "checkpoint.pt"), ck["step"]), lf)
+    for step in range(0 if a.from_checkpoint else a.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         x, y = batch()
@@ -723,14 +733,14 @@ def main():
             hl = held_loss()
             log("step %d held-out loss %.4f (ppl %.2f, second halves of %d chunks)" % (done, hl, math.exp(hl), a.eval_chunks), lf)
             break
-    steps_done = step + 1 if a.steps > 0 else 0
-    train_secs = time.time() - train_start
+    steps_done = ck["step"] if a.from_checkpoint else (step + 1 if a.steps > 0 else 0)
+    train_secs = ck.get("train_secs", 0) if a.from_checkpoint else time.time() - train_start
 
     state = hf_state(model)
     write_safetensors(os.path.join(a.out, "model.safetensors"), state)
     write_config(a.out, c, bpe)
     write_tokenizer(a.out, bpe, a.ctx)
-    torch.save({"model": model.state_dict(), "config": c, "step": steps_done}, os.path.join(a.out, "checkpoint.pt"))
+    torch.save({"model": model.state_dict(), "config": c, "step": steps_done, "train_secs": train_secs}, os.path.join(a.out, "checkpoint.pt"))
     log("exported %s (%d steps in %.1f min)" % (a.out, steps_done, train_secs / 60), lf)
 
     ref = Reference(state, c)
@@ -740,10 +750,15 @@ def main():
         cont = ref.greedy(ids, a.ref_steps)
         prompts.append({"prompt": p, "prompt_ids": ids, "continuation_ids": cont, "continuation": bpe.decode(cont)})
         log("greedy: %r → %r" % (p, bpe.decode(cont)), lf)
-    with torch.no_grad():
-        ppl, chunks, scored = perplexity(lambda ch: ref.forward(ch, ref.new_cache(), exact_pv=False),
-                                         held_ids, a.ctx, bpe.bos, a.ref_ppl_chunks)
-    log("held-out perplexity (I2_S arithmetic, %d chunks of %d, %d scored tokens): %.4f" % (chunks, a.ctx, scored, ppl), lf)
+    # as llama-perplexity: the text tokenized with BOS first (add_bos), then chunks of ctx tokens
+    eval_ids = [bpe.bos] + [int(i) for i in held_ids]
+    ppls = {}
+    for limit in (a.test_chunks, a.ref_ppl_chunks):
+        with torch.no_grad():
+            ppl, chunks, scored = perplexity(lambda ch: ref.forward(ch, ref.new_cache(), exact_pv=False),
+                                             eval_ids, a.ctx, bpe.bos, limit)
+        ppls[chunks] = {"chunks": chunks, "scored_tokens": scored, "ppl": ppl}
+        log("held-out perplexity (I2_S arithmetic, %d chunks of %d, %d scored tokens): %.4f" % (chunks, a.ctx, scored, ppl), lf)
     reference = {
         "about": "written by scripts/train/train_bitnet.py: greedy continuations and held-out perplexity of the "
                  "exported model evaluated with bitnet4j's I2_S arithmetic (see the Reference class)",
@@ -751,8 +766,9 @@ def main():
         "train_minutes": round(train_secs / 60, 2), "train_tokens": int(len(train_ids)),
         "heldout_tokens": int(len(held_ids)), "bos_id": bpe.bos, "eos_id": bpe.eos,
         "prompts": prompts,
-        "perplexity": {"ctx": a.ctx, "chunks": chunks, "scored_tokens": scored, "ppl": ppl,
-                       "method": "llama-perplexity: first token of each chunk replaced by BOS, second half scored"},
+        "perplexity": {"ctx": a.ctx, "text": "heldout.txt", "results": sorted(ppls.values(), key=lambda r: r["chunks"]),
+                       "method": "llama-perplexity: BOS + tokens of the text, chunks of ctx tokens, the first token "
+                                 "of each chunk replaced by BOS, the second half of each chunk scored"},
     }
     with open(a.reference or os.path.join(a.out, "reference.json"), "w") as f:
         json.dump(reference, f, indent=1)
