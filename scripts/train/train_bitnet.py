@@ -633,7 +633,13 @@ def main():
                     help="no training: load OUT/checkpoint.pt and redo the export and the reference outputs")
     ap.add_argument("--test-chunks", type=int, default=8,
                     help="also record the perplexity of the first N chunks (what the JUnit test re-measures)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="CI smoke test: a tiny model, 2 steps, on the committed held-out text (no npm, seconds)")
     a = ap.parse_args()
+    if a.smoke:
+        a.corpus_text = a.corpus_text or os.path.join(HERE, "heldout.txt")
+        a.steps, a.vocab, a.layers, a.hidden, a.ffn, a.ctx = 2, 300, 1, 128, 128, 32
+        a.eval_every, a.eval_chunks, a.ref_steps, a.ref_ppl_chunks, a.test_chunks, a.warmup = 1, 1, 2, 2, 1, 1
 
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)

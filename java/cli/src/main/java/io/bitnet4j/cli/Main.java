@@ -19,7 +19,7 @@ import java.util.List;
 @Command(name = "bitnet4j", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Inference for 1.58-bit (ternary) LLMs: BitNet b1.58 GGUF files from bitnet.cpp and llama.cpp.",
         subcommands = {RunCommand.class, ChatCommand.class, InfoCommand.class, TokenizeCommand.class,
-                SelfCheckCommand.class, BenchCommand.class, GenDummyCommand.class, QuantizeCommand.class, ConvertCommand.class,
+                SelfCheckCommand.class, BenchCommand.class, GenDummyCommand.class, QuantizeCommand.class, ConvertCommand.class, PerplexityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
