@@ -51,7 +51,7 @@ class PerplexityTest {
         double[] ppl = new double[2];
         int[] batch = {64, 16};
         for (int i = 0; i < 2; i++) {
-            LoadOptions o = new LoadOptions(1, KernelTier.SCALAR, KvCacheType.F16, batch[i], TokenizerOptions.defaults());
+            LoadOptions o = new LoadOptions(1, null, KvCacheType.F16, batch[i], TokenizerOptions.defaults());
             try (LoadedModel m = LoadedModel.open(model, o); Session s = m.newSession(ctx)) {
                 int[] ids = m.tokenizer().encode(Files.readString(text).substring(0, 3000), true, false);
                 List<Integer> seen = new ArrayList<>();
