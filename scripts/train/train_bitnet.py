@@ -633,6 +633,8 @@ def main():
                     help="no training: load OUT/checkpoint.pt and redo the export and the reference outputs")
     ap.add_argument("--test-chunks", type=int, default=8,
                     help="also record the perplexity of the first N chunks (what the JUnit test re-measures)")
+    ap.add_argument("--init-from", default=None,
+                    help="start from this checkpoint.pt's weights (a second training stage with its own schedule)")
     ap.add_argument("--smoke", action="store_true",
                     help="CI smoke test: a tiny model, 2 steps, on the committed held-out text (no npm, seconds)")
     a = ap.parse_args()
@@ -716,6 +718,14 @@ def main():
             sys.exit("checkpoint config %s differs from the arguments' %s" % (ck["config"], c))
         model.load_state_dict(ck["model"])
         log("loaded %s (step %d)" % (os.path.join(a.out, "checkpoint.pt"), ck["step"]), lf)
+    prior_steps, prior_secs = 0, 0.0
+    if a.init_from:
+        ck0 = torch.load(a.init_from)
+        if ck0["config"] != c:
+            sys.exit("checkpoint config %s differs from the arguments' %s" % (ck0["config"], c))
+        model.load_state_dict(ck0["model"])
+        prior_steps, prior_secs = ck0["step"], ck0.get("train_secs", 0.0)
+        log("continuing from %s (step %d); new schedule: peak LR %.1e, %d warm-up steps" % (a.init_from, prior_steps, a.lr, a.warmup), lf)
     for step in range(0 if a.from_checkpoint else a.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
@@ -739,8 +749,8 @@ def main():
             hl = held_loss()
             log("step %d held-out loss %.4f (ppl %.2f, second halves of %d chunks)" % (done, hl, math.exp(hl), a.eval_chunks), lf)
             break
-    steps_done = ck["step"] if a.from_checkpoint else (step + 1 if a.steps > 0 else 0)
-    train_secs = ck.get("train_secs", 0) if a.from_checkpoint else time.time() - train_start
+    steps_done = ck["step"] if a.from_checkpoint else prior_steps + (step + 1 if a.steps > 0 else 0)
+    train_secs = ck.get("train_secs", 0) if a.from_checkpoint else prior_secs + time.time() - train_start
 
     state = hf_state(model)
     write_safetensors(os.path.join(a.out, "model.safetensors"), state)

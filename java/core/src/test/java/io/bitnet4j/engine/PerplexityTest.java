@@ -1,6 +1,5 @@
 package io.bitnet4j.engine;
 
-import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.tokenizer.TokenizerOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
