@@ -70,7 +70,7 @@ class PerplexityTest {
 
     @Test
     void badArgumentsAreNamed() throws Exception {
-        LoadOptions o = new LoadOptions(1, KernelTier.SCALAR, KvCacheType.F16, 32, TokenizerOptions.defaults());
+        LoadOptions o = new LoadOptions(1, null, KvCacheType.F16, 32, TokenizerOptions.defaults());
         try (LoadedModel m = LoadedModel.open(model, o); Session s = m.newSession(32)) {
             Forward f = m.forward(s);
             int bos = m.tokenizer().bosId();
