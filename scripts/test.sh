@@ -4,4 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The training script of the shipped model, smoke-tested for a few seconds (2 steps of a tiny model on
+# the committed held-out text) when PyTorch is installed; skipped otherwise.
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  smoke="$(mktemp -d)"
+  /usr/bin/python3 scripts/train/train_bitnet.py --smoke --out "$smoke" >/dev/null
+  rm -rf "$smoke"
+  echo "train_bitnet.py smoke test: ok"
+else
+  echo "train_bitnet.py smoke test: skipped (no torch for /usr/bin/python3)"
+fi
 exec mvn -B -ntp verify "$@"

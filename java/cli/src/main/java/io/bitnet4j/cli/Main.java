@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "bitnet4j", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Inference for 1.58-bit (ternary) LLMs: BitNet b1.58 GGUF files from bitnet.cpp and llama.cpp.",
         subcommands = {RunCommand.class, ChatCommand.class, InfoCommand.class, TokenizeCommand.class,
-                SelfCheckCommand.class, BenchCommand.class, GenDummyCommand.class, QuantizeCommand.class, ConvertCommand.class, ServeCommand.class,
+                SelfCheckCommand.class, BenchCommand.class, GenDummyCommand.class, QuantizeCommand.class, ConvertCommand.class,
+                ServeCommand.class, PerplexityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

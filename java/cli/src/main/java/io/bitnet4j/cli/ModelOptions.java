@@ -16,7 +16,7 @@ import java.nio.file.Path;
 final class ModelOptions {
 
     /** The model the README's main command runs when -m is not given. */
-    static final String SHIPPED_MODEL = "models/bitnet4j-demo.gguf";
+    static final String SHIPPED_MODEL = "models/bitnet4j-brown-6m-i2_s.gguf";
 
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
             description = "GGUF model file (default: the model shipped in models/)")
