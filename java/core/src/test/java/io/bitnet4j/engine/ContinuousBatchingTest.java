@@ -41,8 +41,8 @@ class ContinuousBatchingTest {
     static final int STEPS = 6;
 
     static Path demoModel() {
-        Path p = Path.of(System.getProperty("user.dir")).resolve("../../models/bitnet4j-demo.gguf").normalize();
-        Assumptions.assumeTrue(Files.exists(p), "shipped demo model not found at " + p);
+        Path p = Path.of(System.getProperty("user.dir")).resolve("../../models/bitnet4j-brown-6m-i2_s.gguf").normalize();
+        Assumptions.assumeTrue(Files.exists(p), "shipped model not found at " + p);
         return p;
     }
 
