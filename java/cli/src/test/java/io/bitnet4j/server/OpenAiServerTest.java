@@ -67,7 +67,7 @@ class OpenAiServerTest {
     @BeforeAll
     static void start() throws Exception {
         Path p = Path.of(System.getProperty("user.dir")).resolve("../../models/bitnet4j-brown-6m-i2_s.gguf").normalize();
-        Assumptions.assumeTrue(Files.exists(p), "shipped model missing: " + p);
+        org.junit.jupiter.api.Assertions.assertTrue(Files.exists(p), "shipped model missing: " + p);
         model = LoadedModel.open(p, LoadOptions.defaults().withThreads(2));
         reference = LoadedModel.open(p, LoadOptions.defaults().withThreads(1));
         batcher = new ContinuousBatcher(model, 4, CTX, 32);
