@@ -126,7 +126,7 @@ final class BenchCommand implements Callable<Integer> {
                         }, err));
                     }
                     if (gen.stream().anyMatch(n -> n > 0)) {
-                        MemorySegment weights = m.gguf().segment().asSlice(m.gguf().dataOffset());
+                        MemorySegment weights = bandwidthRegion(m);
                         rooflines.add(new Roofline(t, m.weights().bytesPerToken(), ReadBandwidth.measure(weights, t, 3)));
                     }
                     for (int n : gen) {
@@ -199,6 +199,19 @@ final class BenchCommand implements Callable<Integer> {
             // not Linux
         }
         return -1;
+    }
+
+    /**
+     * The part of the mapped file the bandwidth probe reads: the tensor data on the larger side of the
+     * token embedding. The layers' weights are resident anyway; the embedding is not read whole per token
+     * (and with --output-type its float copy as head was released), so reading it would only inflate RSS.
+     */
+    private static MemorySegment bandwidthRegion(LoadedModel m) {
+        MemorySegment data = m.gguf().segment().asSlice(m.gguf().dataOffset());
+        MemorySegment emb = m.weights().tokenEmbedding().data();
+        long start = emb.address() - data.address(), end = start + emb.byteSize();
+        if (start < 0 || end > data.byteSize()) return data;
+        return start >= data.byteSize() - end ? data.asSlice(0, start) : data.asSlice(end);
     }
 
     private static Roofline rooflineFor(List<Roofline> rooflines, int threads) {

@@ -56,10 +56,11 @@ final class OutputRequantizer {
                         MemorySegment.copy(row, 0, f32, ValueLayout.JAVA_FLOAT, (long) i * cols * Float.BYTES, cols);
                     }
                     kernels.quantizeQ80(f32, n, cols, data.asSlice(c0 * rowBytes, n * rowBytes));
+                    // release the float rows as we go, so the head is not resident twice at the peak
+                    if (src.data().isMapped()) src.data().asSlice(c0 * src.rowBytes(), n * src.rowBytes()).unload();
                 }
             });
         }
-        if (src.data().isMapped()) src.data().unload();
         return Linear.of(new Tensor(src.name(), TensorType.Q8_0, src.shape(), data), head.outputScale());
     }
 }
