@@ -32,8 +32,8 @@ public final class KvCache implements AutoCloseable {
         valueCache = new MemorySegment[config.blockCount()];
         long bytes = Math.max(64, (long) contextSize * config.kvDim() * kvType.bytes());
         for (int l = 0; l < config.blockCount(); l++) {
-            keyCache[l] = arena.allocate(bytes, 64);
-            valueCache[l] = arena.allocate(bytes, 64);
+            keyCache[l] = LazyZeroMemory.allocate(bytes, arena); // pages touched as positions fill
+            valueCache[l] = LazyZeroMemory.allocate(bytes, arena);
         }
     }
 
