@@ -23,8 +23,10 @@ final class Projections {
     private final Kernels kernels;
     private final Parallel parallel;
     private final Session s;
-    private final GemmTask task = new GemmTask();
     private final GroupTask groupTask = new GroupTask();
+    /** {@link #project}'s one matrix as a group of one (reused: the token loop allocates nothing). */
+    private final Linear[] single = new Linear[1];
+    private final MemorySegment[] singleOut = new MemorySegment[1];
     private final QuantTask quantTask = new QuantTask();
     /** Batches of at least this many tokens are quantized in parallel. */
     private static final int PARALLEL_MIN_TOKENS = 4;
@@ -64,11 +66,9 @@ final class Projections {
 
     /** out[t*w.rows() + r] = (W · in[t])[r] for t < ntok; {@code in} holds ntok contiguous rows of w.cols() floats. */
     void project(Linear w, MemorySegment in, int ntok, MemorySegment out) {
-        ActivationFormat f = formatFor(w.type());
-        prepare(f, in, ntok, w.cols());
-        task.set(w, f, in, ntok, out);
-        parallel.forRows(w.rows(), ROW_ALIGN, task);
-        if (w.outputScale() != null) applyOutputScale(w, ntok, out);
+        single[0] = w;
+        singleOut[0] = out;
+        projectTogether(single, in, ntok, singleOut);
     }
 
     /**
@@ -80,7 +80,8 @@ final class Projections {
         ActivationFormat f = formatFor(ws[0].type());
         int total = 0;
         for (Linear w : ws) {
-            if (formatFor(w.type()) != f || w.cols() != ws[0].cols() || w.rows() % ROW_ALIGN != 0) {
+            // a group needs one activation format and chunk-aligned boundaries between its matrices
+            if (ws.length > 1 && (formatFor(w.type()) != f || w.cols() != ws[0].cols() || w.rows() % ROW_ALIGN != 0)) {
                 for (int i = 0; i < ws.length; i++) project(ws[i], in, ntok, outs[i]);
                 return;
             }
@@ -174,7 +175,10 @@ final class Projections {
         }
     }
 
-    /** Rows of several matrices laid end to end: each chunk runs the part of each matrix it covers. */
+    /**
+     * Rows of one or more matrices laid end to end: each chunk runs the part of each matrix it covers.
+     * One reusable object: the token loop allocates no lambdas.
+     */
     private final class GroupTask implements Parallel.RowTask {
         private Linear[] ws;
         private ActivationFormat f;
@@ -199,28 +203,6 @@ final class Projections {
                 if (r0 < r1) gemm(ws[i], f, in, ntok, outs[i], r0, r1);
                 base += rows;
             }
-        }
-    }
-
-    /** One reusable task object: the token loop allocates no lambdas. */
-    private final class GemmTask implements Parallel.RowTask {
-        private Linear w;
-        private ActivationFormat f;
-        private MemorySegment in;
-        private int ntok;
-        private MemorySegment out;
-
-        void set(Linear w, ActivationFormat f, MemorySegment in, int ntok, MemorySegment out) {
-            this.w = w;
-            this.f = f;
-            this.in = in;
-            this.ntok = ntok;
-            this.out = out;
-        }
-
-        @Override
-        public void run(int row0, int row1) {
-            gemm(w, f, in, ntok, out, row0, row1);
         }
     }
 
