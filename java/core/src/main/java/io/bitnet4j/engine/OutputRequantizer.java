@@ -4,7 +4,6 @@ import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelException;
-import io.bitnet4j.tensor.Q8_0Codec;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorCodecs;
 import io.bitnet4j.tensor.TensorType;
@@ -18,8 +17,8 @@ import java.lang.foreign.ValueLayout;
  * token reads about half the bytes of an f16 head (the biggest single read of a BitNet model: 0.66 of
  * 1.18 GB per token for 2B-4T). The encoding is llama-quantize's, byte for byte what
  * {@code bitnet4j quantize --output-type q8_0} writes. Costs one pass over the head at load and the
- * Q8_0 copy in memory; the float pages are released from the process afterwards (a tied embedding
- * faults back in only the rows it looks up).
+ * Q8_0 copy in memory; the float rows' pages are released from the process as they are re-encoded (a
+ * tied embedding faults back in only the rows it looks up).
  */
 final class OutputRequantizer {
     private OutputRequantizer() {}
@@ -36,12 +35,10 @@ final class OutputRequantizer {
 
     static Linear toQ80(Linear head, Kernels kernels, Parallel parallel, Arena arena) {
         int rows = head.rows(), cols = head.cols();
-        if (cols % Q8_0Codec.BLOCK != 0) {
-            throw new ModelException("--output-type q8_0: rows of the output head (" + cols
-                    + " values) are not a multiple of " + Q8_0Codec.BLOCK);
-        }
+        String problem = TensorType.Q8_0.rowLengthProblem(cols);
+        if (problem != null) throw new ModelException("--output-type q8_0: output head: " + problem);
         Tensor src = head.tensor();
-        long rowBytes = (long) cols / Q8_0Codec.BLOCK * Q8_0Codec.BLOCK_BYTES;
+        long rowBytes = TensorType.Q8_0.rowSize(cols);
         MemorySegment data = arena.allocate(rowBytes * rows, 64);
         // each thread: rows as floats (heap), then CHUNK of them at once through the kernel tier's
         // quantizer (llama.cpp's quantize_row_q8_0_ref in every tier) from a native buffer
