@@ -123,6 +123,29 @@ static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, 
  * positions 4L..4L+3 of a 32-byte chunk into int32 lane L. */
 #define B4J_TQ_LANES 8
 
+/* A TQ1_0/TQ2_0 GEMM over a variant's row kernels ROWFN_1..ROWFN_4 (one weight row against 1-4 tokens,
+ * results in res[]): each row against the tokens four at a time. Shared by the x86 variants. */
+#define B4J_TQ_GEMM(NAME, ROWFN, BLOCK_BYTES)                                                            \
+    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
+                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+        const int64_t nb = k / B4J_QK_K;                                                                 \
+        float res[4];                                                                                    \
+        for (int64_t r = row0; r < row1; r++) {                                                          \
+            const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                                \
+            for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
+                const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;                                        \
+                const uint8_t *a = act + t0 * nb * B4J_Q8_K_BLOCK_BYTES;                                 \
+                switch (nt) {                                                                            \
+                case 1: ROWFN##_1(wr, nb, a, res); break;                                                \
+                case 2: ROWFN##_2(wr, nb, a, res); break;                                                \
+                case 3: ROWFN##_3(wr, nb, a, res); break;                                                \
+                default: ROWFN##_4(wr, nb, a, res); break;                                               \
+                }                                                                                        \
+                for (int64_t t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = res[t];                \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
 /* bsums[2L] + bsums[2L+1] of a Q8_K block */
 static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
     int16_t a, b;

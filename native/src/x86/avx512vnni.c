@@ -339,28 +339,8 @@ static inline __m256i tq1_dot(const __m256i *c, const int8_t *q) {
 TQ_ROWS512(tq2_row, __m512i, 4, tq2_decode, tq2_dot, B4J_TQ2_0_BLOCK_BYTES)
 TQ_ROWS512(tq1_row, __m256i, 8, tq1_decode, tq1_dot, B4J_TQ1_0_BLOCK_BYTES)
 
-#define TQ_GEMM512(NAME, ROWFN, BLOCK_BYTES)                                                             \
-    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
-                     int64_t ntok, float *out, int64_t out_stride) {                                     \
-        const int64_t nb = k / B4J_QK_K;                                                                 \
-        float res[4];                                                                                    \
-        for (int64_t r = row0; r < row1; r++) {                                                          \
-            const uint8_t *wr = w + r * nb * BLOCK_BYTES;                                                \
-            for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
-                const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;                                        \
-                const uint8_t *a = act + t0 * nb * B4J_Q8_K_BLOCK_BYTES;                                 \
-                switch (nt) {                                                                            \
-                case 1: ROWFN##_1(wr, nb, a, res); break;                                                \
-                case 2: ROWFN##_2(wr, nb, a, res); break;                                                \
-                case 3: ROWFN##_3(wr, nb, a, res); break;                                                \
-                default: ROWFN##_4(wr, nb, a, res); break;                                               \
-                }                                                                                        \
-                for (int64_t t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = res[t];                \
-            }                                                                                            \
-        }                                                                                                \
-    }
-TQ_GEMM512(avx512_gemm_tq2_0_q8_k, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
-TQ_GEMM512(avx512_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
+B4J_TQ_GEMM(avx512_gemm_tq2_0_q8_k, tq2_row, B4J_TQ2_0_BLOCK_BYTES)
+B4J_TQ_GEMM(avx512_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
 
 /* ---------------------------------------------------------------- float weights */
 
