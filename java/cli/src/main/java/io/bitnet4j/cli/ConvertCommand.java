@@ -5,6 +5,7 @@ import io.bitnet4j.convert.HfConverter;
 import io.bitnet4j.convert.HfTokenizer;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,11 +46,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model-only", description = "write the model without a tokenizer (run/chat cannot use such a file)")
     boolean modelOnly;
 
-    @Option(names = {"-f", "--force"}, description = "overwrite OUT if it exists")
-    boolean force;
-
-    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
-    boolean quiet;
+    @Mixin
+    OutputFileOptions outputFile;
 
     @Override
     public Integer call() throws Exception {
@@ -58,17 +56,14 @@ final class ConvertCommand implements Callable<Integer> {
         TensorType embd = embeddingType == null ? null
                 : TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
         if (!Files.isDirectory(input)) throw new Errors.UsageException("input " + input + " is not a directory");
-        Path dir = output.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) throw new Errors.UsageException("output directory " + dir + " does not exist");
-        if (Files.isDirectory(output)) throw new Errors.UsageException(output + " is a directory");
-        if (Files.exists(output) && !force) throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
+        outputFile.checkTarget(output);
         HfConfig c = HfConfig.read(input);
         PrintWriter err = spec.commandLine().getErr();
         err.printf("convert: %s (%s, %d layers, hidden %d) -> %s (%s): projections %s%s%n",
                 input, c.architecture(), c.numHiddenLayers(), c.hiddenSize(), output, HfConverter.ggufArchitecture(input), t,
                 modelOnly ? " (no tokenizer)" : "");
         err.flush();
-        GenDummyCommand.ProgressBar bar = new GenDummyCommand.ProgressBar(err, quiet);
+        GenDummyCommand.ProgressBar bar = outputFile.progressBar(err);
         HfConverter.Result r = HfConverter.convert(input, output, new HfConverter.Options(t, embd, modelOnly), bar);
         bar.finish();
         if (r.tokenizer() != null) {

@@ -4,6 +4,7 @@ import io.bitnet4j.convert.DummyModel;
 import io.bitnet4j.convert.DummyShape;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -56,11 +57,8 @@ final class GenDummyCommand implements Callable<Integer> {
     @Option(names = "--context", paramLabel = "N", description = "override the context length")
     Integer context;
 
-    @Option(names = {"-f", "--force"}, description = "overwrite FILE if it exists")
-    boolean force;
-
-    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
-    boolean quiet;
+    @Mixin
+    OutputFileOptions outputFile;
 
     @Override
     public Integer call() throws Exception {
@@ -68,21 +66,14 @@ final class GenDummyCommand implements Callable<Integer> {
         TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
         String problem = shape.problem(t);
         if (problem != null) throw new Errors.UsageException(problem);
-        Path dir = output.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new Errors.UsageException("output directory " + dir + " does not exist");
-        }
-        if (Files.isDirectory(output)) throw new Errors.UsageException(output + " is a directory");
-        if (Files.exists(output) && !force) {
-            throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
-        }
+        outputFile.checkTarget(output);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         err.printf("gen-dummy: %s, %s, %d layers, hidden %d, FFN %d, heads %d/%d, vocab %d, context %d, seed %d%n",
                 shape.size(), t, shape.layers(), shape.hidden(), shape.ffn(), shape.heads(), shape.kvHeads(),
                 shape.vocab(), shape.context(), seed);
         err.flush();
-        ProgressBar bar = new ProgressBar(err, quiet);
+        ProgressBar bar = outputFile.progressBar(err);
         DummyModel.Result r = DummyModel.write(output, shape, t, seed, bar);
         bar.finish();
         out.printf("wrote %s: %,d bytes (%s), %,d parameters (%s), %d tensors, %s%n", r.path(), r.fileBytes(),

@@ -3,6 +3,7 @@ package io.bitnet4j.cli;
 import io.bitnet4j.convert.Quantizer;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,11 +39,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--output-type", paramLabel = "TYPE", description = "output.weight type: f16, f32, q8_0 or q6_k (default: as --embedding-type)")
     String outputType;
 
-    @Option(names = {"-f", "--force"}, description = "overwrite OUT if it exists")
-    boolean force;
-
-    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
-    boolean quiet;
+    @Mixin
+    OutputFileOptions outputFile;
 
     @Override
     public Integer call() throws Exception {
@@ -51,21 +49,14 @@ final class QuantizeCommand implements Callable<Integer> {
         TensorType out = outputType == null ? null : TypeOption.parse("--output-type", outputType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
         if (!Files.exists(input)) throw new Errors.UsageException("input file " + input + " does not exist");
         if (!Files.isRegularFile(input)) throw new Errors.UsageException("input " + input + " is not a file");
-        Path dir = output.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new Errors.UsageException("output directory " + dir + " does not exist");
-        }
-        if (Files.isDirectory(output)) throw new Errors.UsageException(output + " is a directory");
-        if (Files.exists(output) && !force) {
-            throw new Errors.UsageException(output + " exists (pass --force to overwrite it)");
-        }
+        outputFile.checkTarget(output);
         Quantizer.Options opts = new Quantizer.Options(t, embd, out);
         Quantizer.Summary s = Quantizer.check(input, opts); // fails before anything is printed or written
         PrintWriter err = spec.commandLine().getErr();
         err.printf("quantize: %s (%s, %d tensors) -> %s: projections %s, token_embd %s%s%n", input, s.architecture(),
                 s.tensorCount(), output, t, opts.embeddingType(), s.hasOutput() ? ", output " + opts.outputType() : "");
         err.flush();
-        GenDummyCommand.ProgressBar bar = new GenDummyCommand.ProgressBar(err, quiet);
+        GenDummyCommand.ProgressBar bar = outputFile.progressBar(err);
         Quantizer.Result r = Quantizer.quantize(input, output, opts, bar);
         bar.finish();
         spec.commandLine().getOut().printf("wrote %s: %,d bytes (%s), %s, %d tensors (%d converted), %,d parameters, %s%n",
