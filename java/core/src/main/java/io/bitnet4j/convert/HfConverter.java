@@ -2,12 +2,9 @@ package io.bitnet4j.convert;
 
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.model.ModelException;
-import io.bitnet4j.tensor.I2sCodec;
-import io.bitnet4j.tensor.TensorCodecs;
 import io.bitnet4j.tensor.TensorType;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +36,6 @@ public final class HfConverter {
     /** Types of the projections. */
     public static final Set<TensorType> TYPES =
             EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0, TensorType.F16, TensorType.F32);
-    static final int CHUNK_FLOATS = 1 << 20;
 
     /**
      * @param type          the projections' type
@@ -224,47 +220,8 @@ public final class HfConverter {
         w.putUInt32("general.quantization_version", Quantizer.QUANTIZATION_VERSION);
     }
 
-    @FunctionalInterface
-    private interface Written {
-        void add(long bytes);
-    }
-
-    private static void write(Plan p, GgufWriter.TensorSink sink, Written written) throws IOException {
+    private static void write(Plan p, GgufWriter.TensorSink sink, RowEncoder.Written written) throws IOException {
         WeightSource src = p.source().prepared();
-        TensorType target = p.target();
-        int k = src.cols();
-        long rows = src.rows();
-        int chunkRows = (int) Math.max(1, Math.min(rows, CHUNK_FLOATS / Math.max(k, 1)));
-        float[] x = new float[Math.toIntExact((long) chunkRows * k)];
-        float i2sScale = src.i2sScale();
-        if (target == TensorType.I2_S && Float.isNaN(i2sScale)) {
-            i2sScale = 0;
-            // I2_S keeps one scale per tensor, max|x| (for ternary values: their scale unless all are 0)
-            for (long r0 = 0; r0 < rows; r0 += chunkRows) {
-                int n = (int) Math.min(chunkRows, rows - r0);
-                src.read(r0, n, x);
-                i2sScale = I2sCodec.scale(i2sScale, x, 0, n * k);
-            }
-        }
-        long rowBytes = target.rowSize(k);
-        byte[] buf = new byte[Math.toIntExact(chunkRows * rowBytes)];
-        MemorySegment seg = MemorySegment.ofArray(buf);
-        for (long r0 = 0; r0 < rows; r0 += chunkRows) {
-            int n = (int) Math.min(chunkRows, rows - r0);
-            src.read(r0, n, x);
-            for (int i = 0; i < n; i++) {
-                if (target == TensorType.I2_S) I2sCodec.quantizeRow(x, i * k, i2sScale, seg, i * rowBytes, k);
-                else TensorCodecs.quantizeRow(target, x, i * k, seg, i * rowBytes, k);
-            }
-            int len = Math.toIntExact(n * rowBytes);
-            sink.write(buf, 0, len);
-            written.add(len);
-        }
-        if (target == TensorType.I2_S) {
-            byte[] tail = new byte[I2sCodec.TAIL_BYTES];
-            MemorySegment.ofArray(tail).set(TensorCodecs.F32_LE, 0, i2sScale);
-            sink.write(tail, 0, tail.length);
-            written.add(tail.length);
-        }
+        RowEncoder.write(src::read, src.rows(), src.cols(), p.target(), src.i2sScale(), sink, written);
     }
 }

@@ -6,13 +6,11 @@ import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.model.Architecture;
 import io.bitnet4j.model.ModelException;
-import io.bitnet4j.tensor.I2sCodec;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorCodecs;
 import io.bitnet4j.tensor.TensorType;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,8 +52,6 @@ public final class Quantizer {
     public static final String EMBEDDING_TYPE_NAMES = "f32, f16, q8_0, q6_k";
     /** ggml's GGML_QNT_VERSION, which llama-quantize writes. */
     static final int QUANTIZATION_VERSION = 2;
-    /** Floats converted per chunk (4 MB of f32). */
-    static final int CHUNK_FLOATS = 1 << 20;
 
     private static final Pattern LINEAR =
             Pattern.compile("blk\\.\\d+\\.(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down)\\.weight");
@@ -255,48 +251,13 @@ public final class Quantizer {
         if (!fileTypeDone) w.putUInt32("general.file_type", fileType);
     }
 
-    @FunctionalInterface
-    private interface Written {
-        void add(long bytes);
-    }
-
     /** Converts a float tensor to {@code target}, a chunk of rows at a time. */
-    private static void convert(Tensor t, TensorType target, GgufWriter.TensorSink sink, Written written) throws IOException {
+    private static void convert(Tensor t, TensorType target, GgufWriter.TensorSink sink, RowEncoder.Written written)
+            throws IOException {
         int k = Math.toIntExact(t.cols());
-        long rows = t.rows();
-        int chunkRows = Math.max(1, CHUNK_FLOATS / k);
-        float[] x = new float[Math.toIntExact(Math.min(rows, chunkRows) * (long) k)];
-        float scale = 0;
-        if (target == TensorType.I2_S) {
-            // pass 1: the per-tensor scale, as bitnet.cpp computes it (max |x| in double)
-            for (long r = 0; r < rows; r++) {
-                TensorCodecs.dequantizeRow(t, r, x, 0);
-                scale = I2sCodec.scale(scale, x, 0, k);
-            }
-        }
-        long rowBytes = target.rowSize(k);
-        byte[] buf = new byte[Math.toIntExact(Math.min(rows, chunkRows) * rowBytes)];
-        MemorySegment seg = MemorySegment.ofArray(buf);
-        for (long r0 = 0; r0 < rows; r0 += chunkRows) {
-            int n = (int) Math.min(chunkRows, rows - r0);
+        RowEncoder.RowSource rows = (r0, n, x) -> {
             for (int i = 0; i < n; i++) TensorCodecs.dequantizeRow(t, r0 + i, x, i * k);
-            for (int i = 0; i < n; i++) {
-                if (target == TensorType.I2_S) {
-                    I2sCodec.quantizeRow(x, i * k, scale, seg, i * rowBytes, k);
-                } else {
-                    TensorCodecs.quantizeRow(target, x, i * k, seg, i * rowBytes, k);
-                }
-            }
-            int len = Math.toIntExact(n * rowBytes);
-            sink.write(buf, 0, len);
-            written.add(len);
-        }
-        if (target == TensorType.I2_S) {
-            // the 32-byte tail: the f32 scale, then zeros (the reference leaves those uninitialised)
-            byte[] tail = new byte[I2sCodec.TAIL_BYTES];
-            MemorySegment.ofArray(tail).set(TensorCodecs.F32_LE, 0, scale);
-            sink.write(tail, 0, tail.length);
-            written.add(tail.length);
-        }
+        };
+        RowEncoder.write(rows, t.rows(), k, target, Float.NaN, sink, written);
     }
 }
