@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: system packages (installed when missing), the native build with its C tests
-# (x86-64 natively, ASan/UBSan, aarch64 under qemu), then every Java test.
+# The whole test suite: system packages of the test level (installed when missing), the native build with
+# its C tests (x86-64 with clang and with gcc, ASan/UBSan, aarch64 under qemu), then every Java test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh test
 # The training script of the shipped model, smoke-tested for a few seconds (2 steps of a tiny model on
 # the committed held-out text) when PyTorch is installed; skipped otherwise.
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
