@@ -71,7 +71,9 @@ build_all() {
   mkdir -p "$out"
   configure "$out/host" -DCMAKE_C_COMPILER="$host_cc"
   if [[ $host_only == 1 ]]; then
-    cmake --build "$out/host" -j "$jobs" --target bitnet4j
+    # ./bitnet4j's first build: quiet unless it fails
+    cmake --build "$out/host" -j "$jobs" --target bitnet4j >"$out/host.build.log" 2>&1 || {
+      cat "$out/host.build.log" >&2; exit 1; }
   else
     cmake --build "$out/host" -j "$jobs"
   fi

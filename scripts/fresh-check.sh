@@ -66,6 +66,11 @@ rm -rf "$root"
 cp -a "$base" "$root"
 mkdir -p "$root/usr/lib/jvm" && cp -a "$jdk" "$root/usr/lib/jvm/"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# A new machine trusts the certificate authorities this workplace adds at boot (the registries are
+# reached through them): the same trust stores, system and Java.
+if [[ -d /usr/local/share/ca-certificates ]]; then cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"; fi
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+if [[ -f /etc/ssl/certs/java/cacerts ]]; then mkdir -p "$root/etc/ssl/certs/java" && cp /etc/ssl/certs/java/cacerts "$root/etc/ssl/certs/java/cacerts"; fi
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"

@@ -92,6 +92,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int p : prompt) if (p < 0) throw new IllegalArgumentException("-p values must be >= 0");
         for (int n : gen) if (n < 0) throw new IllegalArgumentException("-n values must be >= 0");
         for (int t : threads) if (t < 1) throw new IllegalArgumentException("-t values must be >= 1");
+        threads.stream().max(Integer::compare).ifPresent(t -> ModelOptions.warnIfOversubscribed(t, err));
         boolean asJson = json || output.equalsIgnoreCase("json");
         if (!asJson && !output.equalsIgnoreCase("md")) throw new IllegalArgumentException("-o must be md or json");
 

@@ -101,7 +101,7 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try (LoadedModel m = model.open();
+        try (LoadedModel m = model.open(err);
              Session session = m.newSession(model.contextFor(m, err));
              Input input = openInput()) {
             m.notes().forEach(n -> err.println("note: " + n));

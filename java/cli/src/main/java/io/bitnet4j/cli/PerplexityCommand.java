@@ -49,7 +49,7 @@ final class PerplexityCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
         if (chunks == 0 || chunks < -1) throw new IllegalArgumentException("--chunks must be >= 1, got " + chunks);
         String text = Files.readString(file);
-        try (LoadedModel m = model.open()) {
+        try (LoadedModel m = model.open(err)) {
             m.notes().forEach(n -> err.println("note: " + n));
             Tokenizer tok = m.tokenizer();
             int ctx = model.contextFor(m, err);

@@ -71,7 +71,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String text = prompt.read("Once upon a time");
         long t0 = System.nanoTime();
-        try (LoadedModel m = model.open()) {
+        try (LoadedModel m = model.open(err)) {
             long loadNanos = System.nanoTime() - t0;
             m.notes().forEach(n -> err.println("note: " + n));
             if (!json) err.println(m.kernelExplanation() + ", " + m.threads() + " threads");

@@ -57,7 +57,7 @@ final class ServeCommand implements Callable<Integer> {
         if (parallel < 1) throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
         if (queueSize < 0) throw new IllegalArgumentException("--queue-size must be >= 0, got " + queueSize);
         String id = alias != null ? alias : model.modelPath().getFileName().toString();
-        try (LoadedModel m = model.open()) {
+        try (LoadedModel m = model.open(err)) {
             m.notes().forEach(n -> err.println("note: " + n));
             int ctx = model.contextFor(m, err);
             try (ContinuousBatcher batcher = new ContinuousBatcher(m, parallel, ctx, queueSize);

@@ -69,6 +69,19 @@ class CliTest {
     }
 
     @Test
+    void moreThreadsThanProcessorsIsAllowedWithAWarning() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        Result r = run("run", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "Hello", "-n", "2",
+                "--temp", "0", "-t", Integer.toString(cpus + 1));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: -t " + (cpus + 1) + " is more than the " + cpus + " processor"), r.err());
+        Result fine = run("run", "-m", ref.resolve("tiny-bitnet-tq2_0.gguf").toString(), "-p", "Hello", "-n", "2",
+                "--temp", "0", "-t", Integer.toString(cpus));
+        assertEquals(0, fine.code(), fine.err());
+        assertFalse(fine.err().contains("warning: -t"), fine.err());
+    }
+
+    @Test
     void logitsOutWritesEveryStepInTheReferenceLayout(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("logits.f32");
         Result r = run("run", "-m", ref.resolve("tiny-bitnet-tq1_0.gguf").toString(), "-p",
