@@ -103,18 +103,6 @@ B4J_API void b4j_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int6
 B4J_API void b4j_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                  const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
 
-/* ---- LUT kernel (bitnet.cpp TL1/TL2 idea) over I2_S weights ----
- * Weights are repacked once at load into b4j_tl_packed_size(rows, k) bytes; per token a lookup table
- * of partial activation sums is built once (b4j_tl_lut_size(k) bytes) and shared by all rows. */
-B4J_API int64_t b4j_tl_packed_size(int64_t rows, int64_t k);
-B4J_API void b4j_tl_pack(const uint8_t *w_i2s, int64_t rows, int64_t k, uint8_t *packed);
-B4J_API int64_t b4j_tl_lut_size(int64_t k);
-B4J_API void b4j_tl_build_lut(const int8_t *q, int64_t k, void *lut);
-/* out[r] = ((float)lut_dot(row r) - (float)sum) * (w_scale / scale), for r in [row0,row1): bit for bit the
- * I2_S kernel's result. */
-B4J_API void b4j_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
-                         const void *lut, float scale, int32_t sum, float *out);
-
 /* ---- float weights x f32 activations (output head, float models) ----
  * out[t*out_stride + r] = Σ_i w[r*k + i] * x[t*k + i]. */
 B4J_API void b4j_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,

@@ -145,15 +145,6 @@ B4J_API void b4j_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int6
     K()->gemm_tq1_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
 }
 
-B4J_API void b4j_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
-    K()->tl_build_lut(q, k, lut);
-}
-
-B4J_API void b4j_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
-                         const void *lut, float scale, int32_t sum, float *out) {
-    K()->gemv_tl(packed, k, row0, row1, w_scale, lut, scale, sum, out);
-}
-
 B4J_API void b4j_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
                           const float *x, int64_t ntok, float *out, int64_t out_stride) {
     K()->gemm_f32(w, k, row0, row1, x, ntok, out, out_stride);

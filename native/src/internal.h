@@ -10,9 +10,7 @@
 
 #include "bitnet4j.h"
 
-/* One ISA variant: every dispatched kernel. The TL packing and size functions are not here because
- * the packed layout and the LUT layout are the same for every variant (b4j_set_isa may change the
- * variant after weights were packed). */
+/* One ISA variant: every dispatched kernel. */
 typedef struct b4j_kernels {
     const char *name;
     void (*quantize_i8)(const float *x, int64_t ntok, int64_t k, int8_t *q, float *scales, int32_t *sums);
@@ -25,9 +23,6 @@ typedef struct b4j_kernels {
                             const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
     void (*gemm_tq1_0_q8_k)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                             const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
-    void (*tl_build_lut)(const int8_t *q, int64_t k, void *lut);
-    void (*gemv_tl)(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
-                    const void *lut, float scale, int32_t sum, float *out);
     void (*gemm_f32)(const float *w, int64_t k, int64_t row0, int64_t row1,
                      const float *x, int64_t ntok, float *out, int64_t out_stride);
     void (*gemm_f16)(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -63,9 +58,6 @@ void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64
                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
 void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
-void b4j_scalar_tl_build_lut(const int8_t *q, int64_t k, void *lut);
-void b4j_scalar_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
-                        const void *lut, float scale, int32_t sum, float *out);
 void b4j_scalar_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
                          const float *x, int64_t ntok, float *out, int64_t out_stride);
 void b4j_scalar_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -107,8 +99,8 @@ static inline uint16_t b4j_load_u16(const void *p) { uint16_t v; memcpy(&v, p, s
  * The scale quotient is one float division, then one float multiply; dot and sum are converted
  * separately (both are exact in float, hence so is their difference, while |dot|, |sum| < 2^24, i.e.
  * for every k < 43690). This grouping
- * reproduces bitnet.cpp's logits bit for bit ("/ act_scale * w_scale" does not). Every variant and the
- * LUT kernel use this so that all of them give bit-identical floats. */
+ * reproduces bitnet.cpp's logits bit for bit ("/ act_scale * w_scale" does not). Every variant uses this
+ * so that all of them give bit-identical floats. */
 static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, float w_scale) {
     return ((float)dot - (float)sum) * (w_scale / act_scale);
 }
@@ -157,17 +149,5 @@ static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
 static inline float b4j_hsum_float_8(const float *a) {
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
-
-/* ---- TL (LUT) layout, identical for every variant ----
- * Weights are taken in pairs (2i, 2i+1); a pair's index is the nibble (code(2i) << 2) | code(2i+1),
- * with I2_S's 2-bit codes. Rows are grouped in tiles of 32. For each tile and each pair p (k/2
- * pairs), 16 bytes: byte j holds row j's nibble in bits 0-3 and row j+16's nibble in bits 4-7.
- * A tile is k/2*16 = 8k bytes; padded rows have index 0.
- * LUT: per block of 4 pairs (8 activations), 128 bytes: 4 tables of 16 low bytes (pair 0..3), then
- * the 4 matching tables of 16 high bytes; entry n of pair p is the int16 (n>>2)*q[2p] + (n&3)*q[2p+1]
- * (codes, not weights: the activation sum is subtracted at the end, exactly as in I2_S). */
-#define B4J_TL_ROWS 32
-#define B4J_TL_TILE_BYTES(k) ((k) * 8)
-#define B4J_TL_LUT_BLOCK_BYTES 128
 
 #endif /* BITNET4J_INTERNAL_H */

@@ -394,31 +394,6 @@ static void test_i2s_case(int64_t k, int64_t rows, int64_t row0, int64_t row1, i
     check_exact(what, got, want, ntok, stride, row0, row1);
     check_untouched(what, got, ntok, stride, row0, row1);
 
-    /* TL kernel on the same weights, one token at a time: must equal the I2_S result bit for bit */
-    if (ntok <= 3) {
-        const char *isa = b4j_isa();
-        buf_t packed = buf_alloc((size_t)b4j_tl_packed_size(rows, k), 1);
-        b4j_tl_pack((const uint8_t *)w.p, rows, k, (uint8_t *)packed.p);
-        buf_t lut = buf_alloc((size_t)b4j_tl_lut_size(k), 0);
-        buf_t lut_ref = buf_alloc((size_t)b4j_tl_lut_size(k), 0);
-        for (int64_t t = 0; t < ntok; t++) {
-            const int8_t *q = (const int8_t *)act.p + t * k;
-            use("scalar");
-            b4j_tl_build_lut(q, k, lut_ref.p);
-            use(isa);
-            b4j_tl_build_lut(q, k, lut.p);
-            g_checks++;
-            if (memcmp(lut.p, lut_ref.p, (size_t)b4j_tl_lut_size(k)) != 0) FAIL("tl_build_lut k=%lld differs from scalar", (long long)k);
-            float *o = out_alloc(1, stride);
-            b4j_gemv_tl((const uint8_t *)packed.p, k, row0, row1, w_scale, lut.p, scales[t], sums[t], o);
-            char w2[200];
-            snprintf(w2, sizeof w2, "gemv_tl (t=%lld) %s", (long long)t, what);
-            check_exact(w2, o, want + t * stride, 1, stride, row0, row1);
-            check_untouched(w2, o, 1, stride, row0, row1);
-            free(o);
-        }
-        buf_free(packed); buf_free(lut); buf_free(lut_ref);
-    }
     free(codes); free(scales); free(sums); free(want); free(got);
     buf_free(w); buf_free(act);
 }
@@ -899,7 +874,7 @@ static int check_gguf_pair(const char *dir, const char *qname, const char *fname
             const int64_t nb = k / 256, bb = tq->type == GG_TQ2_0 ? 66 : 54;
             float *dy = malloc((size_t)(ntok * nb) * 4);
             for (int64_t j = 0; j < ntok * nb; j++) dy[j] = 1.0f;
-            uint8_t *y = malloc((size_t)(ntok * nb * 292));
+            uint8_t *y = malloc((size_t)ntok * (size_t)nb * 292u);
             make_q8k(qa, dy, ntok, k, y);
             if (tq->type == GG_TQ2_0) b4j_gemm_tq2_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows);
             else b4j_gemm_tq1_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows);
@@ -1059,26 +1034,17 @@ static void bench_isa(const char *isa) {
     for (int i = 0; i < 16; i++) { sc[i] = 1.0f; su[i] = 0; }
     float *out = malloc((size_t)(16 * rows) * 4);
     const int reps = strcmp(isa, "scalar") == 0 ? NCOPY : 8 * NCOPY;
-    double gemv, gemm16, tq2, tq1, tl;
+    double gemv, gemm16, tq2, tq1;
     TIME_MIN(gemv, reps, b4j_gemm_i2s_i8(w[i % NCOPY], k, 0, rows, 1.0f, a, sc, su, 1, out, rows));
     TIME_MIN(gemm16, reps / 4, b4j_gemm_i2s_i8(w[i % NCOPY], k, 0, rows, 1.0f, a, sc, su, 16, out, rows));
     TIME_MIN(tq2, reps, b4j_gemm_tq2_0_q8_k(w2[i % NCOPY], k, 0, rows, y, 1, out, rows));
     TIME_MIN(tq1, reps, b4j_gemm_tq1_0_q8_k(w1[i % NCOPY], k, 0, rows, y, 1, out, rows));
-    uint8_t *packed[NCOPY];
-    for (int c = 0; c < NCOPY; c++) {
-        packed[c] = malloc((size_t)b4j_tl_packed_size(rows, k));
-        b4j_tl_pack(w[c], rows, k, packed[c]);
-    }
-    void *lut = malloc((size_t)b4j_tl_lut_size(k));
-    TIME_MIN(tl, reps, (b4j_tl_build_lut(a, k, lut), b4j_gemv_tl(packed[i % NCOPY], k, 0, rows, 1.0f, lut, 1.0f, 0, out)));
-    double lutb;
-    TIME_MIN(lutb, reps, b4j_tl_build_lut(a + (i % 16) * k, k, lut));
-    printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token | TL lut+gemv %.3f ms (lut %.3f)"
+    printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token"
            " | TQ2_0 gemv %.3f ms | TQ1_0 gemv %.3f ms\n",
-           isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16, tl * 1e3, lutb * 1e3,
+           isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16,
            tq2 * 1e3, tq1 * 1e3);
-    for (int c = 0; c < NCOPY; c++) { free(w[c]); free(w2[c]); free(w1[c]); free(packed[c]); }
-    free(a); free(xf); free(y); free(out); free(lut);
+    for (int c = 0; c < NCOPY; c++) { free(w[c]); free(w2[c]); free(w1[c]); }
+    free(a); free(xf); free(y); free(out);
 }
 
 int main(int argc, char **argv) {

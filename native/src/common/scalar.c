@@ -294,40 +294,6 @@ void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t ro
     }
 }
 
-/* ---------------------------------------------------------------- TL (LUT) kernel */
-
-void b4j_scalar_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
-    uint8_t *l = (uint8_t *)lut;
-    for (int64_t p = 0; p < k / 2; p++) {
-        uint8_t *blk = l + (p / 4) * B4J_TL_LUT_BLOCK_BYTES;
-        const int pi = (int)(p % 4);
-        const int32_t a = q[2 * p], b = q[2 * p + 1];
-        for (int n = 0; n < 16; n++) {
-            const int16_t v = (int16_t)((n >> 2) * a + (n & 3) * b);
-            blk[pi * 16 + n] = (uint8_t)((uint16_t)v & 0xff);
-            blk[64 + pi * 16 + n] = (uint8_t)((uint16_t)v >> 8);
-        }
-    }
-}
-
-void b4j_scalar_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
-                        const void *lut, float scale, int32_t sum, float *out) {
-    const uint8_t *l = (const uint8_t *)lut;
-    for (int64_t r = row0; r < row1; r++) {
-        const uint8_t *tile = packed + (r / B4J_TL_ROWS) * B4J_TL_TILE_BYTES(k);
-        const int j = (int)(r % B4J_TL_ROWS);
-        const int shift = j >= 16 ? 4 : 0;
-        int32_t acc = 0;
-        for (int64_t p = 0; p < k / 2; p++) {
-            const int n = (tile[p * 16 + (j & 15)] >> shift) & 15;
-            const uint8_t *blk = l + (p / 4) * B4J_TL_LUT_BLOCK_BYTES;
-            const int pi = (int)(p % 4);
-            acc += (int16_t)(uint16_t)(blk[pi * 16 + n] | (blk[64 + pi * 16 + n] << 8));
-        }
-        out[r] = b4j_i2s_epilogue(acc, sum, scale, w_scale);
-    }
-}
-
 const b4j_kernels b4j_kernels_scalar = {
     .name = "scalar",
     .quantize_i8 = b4j_scalar_quantize_i8,
@@ -336,8 +302,6 @@ const b4j_kernels b4j_kernels_scalar = {
     .gemm_i2s_i8 = b4j_scalar_gemm_i2s_i8,
     .gemm_tq2_0_q8_k = b4j_scalar_gemm_tq2_0_q8_k,
     .gemm_tq1_0_q8_k = b4j_scalar_gemm_tq1_0_q8_k,
-    .tl_build_lut = b4j_scalar_tl_build_lut,
-    .gemv_tl = b4j_scalar_gemv_tl,
     .gemm_f32 = b4j_scalar_gemm_f32,
     .gemm_f16 = b4j_scalar_gemm_f16,
     .gemm_bf16 = b4j_scalar_gemm_bf16,

@@ -412,100 +412,6 @@ FLOAT_GEMM(avx2_gemm_f32, float, load8_f32, cvt1_f32)
 FLOAT_GEMM(avx2_gemm_f16, uint16_t, load8_f16, cvt1_f16)
 FLOAT_GEMM(avx2_gemm_bf16, uint16_t, load8_bf16, cvt1_bf16)
 
-/* ---------------------------------------------------------------- TL (LUT) kernel */
-
-static void avx2_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
-    /* entry n of pair (a, b) = (n >> 2) * a + (n & 3) * b, as int16 split into low and high bytes */
-    const __m256i hi_mul = _mm256_setr_epi16(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    const __m256i lo_mul = _mm256_setr_epi16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
-    const __m256i lomask = _mm256_set1_epi16(0xff);
-    uint8_t *l = (uint8_t *)lut;
-    for (int64_t blk = 0; blk < k / 8; blk++) {
-        uint8_t *o = l + blk * B4J_TL_LUT_BLOCK_BYTES;
-        for (int pi = 0; pi < 4; pi += 2) {
-            const int8_t *qq = q + blk * 8 + pi * 2;
-            /* two pairs at once: 16 int16 entries each */
-            __m256i v0 = _mm256_add_epi16(_mm256_mullo_epi16(hi_mul, _mm256_set1_epi16(qq[0])),
-                                          _mm256_mullo_epi16(lo_mul, _mm256_set1_epi16(qq[1])));
-            __m256i v1 = _mm256_add_epi16(_mm256_mullo_epi16(hi_mul, _mm256_set1_epi16(qq[2])),
-                                          _mm256_mullo_epi16(lo_mul, _mm256_set1_epi16(qq[3])));
-            /* low bytes of pair pi and pi+1 (16 each), then high bytes */
-            __m256i lo = _mm256_packus_epi16(_mm256_and_si256(v0, lomask), _mm256_and_si256(v1, lomask));
-            __m256i hi = _mm256_packus_epi16(_mm256_srli_epi16(v0, 8), _mm256_srli_epi16(v1, 8));
-            /* packus interleaves 128-bit lanes: [v0 lo8 | v1 lo8 | v0 hi8 | v1 hi8] -> [v0 16 | v1 16] */
-            lo = _mm256_permute4x64_epi64(lo, _MM_SHUFFLE(3, 1, 2, 0));
-            hi = _mm256_permute4x64_epi64(hi, _MM_SHUFFLE(3, 1, 2, 0));
-            _mm256_storeu_si256((__m256i *)(o + pi * 16), lo);
-            _mm256_storeu_si256((__m256i *)(o + 64 + pi * 16), hi);
-        }
-    }
-}
-
-/* TL_NT (4) 32-row tiles per pass (they share each LUT load): per 32 packed bytes (pairs p, p+1 in the two
- * 128-bit lanes), 4 pshufb produce the low and high bytes of the 32 rows' table entries; unpack makes
- * int16, summed for up to 32 steps (<= 32 * 768) before widening to int32 (even / odd rows kept apart,
- * the two lanes summed at the end). */
-#define TL_NT 4
-static void tl_tiles_avx2(const uint8_t *tiles, int ntiles, int64_t k, const uint8_t *lut, int32_t *dots) {
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
-    const int64_t tile_bytes = B4J_TL_TILE_BYTES(k);
-    __m256i e[TL_NT][4], o[TL_NT][4];
-    for (int u = 0; u < TL_NT; u++)
-        for (int i = 0; i < 4; i++) { e[u][i] = _mm256_setzero_si256(); o[u][i] = _mm256_setzero_si256(); }
-    const int64_t steps = k / 4; /* pairs / 2 */
-    for (int64_t s0 = 0; s0 < steps; s0 += 32) {
-        __m256i acc[TL_NT][4];
-        for (int u = 0; u < TL_NT; u++)
-            for (int i = 0; i < 4; i++) acc[u][i] = _mm256_setzero_si256();
-        const int64_t s1 = s0 + 32 < steps ? s0 + 32 : steps;
-        for (int64_t s = s0; s < s1; s++) {
-            const int64_t p = 2 * s;
-            const uint8_t *blk = lut + (p / 4) * B4J_TL_LUT_BLOCK_BYTES + (p % 4) * 16;
-            const __m256i tlo = _mm256_loadu_si256((const __m256i *)blk);
-            const __m256i thi = _mm256_loadu_si256((const __m256i *)(blk + 64));
-            for (int u = 0; u < TL_NT; u++) {
-                if (u >= ntiles) break;
-                const __m256i pk = _mm256_loadu_si256((const __m256i *)(tiles + u * tile_bytes + p * 16));
-                const __m256i i0 = _mm256_and_si256(pk, m4);
-                const __m256i i1 = _mm256_and_si256(_mm256_srli_epi16(pk, 4), m4);
-                const __m256i l0 = _mm256_shuffle_epi8(tlo, i0), h0 = _mm256_shuffle_epi8(thi, i0);
-                const __m256i l1 = _mm256_shuffle_epi8(tlo, i1), h1 = _mm256_shuffle_epi8(thi, i1);
-                acc[u][0] = _mm256_add_epi16(acc[u][0], _mm256_unpacklo_epi8(l0, h0)); /* rows 0-7 */
-                acc[u][1] = _mm256_add_epi16(acc[u][1], _mm256_unpackhi_epi8(l0, h0)); /* rows 8-15 */
-                acc[u][2] = _mm256_add_epi16(acc[u][2], _mm256_unpacklo_epi8(l1, h1)); /* rows 16-23 */
-                acc[u][3] = _mm256_add_epi16(acc[u][3], _mm256_unpackhi_epi8(l1, h1)); /* rows 24-31 */
-            }
-        }
-        for (int u = 0; u < TL_NT; u++)
-            for (int i = 0; i < 4; i++) {
-                e[u][i] = _mm256_add_epi32(e[u][i], _mm256_srai_epi32(_mm256_slli_epi32(acc[u][i], 16), 16));
-                o[u][i] = _mm256_add_epi32(o[u][i], _mm256_srai_epi32(acc[u][i], 16));
-            }
-    }
-    for (int u = 0; u < ntiles && u < TL_NT; u++)
-        for (int i = 0; i < 4; i++) {
-            /* sum the two lanes (pairs p and p+1 of the same rows); even rows in e, odd in o */
-            const __m128i es = _mm_add_epi32(_mm256_castsi256_si128(e[u][i]), _mm256_extracti128_si256(e[u][i], 1));
-            const __m128i os = _mm_add_epi32(_mm256_castsi256_si128(o[u][i]), _mm256_extracti128_si256(o[u][i], 1));
-            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i), _mm_unpacklo_epi32(es, os));
-            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i + 4), _mm_unpackhi_epi32(es, os));
-        }
-}
-
-static void avx2_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
-                         const void *lut, float scale, int32_t sum, float *out) {
-    int32_t dots[TL_NT * 32];
-    const int64_t t_end = (row1 + B4J_TL_ROWS - 1) / B4J_TL_ROWS;
-    for (int64_t tile = row0 / B4J_TL_ROWS; tile < t_end; tile += TL_NT) {
-        const int nt = t_end - tile >= TL_NT ? TL_NT : (int)(t_end - tile);
-        tl_tiles_avx2(packed + tile * B4J_TL_TILE_BYTES(k), nt, k, (const uint8_t *)lut, dots);
-        for (int j = 0; j < nt * B4J_TL_ROWS; j++) {
-            const int64_t r = tile * B4J_TL_ROWS + j;
-            if (r >= row0 && r < row1) out[r] = b4j_i2s_epilogue(dots[j], sum, scale, w_scale);
-        }
-    }
-}
-
 const b4j_kernels b4j_kernels_avx2 = {
     .name = "avx2",
     .quantize_i8 = avx2_quantize_i8,
@@ -514,8 +420,6 @@ const b4j_kernels b4j_kernels_avx2 = {
     .gemm_i2s_i8 = avx2_gemm_i2s_i8,
     .gemm_tq2_0_q8_k = avx2_gemm_tq2_0_q8_k,
     .gemm_tq1_0_q8_k = avx2_gemm_tq1_0_q8_k,
-    .tl_build_lut = avx2_tl_build_lut,
-    .gemv_tl = avx2_gemv_tl,
     .gemm_f32 = avx2_gemm_f32,
     .gemm_f16 = avx2_gemm_f16,
     .gemm_bf16 = avx2_gemm_bf16,

@@ -466,97 +466,6 @@ static void avx512_attention(const float *q, const void *kc, const void *vc, int
     }
 }
 
-/* ---------------------------------------------------------------- TL (LUT) kernel */
-
-static void avx512_tl_build_lut(const int8_t *q, int64_t k, void *lut) {
-    /* 4 pairs at once: 64 int16 entries = two zmm; low and high bytes packed to 64 + 64 bytes */
-    const __m256i hm = _mm256_setr_epi16(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    const __m256i lm = _mm256_setr_epi16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
-    const __m512i hmul = _mm512_broadcast_i64x4(hm), lmul = _mm512_broadcast_i64x4(lm);
-    uint8_t *l = (uint8_t *)lut;
-    for (int64_t blk = 0; blk < k / 8; blk++) {
-        const int8_t *qq = q + blk * 8;
-        /* zmm v01 = [pair0 entries (16 x i16) | pair1 entries], v23 likewise */
-        const __m512i a01 = _mm512_inserti64x4(_mm512_set1_epi16(qq[0]), _mm256_set1_epi16(qq[2]), 1);
-        const __m512i b01 = _mm512_inserti64x4(_mm512_set1_epi16(qq[1]), _mm256_set1_epi16(qq[3]), 1);
-        const __m512i a23 = _mm512_inserti64x4(_mm512_set1_epi16(qq[4]), _mm256_set1_epi16(qq[6]), 1);
-        const __m512i b23 = _mm512_inserti64x4(_mm512_set1_epi16(qq[5]), _mm256_set1_epi16(qq[7]), 1);
-        const __m512i v01 = _mm512_add_epi16(_mm512_mullo_epi16(hmul, a01), _mm512_mullo_epi16(lmul, b01));
-        const __m512i v23 = _mm512_add_epi16(_mm512_mullo_epi16(hmul, a23), _mm512_mullo_epi16(lmul, b23));
-        uint8_t *o = l + blk * B4J_TL_LUT_BLOCK_BYTES;
-        /* vpmovwb truncates each int16 to its low byte, in order */
-        _mm256_storeu_si256((__m256i *)o, _mm512_cvtepi16_epi8(v01));
-        _mm256_storeu_si256((__m256i *)(o + 32), _mm512_cvtepi16_epi8(v23));
-        _mm256_storeu_si256((__m256i *)(o + 64), _mm512_cvtepi16_epi8(_mm512_srli_epi16(v01, 8)));
-        _mm256_storeu_si256((__m256i *)(o + 96), _mm512_cvtepi16_epi8(_mm512_srli_epi16(v23, 8)));
-    }
-}
-
-/* Four 32-row tiles per pass share each LUT load. Per 64 packed bytes (4 pairs, one per 128-bit lane),
- * 4 vpshufb give the low/high bytes of 32 rows' entries; int16 sums are flushed every 32 steps
- * (<= 32 * 768), even and odd rows widened separately, lanes summed at the end. */
-#define TL_NT 4
-static void tl_tiles_avx512(const uint8_t *tiles, int ntiles, int64_t k, const uint8_t *lut, int32_t *dots /* [ntiles*32] */) {
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
-    __m512i e[TL_NT][4], o[TL_NT][4];
-    for (int u = 0; u < TL_NT; u++)
-        for (int i = 0; i < 4; i++) { e[u][i] = _mm512_setzero_si512(); o[u][i] = _mm512_setzero_si512(); }
-    const int64_t steps = k / 8; /* 4 pairs per step */
-    const int64_t tile_bytes = B4J_TL_TILE_BYTES(k);
-    for (int64_t s0 = 0; s0 < steps; s0 += 32) {
-        __m512i acc[TL_NT][4];
-        for (int u = 0; u < TL_NT; u++)
-            for (int i = 0; i < 4; i++) acc[u][i] = _mm512_setzero_si512();
-        const int64_t s1 = s0 + 32 < steps ? s0 + 32 : steps;
-        for (int64_t s = s0; s < s1; s++) {
-            const uint8_t *blk = lut + s * B4J_TL_LUT_BLOCK_BYTES;
-            const __m512i tlo = _mm512_loadu_si512((const void *)blk);
-            const __m512i thi = _mm512_loadu_si512((const void *)(blk + 64));
-            for (int u = 0; u < TL_NT; u++) {
-                if (u >= ntiles) break;
-                const __m512i pk = _mm512_loadu_si512((const void *)(tiles + u * tile_bytes + s * 64));
-                const __m512i i0 = _mm512_and_si512(pk, m4);
-                const __m512i i1 = _mm512_and_si512(_mm512_srli_epi16(pk, 4), m4);
-                const __m512i l0 = _mm512_shuffle_epi8(tlo, i0), h0 = _mm512_shuffle_epi8(thi, i0);
-                const __m512i l1 = _mm512_shuffle_epi8(tlo, i1), h1 = _mm512_shuffle_epi8(thi, i1);
-                acc[u][0] = _mm512_add_epi16(acc[u][0], _mm512_unpacklo_epi8(l0, h0));
-                acc[u][1] = _mm512_add_epi16(acc[u][1], _mm512_unpackhi_epi8(l0, h0));
-                acc[u][2] = _mm512_add_epi16(acc[u][2], _mm512_unpacklo_epi8(l1, h1));
-                acc[u][3] = _mm512_add_epi16(acc[u][3], _mm512_unpackhi_epi8(l1, h1));
-            }
-        }
-        for (int u = 0; u < TL_NT; u++)
-            for (int i = 0; i < 4; i++) {
-                e[u][i] = _mm512_add_epi32(e[u][i], _mm512_srai_epi32(_mm512_slli_epi32(acc[u][i], 16), 16));
-                o[u][i] = _mm512_add_epi32(o[u][i], _mm512_srai_epi32(acc[u][i], 16));
-            }
-    }
-    for (int u = 0; u < ntiles && u < TL_NT; u++)
-        for (int i = 0; i < 4; i++) {
-            /* sum the four 128-bit lanes (pairs 4s..4s+3 of the same rows) */
-            const __m256i e2 = _mm256_add_epi32(_mm512_castsi512_si256(e[u][i]), _mm512_extracti64x4_epi64(e[u][i], 1));
-            const __m256i o2 = _mm256_add_epi32(_mm512_castsi512_si256(o[u][i]), _mm512_extracti64x4_epi64(o[u][i], 1));
-            const __m128i es = _mm_add_epi32(_mm256_castsi256_si128(e2), _mm256_extracti128_si256(e2, 1));
-            const __m128i os = _mm_add_epi32(_mm256_castsi256_si128(o2), _mm256_extracti128_si256(o2, 1));
-            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i), _mm_unpacklo_epi32(es, os));
-            _mm_storeu_si128((__m128i *)(dots + u * 32 + 8 * i + 4), _mm_unpackhi_epi32(es, os));
-        }
-}
-
-static void avx512_gemv_tl(const uint8_t *packed, int64_t k, int64_t row0, int64_t row1, float w_scale,
-                           const void *lut, float scale, int32_t sum, float *out) {
-    int32_t dots[TL_NT * 32];
-    const int64_t t_end = (row1 + B4J_TL_ROWS - 1) / B4J_TL_ROWS;
-    for (int64_t tile = row0 / B4J_TL_ROWS; tile < t_end; tile += TL_NT) {
-        const int nt = t_end - tile >= TL_NT ? TL_NT : (int)(t_end - tile);
-        tl_tiles_avx512(packed + tile * B4J_TL_TILE_BYTES(k), nt, k, (const uint8_t *)lut, dots);
-        for (int j = 0; j < nt * B4J_TL_ROWS; j++) {
-            const int64_t r = tile * B4J_TL_ROWS + j;
-            if (r >= row0 && r < row1) out[r] = b4j_i2s_epilogue(dots[j], sum, scale, w_scale);
-        }
-    }
-}
-
 /* The AVX2 kernels are reused where 512 bits buy nothing (this variant implies AVX2). */
 static void avx512_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y) {
     b4j_kernels_avx2.quantize_q8_k(x, ntok, k, y);
@@ -612,8 +521,6 @@ const b4j_kernels b4j_kernels_avx512vnni = {
     .gemm_i2s_i8 = avx512_gemm_i2s_i8,
     .gemm_tq2_0_q8_k = avx512_gemm_tq2_0_q8_k,
     .gemm_tq1_0_q8_k = avx512_gemm_tq1_0_q8_k,
-    .tl_build_lut = avx512_tl_build_lut,
-    .gemv_tl = avx512_gemv_tl,
     .gemm_f32 = avx512_gemm_f32,
     .gemm_f16 = avx512_gemm_f16,
     .gemm_bf16 = avx512_gemm_bf16,
