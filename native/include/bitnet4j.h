@@ -43,7 +43,7 @@ extern "C" {
 #define B4J_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature or a layout below changes; Java refuses a library with another value. */
-#define B4J_ABI_VERSION 2
+#define B4J_ABI_VERSION 3
 
 #define B4J_QK_I2S 128          /* weights per I2_S group */
 #define B4J_I2S_GROUP_BYTES 32  /* bytes per I2_S group */

@@ -21,7 +21,7 @@ import java.lang.invoke.MethodHandle;
 final class NativeSymbols {
     private NativeSymbols() {}
 
-    static final int EXPECTED_ABI = 2;
+    static final int EXPECTED_ABI = 3;
 
     /** null when loaded, else the reason the native tier is unavailable. */
     static final String UNAVAILABLE;
@@ -32,12 +32,11 @@ final class NativeSymbols {
     static final MethodHandle QUANTIZE_I8, QUANTIZE_Q8_K, QUANTIZE_Q8_0;
     static final MethodHandle GEMM_I2S_I8, GEMM_TQ2_0_Q8_K, GEMM_TQ1_0_Q8_K, GEMM_Q8_0_Q8_0;
     static final MethodHandle GEMM_F32, GEMM_F16, GEMM_BF16;
-    static final MethodHandle TL_PACKED_SIZE, TL_PACK, TL_LUT_SIZE, TL_BUILD_LUT, GEMV_TL;
     static final MethodHandle ATTENTION;
 
     static {
         String reason = null, source = null;
-        MethodHandle[] h = new MethodHandle[20];
+        MethodHandle[] h = new MethodHandle[15];
         try {
             NativeLoader.Result r = NativeLoader.load();
             if (r instanceof NativeLoader.Unavailable u) {
@@ -59,7 +58,6 @@ final class NativeSymbols {
         QUANTIZE_I8 = h[i++]; QUANTIZE_Q8_K = h[i++]; QUANTIZE_Q8_0 = h[i++];
         GEMM_I2S_I8 = h[i++]; GEMM_TQ2_0_Q8_K = h[i++]; GEMM_TQ1_0_Q8_K = h[i++]; GEMM_Q8_0_Q8_0 = h[i++];
         GEMM_F32 = h[i++]; GEMM_F16 = h[i++]; GEMM_BF16 = h[i++];
-        TL_PACKED_SIZE = h[i++]; TL_PACK = h[i++]; TL_LUT_SIZE = h[i++]; TL_BUILD_LUT = h[i++]; GEMV_TL = h[i++];
         ATTENTION = h[i++];
     }
 
@@ -88,12 +86,6 @@ final class NativeSymbols {
             {"b4j_gemm_f32", gemmQ, false},
             {"b4j_gemm_f16", gemmQ, false},
             {"b4j_gemm_bf16", gemmQ, false},
-            {"b4j_tl_packed_size", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), true},
-            {"b4j_tl_pack", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS), false},
-            {"b4j_tl_lut_size", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), true},
-            {"b4j_tl_build_lut", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, ADDRESS), true},
-            {"b4j_gemv_tl", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS,
-                    JAVA_FLOAT, JAVA_INT, ADDRESS), false},
             {"b4j_attention", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG,
                     JAVA_LONG, JAVA_FLOAT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), false},
         };
