@@ -42,7 +42,7 @@ fi
 mkdir -p "$work"
 if ! command -v debootstrap >/dev/null; then
   echo "fresh-check: installing debootstrap" >&2
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 
 # What a new machine of this kind has that the build could touch; nothing else (no clang, no ninja).
