@@ -58,6 +58,7 @@ fi
 
 unmount_all() {
   for m in dev/pts dev sys proc; do mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"; done
+  mountpoint -q "$root" 2>/dev/null && umount -l "$root"
   return 0
 }
 trap unmount_all EXIT
@@ -71,6 +72,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 if [[ -d /usr/local/share/ca-certificates ]]; then cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"; fi
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 if [[ -f /etc/ssl/certs/java/cacerts ]]; then mkdir -p "$root/etc/ssl/certs/java" && cp /etc/ssl/certs/java/cacerts "$root/etc/ssl/certs/java/cacerts"; fi
+mount --bind "$root" "$root"   # a root that is a mount point, as on a machine (the JDK's FileStore needs it)
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"

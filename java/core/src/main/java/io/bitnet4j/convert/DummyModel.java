@@ -128,7 +128,9 @@ public final class DummyModel {
             total += t.bytes();
             params += t.elements();
         }
-        long usable = Files.getFileStore(dir).getUsableSpace();
+        // statvfs on the folder itself: Files.getFileStore looks the folder up in /proc/self/mounts and
+        // fails ("Mount point not found") in a chroot or container whose root is not a mount point
+        long usable = dir.toFile().getUsableSpace();
         if (usable > 0 && usable < total) {
             throw new IOException(String.format("not enough disk space in %s: the model needs %,d bytes, %,d are free", dir, total, usable));
         }
