@@ -90,17 +90,14 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final class Slot {
         final KvCache cache;
         final float[] logits;
-        int[] history;
-        int historySize;
         Job job;
-        Sampler sampler;
+        Sampler sampler;   // the request's, with the sequence's history
         int generated;
         int nextToken;
 
         Slot(KvCache cache) {
             this.cache = cache;
             this.logits = new float[vocabSize];
-            this.history = new int[cache.contextSize()];
         }
     }
 
@@ -236,10 +233,10 @@ public final class ContinuousBatcher implements AutoCloseable {
         try {
             slot.cache.rewind(0);
             slot.sampler = new Sampler(r.sampling(), vocabSize);
+            slot.sampler.reserve(slot.cache.contextSize());
             slot.generated = 0;
-            slot.historySize = 0;
             forward.run(slot.cache, r.prompt(), 0, r.prompt().length, false);
-            remember(slot, r.prompt(), r.prompt().length);
+            slot.sampler.accept(r.prompt(), 0, r.prompt().length);
             workspace.copyLogits(0, slot.logits);
         } catch (RuntimeException e) {
             fail(slot, e);
@@ -274,7 +271,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             Slot slot = stepSlots[i];
             stepSlots[i] = null;
             stepCaches[i] = null;
-            remember(slot, stepTokens, i, 1);
+            slot.sampler.accept(stepTokens[i]);
             workspace.copyLogits(i, slot.logits);
             advance(slot);
         }
@@ -295,7 +292,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             finish(slot, GenerationResult.StopReason.LISTENER);
             return;
         }
-        int next = slot.sampler.sample(slot.logits, vocabSize, slot.history, slot.historySize);
+        int next = slot.sampler.sample(slot.logits, vocabSize);
         if (r.isEndOfGeneration().test(next)) {
             finish(slot, GenerationResult.StopReason.END_OF_GENERATION);
             return;
@@ -346,18 +343,6 @@ public final class ContinuousBatcher implements AutoCloseable {
         slot.job = null;
         slot.sampler = null;
         processing--;
-    }
-
-    private void remember(Slot slot, int[] ids, int n) {
-        remember(slot, ids, 0, n);
-    }
-
-    private void remember(Slot slot, int[] ids, int offset, int n) {
-        if (slot.historySize + n > slot.history.length) {
-            slot.history = java.util.Arrays.copyOf(slot.history, Math.max(slot.history.length * 2, slot.historySize + n));
-        }
-        System.arraycopy(ids, offset, slot.history, slot.historySize, n);
-        slot.historySize += n;
     }
 
     /** Stops the batcher thread; waiting and active requests get {@link Listener#onError}. */
