@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * The generation loop: prompt → one batched forward pass → sample → feed the token back → … until an
- * end-of-generation token, the token limit, or a full context. Buffers are allocated once per
- * generator; the loop itself allocates nothing.
+ * The generation loop: prompt → one batched forward pass → sample → feed the token back → … until
+ * the {@link StopRule} ends it (an end-of-generation token, the token limit, a full context, or the
+ * listener). Buffers are allocated once per generator; the loop itself allocates nothing.
  */
 public final class Generator {
 
@@ -39,44 +39,32 @@ public final class Generator {
     public GenerationResult generate(int[] prompt, int maxTokens, Sampler sampler, IntPredicate isEndOfGeneration,
                                      TokenListener listener, LogitsSink stepLogits) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt: nothing to continue from");
-        if (maxTokens < 0) throw new IllegalArgumentException("token limit must be >= 0");
+        StopRule stop = new StopRule(maxTokens, isEndOfGeneration);
         if (session.position() + prompt.length > session.contextSize()) {
             throw new ContextOverflowException(session.position(), prompt.length, session.contextSize());
         }
         sampler.rewind(session.position());
         sampler.reserve(session.contextSize());
         int[] out = new int[Math.min(maxTokens, session.contextSize())];
-        int count = 0;
         long t0 = System.nanoTime();
         forward.run(prompt, 0, prompt.length, false);
         sampler.accept(prompt, 0, prompt.length);
         session.copyLogits(0, logits);
         long t1 = System.nanoTime();
-        GenerationResult.StopReason reason = GenerationResult.StopReason.LENGTH;
-        while (count < maxTokens) {
-            if (stepLogits != null) stepLogits.accept(count, logits);
+        GenerationResult.StopReason reason;
+        while ((reason = stop.beforeSampling()) == null) {
+            if (stepLogits != null) stepLogits.accept(stop.generated(), logits);
             int next = sampler.sample(logits, vocabSize);
-            if (isEndOfGeneration.test(next)) {
-                reason = GenerationResult.StopReason.END_OF_GENERATION;
-                break;
-            }
-            out[count++] = next;
-            if (!listener.onToken(next)) {
-                reason = GenerationResult.StopReason.LISTENER;
-                break;
-            }
-            if (count == maxTokens) break;
-            if (session.position() + 1 > session.contextSize()) {
-                reason = GenerationResult.StopReason.CONTEXT_FULL;
-                break;
-            }
+            reason = stop.afterSampling(next, listener, session.kvCache());
+            if (reason != GenerationResult.StopReason.END_OF_GENERATION) out[stop.generated() - 1] = next; // delivered
+            if (reason != null) break;
             one[0] = next;
             forward.run(one, 0, 1, false);
             sampler.accept(next);
             session.copyLogits(0, logits);
         }
         long t2 = System.nanoTime();
-        return new GenerationResult(Arrays.copyOf(out, count), reason, prompt.length, t1 - t0, t2 - t1);
+        return new GenerationResult(Arrays.copyOf(out, stop.generated()), reason, prompt.length, t1 - t0, t2 - t1);
     }
 
     /** Receives the logits of each generation step. */
