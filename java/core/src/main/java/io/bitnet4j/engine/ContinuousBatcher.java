@@ -19,9 +19,9 @@ import java.util.function.IntPredicate;
  *       frees the slots that finished (end of generation, token limit, full context, or cancelled).</li>
  * </ol>
  * A request joins at the next iteration without waiting for the others to finish. A row's logits are
- * bit-identical to those of the same sequence run alone (see {@link Forward#step}), and the stopping
- * rules are {@link Generator#generate}'s, so a request gets the same tokens as a single-user run with
- * the same seed. Requests beyond the slots wait in a bounded queue; when it is full,
+ * bit-identical to those of the same sequence run alone (see {@link Forward#step}), and it stops by
+ * the same {@link StopRule} as {@link Generator#generate}, so a request gets the same tokens as a
+ * single-user run with the same seed. Requests beyond the slots wait in a bounded queue; when it is full,
  * {@link #submit} throws {@link QueueFullException} instead of blocking.
  */
 public final class ContinuousBatcher implements AutoCloseable {
@@ -47,7 +47,7 @@ public final class ContinuousBatcher implements AutoCloseable {
                           Listener listener) {
         public Request {
             if (prompt == null || prompt.length == 0) throw new IllegalArgumentException("empty prompt: nothing to continue from");
-            if (maxTokens < 0) throw new IllegalArgumentException("token limit must be >= 0");
+            StopRule.checkLimit(maxTokens);
             if (sampling == null || isEndOfGeneration == null || listener == null) throw new IllegalArgumentException("null request field");
         }
     }
@@ -86,21 +86,24 @@ public final class ContinuousBatcher implements AutoCloseable {
                         long generatedTokens, long steps) {
     }
 
-    /** One sequence being generated. */
-    private final class Slot {
+    /** One sequence being generated; as a {@link TokenListener} it counts and forwards its tokens. */
+    private final class Slot implements TokenListener {
         final KvCache cache;
         final float[] logits;
-        int[] history;
-        int historySize;
         Job job;
-        Sampler sampler;
-        int generated;
+        Sampler sampler;   // the request's, with the sequence's history
+        StopRule stop;
         int nextToken;
 
         Slot(KvCache cache) {
             this.cache = cache;
             this.logits = new float[vocabSize];
-            this.history = new int[cache.contextSize()];
+        }
+
+        @Override
+        public boolean onToken(int tokenId) {
+            generatedCount.incrementAndGet();
+            return job.request.listener().onToken(tokenId);
         }
     }
 
@@ -236,10 +239,10 @@ public final class ContinuousBatcher implements AutoCloseable {
         try {
             slot.cache.rewind(0);
             slot.sampler = new Sampler(r.sampling(), vocabSize);
-            slot.generated = 0;
-            slot.historySize = 0;
+            slot.sampler.reserve(slot.cache.contextSize());
+            slot.stop = new StopRule(r.maxTokens(), r.isEndOfGeneration(), job::isCancelled);
             forward.run(slot.cache, r.prompt(), 0, r.prompt().length, false);
-            remember(slot, r.prompt(), r.prompt().length);
+            slot.sampler.accept(r.prompt(), 0, r.prompt().length);
             workspace.copyLogits(0, slot.logits);
         } catch (RuntimeException e) {
             fail(slot, e);
@@ -274,59 +277,42 @@ public final class ContinuousBatcher implements AutoCloseable {
             Slot slot = stepSlots[i];
             stepSlots[i] = null;
             stepCaches[i] = null;
-            remember(slot, stepTokens, i, 1);
+            slot.sampler.accept(stepTokens[i]);
             workspace.copyLogits(i, slot.logits);
             advance(slot);
         }
     }
 
     /**
-     * Samples the slot's next token from its logits and delivers it, or finishes the slot — the same
-     * order of checks as {@link Generator#generate}. A slot that continues has {@code nextToken} set for
-     * the next step.
+     * Samples the slot's next token from its logits and delivers it, or finishes the slot, by its
+     * {@link StopRule}. A slot that continues has {@code nextToken} set for the next step.
      */
     private void advance(Slot slot) {
-        Request r = slot.job.request;
-        if (slot.generated >= r.maxTokens()) {
-            finish(slot, GenerationResult.StopReason.LENGTH);
-            return;
+        GenerationResult.StopReason reason = slot.stop.beforeSampling();
+        if (reason == null) {
+            int next = slot.sampler.sample(slot.logits, vocabSize);
+            try {
+                reason = slot.stop.afterSampling(next, slot, slot.cache);
+            } catch (RuntimeException e) { // the request's listener or end-of-generation test failed
+                fail(slot, e);
+                return;
+            }
+            if (reason == null) {
+                slot.nextToken = next;
+                return;
+            }
         }
-        if (slot.job.isCancelled()) {
-            finish(slot, GenerationResult.StopReason.LISTENER);
-            return;
-        }
-        int next = slot.sampler.sample(slot.logits, vocabSize, slot.history, slot.historySize);
-        if (r.isEndOfGeneration().test(next)) {
-            finish(slot, GenerationResult.StopReason.END_OF_GENERATION);
-            return;
-        }
-        slot.generated++;
-        generatedCount.incrementAndGet();
-        boolean more;
-        try {
-            more = r.listener().onToken(next);
-        } catch (RuntimeException e) {
-            fail(slot, e);
-            return;
-        }
-        if (!more) {
-            finish(slot, GenerationResult.StopReason.LISTENER);
-        } else if (slot.generated == r.maxTokens()) {
-            finish(slot, GenerationResult.StopReason.LENGTH);
-        } else if (slot.cache.position() + 1 > slot.cache.contextSize()) {
-            finish(slot, GenerationResult.StopReason.CONTEXT_FULL);
-        } else {
-            slot.nextToken = next;
-        }
+        finish(slot, reason);
     }
 
     private void finish(Slot slot, GenerationResult.StopReason reason) {
         Job job = slot.job;
+        int generated = slot.stop.generated();
         release(slot);
         if (reason == GenerationResult.StopReason.LISTENER) cancelledCount.incrementAndGet();
         else completedCount.incrementAndGet();
         try {
-            job.request.listener().onFinish(reason, job.request.prompt().length, slot.generated);
+            job.request.listener().onFinish(reason, job.request.prompt().length, generated);
         } catch (RuntimeException ignored) {
             // a listener's failure must not take the batcher down
         }
@@ -345,19 +331,8 @@ public final class ContinuousBatcher implements AutoCloseable {
     private void release(Slot slot) {
         slot.job = null;
         slot.sampler = null;
+        slot.stop = null;
         processing--;
-    }
-
-    private void remember(Slot slot, int[] ids, int n) {
-        remember(slot, ids, 0, n);
-    }
-
-    private void remember(Slot slot, int[] ids, int offset, int n) {
-        if (slot.historySize + n > slot.history.length) {
-            slot.history = java.util.Arrays.copyOf(slot.history, Math.max(slot.history.length * 2, slot.historySize + n));
-        }
-        System.arraycopy(ids, offset, slot.history, slot.historySize, n);
-        slot.historySize += n;
     }
 
     /** Stops the batcher thread; waiting and active requests get {@link Listener#onError}. */

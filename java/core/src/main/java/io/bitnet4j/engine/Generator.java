@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * The generation loop: prompt → one batched forward pass → sample → feed the token back → … until an
- * end-of-generation token, the token limit, or a full context. Buffers are allocated once per
- * generator; the loop itself allocates nothing.
+ * The generation loop: prompt → one batched forward pass → sample → feed the token back → … until
+ * the {@link StopRule} ends it (an end-of-generation token, the token limit, a full context, or the
+ * listener). Buffers are allocated once per generator; the loop itself allocates nothing.
  */
 public final class Generator {
 
@@ -15,15 +15,12 @@ public final class Generator {
     private final int vocabSize;
     private final float[] logits;
     private final int[] one = new int[1];
-    private int[] history;       // every token in the session, for the repetition penalty
-    private int historySize;
 
     public Generator(Forward forward) {
         this.forward = forward;
         this.session = forward.session();
         this.vocabSize = session.config().vocabSize();
         this.logits = new float[vocabSize];
-        this.history = new int[session.contextSize()];
     }
 
     /** Logits of the last step, for dumps and tests (valid until the next step). */
@@ -33,57 +30,41 @@ public final class Generator {
 
     /**
      * Generates up to {@code maxTokens} tokens after {@code prompt} (which continues the session: a chat
-     * passes only the new turn). {@code isEndOfGeneration} says which ids stop generation (they are not
-     * passed to the listener). {@code stepLogits}, if not null, receives a copy of the logits each
-     * generated token was chosen from (row i for token i), e.g. for {@code --logits-out}.
+     * passes only the new turn, with the same {@code sampler}, whose history is cut back to the
+     * session's position first, e.g. after a rewind). {@code isEndOfGeneration} says which ids stop
+     * generation (they are not passed to the listener). {@code stepLogits}, if not null, receives a copy
+     * of the logits each generated token was chosen from (row i for token i), e.g. for
+     * {@code --logits-out}.
      */
     public GenerationResult generate(int[] prompt, int maxTokens, Sampler sampler, IntPredicate isEndOfGeneration,
                                      TokenListener listener, LogitsSink stepLogits) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt: nothing to continue from");
-        if (maxTokens < 0) throw new IllegalArgumentException("token limit must be >= 0");
+        StopRule stop = new StopRule(maxTokens, isEndOfGeneration);
         if (session.position() + prompt.length > session.contextSize()) {
             throw new ContextOverflowException(session.position(), prompt.length, session.contextSize());
         }
-        // after a rewind the history is cut back to what the cache still holds
-        historySize = Math.min(historySize, session.position());
+        sampler.rewind(session.position());
+        sampler.reserve(session.contextSize());
         int[] out = new int[Math.min(maxTokens, session.contextSize())];
-        int count = 0;
         long t0 = System.nanoTime();
         forward.run(prompt, 0, prompt.length, false);
-        remember(prompt, prompt.length);
+        sampler.accept(prompt, 0, prompt.length);
         session.copyLogits(0, logits);
         long t1 = System.nanoTime();
-        GenerationResult.StopReason reason = GenerationResult.StopReason.LENGTH;
-        while (count < maxTokens) {
-            if (stepLogits != null) stepLogits.accept(count, logits);
-            int next = sampler.sample(logits, vocabSize, history, historySize);
-            if (isEndOfGeneration.test(next)) {
-                reason = GenerationResult.StopReason.END_OF_GENERATION;
-                break;
-            }
-            out[count++] = next;
-            if (!listener.onToken(next)) {
-                reason = GenerationResult.StopReason.LISTENER;
-                break;
-            }
-            if (count == maxTokens) break;
-            if (session.position() + 1 > session.contextSize()) {
-                reason = GenerationResult.StopReason.CONTEXT_FULL;
-                break;
-            }
+        GenerationResult.StopReason reason;
+        while ((reason = stop.beforeSampling()) == null) {
+            if (stepLogits != null) stepLogits.accept(stop.generated(), logits);
+            int next = sampler.sample(logits, vocabSize);
+            reason = stop.afterSampling(next, listener, session.kvCache());
+            if (reason != GenerationResult.StopReason.END_OF_GENERATION) out[stop.generated() - 1] = next; // delivered
+            if (reason != null) break;
             one[0] = next;
             forward.run(one, 0, 1, false);
-            remember(one, 1);
+            sampler.accept(next);
             session.copyLogits(0, logits);
         }
         long t2 = System.nanoTime();
-        return new GenerationResult(Arrays.copyOf(out, count), reason, prompt.length, t1 - t0, t2 - t1);
-    }
-
-    private void remember(int[] ids, int n) {
-        if (historySize + n > history.length) history = Arrays.copyOf(history, Math.max(history.length * 2, historySize + n));
-        System.arraycopy(ids, 0, history, historySize, n);
-        historySize += n;
+        return new GenerationResult(Arrays.copyOf(out, stop.generated()), reason, prompt.length, t1 - t0, t2 - t1);
     }
 
     /** Receives the logits of each generation step. */

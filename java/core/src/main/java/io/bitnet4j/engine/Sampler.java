@@ -1,11 +1,16 @@
 package io.bitnet4j.engine;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
  * Picks the next token from a row of logits: repetition penalty → top-k → top-p → min-p →
  * temperature → draw, the order llama.cpp's default sampler chain uses; greedy when the temperature
  * is 0. All scratch space is allocated once per vocabulary size, so sampling allocates nothing.
+ *
+ * <p>The sampler owns its sequence's history for the repetition penalty (as llama.cpp's penalties
+ * sampler does): the caller {@link #accept}s every token the sequence holds (prompt and fed-back
+ * tokens, oldest first) and {@link #rewind}s it with the sequence's cache.
  */
 public final class Sampler {
 
@@ -14,6 +19,8 @@ public final class Sampler {
     private final int[] candidates;   // token ids, best first after selection
     private final float[] probs;      // working values for the candidates
     private final int[] heap;         // top-k selection heap
+    private int[] history = new int[0]; // the sequence's tokens, oldest first; grows geometrically
+    private int historySize;            // how many entries of history are valid
 
     public Sampler(SamplerParams params, int vocabSize) {
         if (vocabSize <= 0) throw new IllegalArgumentException("vocabulary size must be > 0");
@@ -28,14 +35,49 @@ public final class Sampler {
         return params;
     }
 
+    /** Records a token the sequence now holds (for the repetition penalty). */
+    public void accept(int token) {
+        reserve(historySize + 1);
+        history[historySize++] = token;
+    }
+
+    /** Records {@code n} tokens of {@code ids} from {@code offset}, oldest first. */
+    public void accept(int[] ids, int offset, int n) {
+        reserve(historySize + n);
+        System.arraycopy(ids, offset, history, historySize, n);
+        historySize += n;
+    }
+
     /**
-     * Chooses a token. {@code logits} is modified in place by the repetition penalty.
-     *
-     * @param recent     previously seen tokens (prompt + generated), oldest first
-     * @param recentSize how many entries of {@code recent} are valid
+     * Makes room for a history of {@code tokens} tokens (e.g. the context size) so that later
+     * {@link #accept}s allocate nothing; the array grows geometrically.
      */
-    public int sample(float[] logits, int vocabSize, int[] recent, int recentSize) {
-        applyRepeatPenalty(logits, recent, recentSize);
+    public void reserve(int tokens) {
+        if (tokens > history.length) history = Arrays.copyOf(history, Math.max(history.length * 2, tokens));
+    }
+
+    /** Forgets the tokens after the first {@code position} (a rewound cache); keeps a shorter history as it is. */
+    public void rewind(int position) {
+        if (position < 0) throw new IllegalArgumentException("cannot rewind to " + position);
+        historySize = Math.min(historySize, position);
+    }
+
+    /** Forgets the whole history (a new sequence). */
+    public void reset() {
+        historySize = 0;
+    }
+
+    /** Tokens in the history. */
+    public int historySize() {
+        return historySize;
+    }
+
+    /**
+     * Chooses a token after the tokens {@link #accept}ed so far. {@code logits} is modified in place
+     * by the repetition penalty.
+     */
+    public int sample(float[] logits, int vocabSize) {
+        applyRepeatPenalty(logits, history, historySize);
         if (params.greedy()) return argmax(logits, vocabSize);
 
         int n = params.topK() > 0 && params.topK() < vocabSize

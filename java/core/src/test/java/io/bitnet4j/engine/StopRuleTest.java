@@ -1,0 +1,53 @@
+package io.bitnet4j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.bitnet4j.engine.GenerationResult.StopReason;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The order of {@link StopRule}'s checks, which {@link Generator} and {@link ContinuousBatcher} share. */
+class StopRuleTest {
+
+    @Test
+    void checksRunInTheirOrder() throws Exception {
+        try (LoadedModel m = LoadedModel.open(ContinuousBatchingTest.demoModel(), LoadOptions.defaults().withThreads(1));
+             KvCache cache = new KvCache(m.config(), 3, KvCacheType.F16)) {
+            List<Integer> got = new ArrayList<>();
+            TokenListener all = id -> got.add(id);
+
+            // a limit of 0 stops before sampling, even when cancelled
+            assertEquals(StopReason.LENGTH, new StopRule(0, id -> false, () -> true).beforeSampling());
+            AtomicBoolean cancelled = new AtomicBoolean();
+            StopRule rule = new StopRule(2, id -> id == 13, cancelled::get);
+            assertNull(rule.beforeSampling());
+            cancelled.set(true);
+            assertEquals(StopReason.LISTENER, rule.beforeSampling());
+
+            // an end-of-generation token is not delivered, and is not counted
+            rule = new StopRule(2, id -> id == 13);
+            assertEquals(StopReason.END_OF_GENERATION, rule.afterSampling(13, all, cache));
+            assertEquals(0, rule.generated());
+            assertEquals(List.of(), got);
+
+            // the listener's answer comes before the limit; the limit before a full context
+            assertNull(rule.afterSampling(5, all, cache));
+            cache.advance(2); // one place left
+            assertEquals(StopReason.LISTENER, new StopRule(1, id -> false).afterSampling(6, id -> false, cache));
+            assertEquals(StopReason.LENGTH, rule.afterSampling(7, all, cache));
+            assertEquals(2, rule.generated());
+            assertEquals(List.of(5, 7), got);
+
+            cache.advance(1); // full
+            StopRule roomy = new StopRule(10, id -> false);
+            assertEquals(StopReason.CONTEXT_FULL, roomy.afterSampling(8, all, cache));
+            assertEquals(1, roomy.generated(), "the token that filled the context was delivered");
+            assertEquals(List.of(5, 7, 8), got);
+            assertThrows(IllegalArgumentException.class, () -> new StopRule(-1, id -> false));
+        }
+    }
+}
