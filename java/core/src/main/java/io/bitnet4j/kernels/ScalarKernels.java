@@ -12,8 +12,11 @@ import java.nio.ByteOrder;
  * ({@code quantize_row_i8_s} and the I2_S matmul epilogue in its ggml.c) and llama.cpp
  * ({@code quantize_row_q8_K_ref}, {@code quantize_row_q8_0_ref}, the generic
  * {@code ggml_vec_dot_tq{1,2}_0_q8_K} and {@code ggml_vec_dot_q8_0_q8_0}).
+ *
+ * <p>Also the base of the Vector API tier: {@link VectorKernels} inherits every kernel from here and
+ * overrides only those it makes faster (Jlama's idea), so a kernel added here works in both Java tiers.
  */
-public final class ScalarKernels implements Kernels {
+public sealed class ScalarKernels implements Kernels permits VectorKernels {
     static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -25,7 +28,8 @@ public final class ScalarKernels implements Kernels {
         return INSTANCE;
     }
 
-    private ScalarKernels() {}
+    /** For {@link #instance()} and the Vector API tier. */
+    ScalarKernels() {}
 
     @Override
     public KernelTier tier() {
