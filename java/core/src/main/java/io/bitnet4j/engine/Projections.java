@@ -1,6 +1,5 @@
 package io.bitnet4j.engine;
 
-import io.bitnet4j.kernels.KernelFormats;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.Linear;
@@ -116,8 +115,8 @@ final class Projections {
         switch (f) {
             case I8 -> kernels.quantizeI8(x, n, k, slice(s.actI8, (long) t0 * k), slice(s.actScales, 4L * t0),
                     slice(s.actSums, 4L * t0));
-            case Q8_K -> kernels.quantizeQ8K(x, n, k, slice(s.actBlocks, t0 * KernelFormats.q8kRowBytes(k)));
-            case Q8_0 -> kernels.quantizeQ80(x, n, k, slice(s.actBlocks, t0 * KernelFormats.q80RowBytes(k)));
+            case Q8_K -> kernels.quantizeQ8K(x, n, k, slice(s.actBlocks, t0 * io.bitnet4j.kernels.ActivationFormat.Q8_K.rowBytes(k)));
+            case Q8_0 -> kernels.quantizeQ80(x, n, k, slice(s.actBlocks, t0 * io.bitnet4j.kernels.ActivationFormat.Q8_0.rowBytes(k)));
             case F16 -> roundTo(in, (long) t0 * k, (long) t1 * k, true);
             case BF16 -> roundTo(in, (long) t0 * k, (long) t1 * k, false);
             case F32, FLOAT_DEQUANT -> { }

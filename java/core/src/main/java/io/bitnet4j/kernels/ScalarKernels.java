@@ -68,7 +68,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
 
     @Override
     public void quantizeQ8K(MemorySegment x, int ntok, int k, MemorySegment y) {
-        KernelChecks.checkQuantizeQ8K(x, ntok, k, y);
+        KernelChecks.checkQuantize("quantizeQ8K", ActivationFormat.Q8_K, x, ntok, k, y);
         int nb = k / QK_K;
         for (int t = 0; t < ntok; t++) {
             for (int b = 0; b < nb; b++) {
@@ -112,7 +112,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
 
     @Override
     public void quantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y) {
-        KernelChecks.checkQuantizeQ80(x, ntok, k, y);
+        KernelChecks.checkQuantize("quantizeQ80", ActivationFormat.Q8_0, x, ntok, k, y);
         int nb = k / QK8_0;
         for (int t = 0; t < ntok; t++) {
             for (int b = 0; b < nb; b++) {
@@ -171,7 +171,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ2_0_BLOCK_BYTES, 64, ScalarKernels::tq20Code);
     }
@@ -179,7 +179,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ1_0_BLOCK_BYTES, 52, ScalarKernels::tq10Trit);
     }
@@ -271,7 +271,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
     @Override
     public void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ80(w, k, row0, row1, actQ80, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmQ80", MatmulFormat.Q8_0, w, k, row0, row1, actQ80, ntok, out, outStride);
         int nb = k / QK8_0;
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
@@ -313,7 +313,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF32", KernelChecks.WeightFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
                 float sum = 0;
@@ -328,7 +328,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
     @Override
     public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF16", KernelChecks.WeightFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
                 float sum = 0;
@@ -343,7 +343,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
     @Override
     public void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmBF16", KernelChecks.WeightFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmBF16", MatmulFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
                 float sum = 0;

@@ -332,7 +332,7 @@ public final class VectorKernels extends ScalarKernels {
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         if (row0 == row1) {
             return;
@@ -454,7 +454,7 @@ public final class VectorKernels extends ScalarKernels {
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ1_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
@@ -528,7 +528,7 @@ public final class VectorKernels extends ScalarKernels {
     @Override
     public void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ80(w, k, row0, row1, actQ80, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmQ80", MatmulFormat.Q8_0, w, k, row0, row1, actQ80, ntok, out, outStride);
         int nb = k / QK8_0;
         long rowBytes = (long) nb * Q8_0_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
@@ -552,21 +552,21 @@ public final class VectorKernels extends ScalarKernels {
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF32", KernelChecks.WeightFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
         floatGemm(FloatFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
     }
 
     @Override
     public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF16", KernelChecks.WeightFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
         floatGemm(FloatFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
     }
 
     @Override
     public void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmBF16", KernelChecks.WeightFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmBF16", MatmulFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
         floatGemm(FloatFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
     }
 
