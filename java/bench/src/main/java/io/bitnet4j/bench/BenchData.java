@@ -1,9 +1,11 @@
 package io.bitnet4j.bench;
 
+import io.bitnet4j.kernels.ActivationFormat;
 import io.bitnet4j.kernels.KernelFormats;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.MatmulFormat;
 import io.bitnet4j.kernels.NativeKernels;
 import io.bitnet4j.kernels.ScalarKernels;
 import java.lang.foreign.Arena;
@@ -59,7 +61,7 @@ final class BenchData {
 
     /** Random TQ2_0 bytes with sane fp16 block scales. */
     static MemorySegment tq20(Arena arena, int rows, int k, long seed) {
-        MemorySegment w = randomBytes(arena, rows * KernelFormats.tq20RowBytes(k), seed);
+        MemorySegment w = randomBytes(arena, rows * MatmulFormat.TQ2_0.weightRowBytes(k), seed);
         long blocks = (long) rows * (k / KernelFormats.QK_K);
         for (long b = 0; b < blocks; b++) {
             w.set(S, b * KernelFormats.TQ2_0_BLOCK_BYTES + 64, Float.floatToFloat16(0.02f));
@@ -86,7 +88,7 @@ final class BenchData {
     }
 
     static MemorySegment q8k(Arena arena, int ntok, int k, long seed) {
-        MemorySegment y = arena.allocate(ntok * KernelFormats.q8kRowBytes(k), 64);
+        MemorySegment y = arena.allocate(ntok * ActivationFormat.Q8_K.rowBytes(k), 64);
         ScalarKernels.instance().quantizeQ8K(gaussian(arena, (long) ntok * k, seed), ntok, k, y);
         return y;
     }

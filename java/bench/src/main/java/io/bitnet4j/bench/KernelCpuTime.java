@@ -1,7 +1,7 @@
 package io.bitnet4j.bench;
 
-import io.bitnet4j.kernels.KernelFormats;
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.MatmulFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -38,15 +38,15 @@ public final class KernelCpuTime {
             double bytes;
             switch (format) {
                 case "I2_S" -> {
-                    MemorySegment w = BenchData.randomBytes(arena, rows * KernelFormats.i2sRowBytes(k), 1);
+                    MemorySegment w = BenchData.randomBytes(arena, rows * MatmulFormat.I2_S.weightRowBytes(k), 1);
                     MemorySegment[] a = BenchData.i8(arena, 1, k, 2);
                     call = () -> kernels.gemmI2S(w, k, 0, rows, 0.5f, a[0], a[1], a[2], 1, out, rows);
-                    bytes = rows * (double) KernelFormats.i2sRowBytes(k);
+                    bytes = rows * (double) MatmulFormat.I2_S.weightRowBytes(k);
                 }
                 case "TQ2_0" -> {
                     MemorySegment w = BenchData.tq20(arena, rows, k, 1), a = BenchData.q8k(arena, 1, k, 2);
                     call = () -> kernels.gemmTQ20(w, k, 0, rows, a, 1, out, rows);
-                    bytes = rows * (double) KernelFormats.tq20RowBytes(k);
+                    bytes = rows * (double) MatmulFormat.TQ2_0.weightRowBytes(k);
                 }
                 case "F16" -> {
                     MemorySegment w = BenchData.f16(arena, rows, k, 3), x = BenchData.gaussian(arena, k, 4);

@@ -1,7 +1,7 @@
 package io.bitnet4j.bench;
 
-import io.bitnet4j.kernels.KernelFormats;
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.MatmulFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +49,7 @@ public class TernaryMatmulBench {
         k = s[1];
         arena = Arena.ofShared();
         if (format.equals("I2_S")) {
-            w = BenchData.randomBytes(arena, rows * KernelFormats.i2sRowBytes(k), 1);
+            w = BenchData.randomBytes(arena, rows * MatmulFormat.I2_S.weightRowBytes(k), 1);
             MemorySegment[] a = BenchData.i8(arena, ntok, k, 2);
             act = a[0];
             scales = a[1];

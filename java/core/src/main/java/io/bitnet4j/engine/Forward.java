@@ -3,6 +3,7 @@ package io.bitnet4j.engine;
 import io.bitnet4j.kernels.AttentionShape;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
+import io.bitnet4j.kernels.QuantizedInput;
 import io.bitnet4j.model.Activation;
 import io.bitnet4j.model.LayerWeights;
 import io.bitnet4j.model.Linear;
@@ -67,7 +68,8 @@ public final class Forward {
         this.w = weights;
         this.parallel = parallel;
         this.s = session;
-        this.proj = new Projections(kernels, parallel, session);
+        session.reserveInputs(weights);
+        this.proj = new Projections(kernels, parallel, session.quantized);
         this.numerics = ReferenceNumerics.forModel(config, weights);
         this.embeddingRow = new float[config.embeddingLength()];
         this.ropeCos = new float[config.ropeDim() / 2];
@@ -203,8 +205,8 @@ public final class Forward {
             LayerWeights lw = w.layers().get(l);
             // attention
             rmsNorm(s.x, s.xb, lw.attnNorm(), n, embd);
-            proj.invalidate();
-            proj.projectTogether(qkv[l], s.xb, n, qkvOut);
+            QuantizedInput xbq = proj.quantize(s.xb, n, qkv[l]);       // quantized once for q, k and v
+            proj.matmul(qkv[l], xbq, qkvOut);
             for (int t = 0; t < n; t++) {
                 ropeAngles(rowPos[t]);
                 rope(s.q, (long) t * c.qDim(), c.headCount());
@@ -214,17 +216,17 @@ public final class Forward {
             attention.set(l, tokensPerSequence, tokensPerSequence == n);
             parallel.forRows(n * c.headCountKv(), 1, attention);
             if (lw.attnSubNorm() != null) rmsNorm(s.att, s.att, lw.attnSubNorm(), n, c.qDim());
-            proj.invalidate();
-            proj.project(lw.wo(), s.att, n, s.proj);
+            QuantizedInput attq = proj.quantize(s.att, n, lw.wo());
+            proj.matmul(lw.wo(), attq, s.proj);
             add(s.x, s.proj, (long) n * embd);
             // feed-forward
             rmsNorm(s.x, s.xb, lw.ffnNorm(), n, embd);
-            proj.invalidate();
-            proj.projectTogether(gateUp[l], s.xb, n, gateUpOut);
+            QuantizedInput ffnq = proj.quantize(s.xb, n, gateUp[l]);   // quantized once for gate and up
+            proj.matmul(gateUp[l], ffnq, gateUpOut);
             gate((long) n * c.feedForwardLength());
             if (lw.ffnSubNorm() != null) rmsNorm(s.hb, s.hb, lw.ffnSubNorm(), n, c.feedForwardLength());
-            proj.invalidate();
-            proj.project(lw.down(), s.hb, n, s.proj);
+            QuantizedInput hbq = proj.quantize(s.hb, n, lw.down());
+            proj.matmul(lw.down(), hbq, s.proj);
             add(s.x, s.proj, (long) n * embd);
         }
         for (int t = 0; t < n; t++) rowCache[t].advance(1);
@@ -233,8 +235,8 @@ public final class Forward {
         int rows = n - first;
         MemorySegment lastRows = s.x.asSlice((long) first * embd * Float.BYTES, (long) rows * embd * Float.BYTES);
         rmsNorm(lastRows, s.xb, w.outputNorm(), rows, embd);
-        proj.invalidate();
-        proj.project(w.output(), s.xb, rows, s.logitsRows(rows));
+        QuantizedInput headq = proj.quantize(s.xb, rows, w.output());
+        proj.matmul(w.output(), headq, s.logitsRows(rows));
     }
 
     private void embed(int token, MemorySegment dst, long offset) {

@@ -1,20 +1,19 @@
 package io.bitnet4j.engine;
 
-import io.bitnet4j.kernels.KernelFormats;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
+import io.bitnet4j.kernels.QuantizedInput;
 import io.bitnet4j.model.Linear;
-import io.bitnet4j.tensor.TensorCodecs;
-import io.bitnet4j.tensor.TensorType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Matrix × activations for every weight type, the way the reference engines compute them: the input
- * is quantized once per (input, format) — I2_S reads per-token int8, TQ1_0/TQ2_0 read Q8_K, Q8_0 reads
- * Q8_0, F16/BF16 read the input rounded to that type — and then each projection sharing that input
- * (q/k/v, gate/up) reuses it. Output rows are split across the thread pool.
+ * Matrix × activations the way the reference engines compute them, in two explicit steps: {@link #quantize}
+ * turns an input into the activation format(s) its matrices read (each weight type's row of the
+ * {@link io.bitnet4j.kernels.MatmulFormat} table names one: int8 per token for I2_S, Q8_K for TQ1_0/TQ2_0,
+ * the input rounded to f16 for F16 …), once; {@link #matmul} multiplies every matrix sharing that input
+ * (q/k/v, gate/up) by it, their output rows split across the thread pool as one job.
  */
 final class Projections {
 
@@ -22,145 +21,62 @@ final class Projections {
 
     private final Kernels kernels;
     private final Parallel parallel;
-    private final Session s;
+    /** The session's holder: {@link #quantize} fills it, the matmuls read it. */
+    private final QuantizedInput quantized;
     private final GroupTask groupTask = new GroupTask();
-    /** {@link #project}'s one matrix as a group of one (reused: the token loop allocates nothing). */
+    /** One matrix as a group of one (reused: the token loop allocates nothing). */
     private final Linear[] single = new Linear[1];
     private final MemorySegment[] singleOut = new MemorySegment[1];
-    private final QuantTask quantTask = new QuantTask();
-    /** Batches of at least this many tokens are quantized in parallel. */
-    private static final int PARALLEL_MIN_TOKENS = 4;
 
-    // what the activation buffers currently hold
-    private ActivationFormat prepared = null;
-    private MemorySegment preparedInput = null;
-    private int preparedTokens;
-    private int preparedK;
-
-    /** The activation format each weight type consumes. */
-    enum ActivationFormat { I8, Q8_K, Q8_0, F32, F16, BF16, FLOAT_DEQUANT }
-
-    Projections(Kernels kernels, Parallel parallel, Session session) {
+    Projections(Kernels kernels, Parallel parallel, QuantizedInput quantized) {
         this.kernels = kernels;
         this.parallel = parallel;
-        this.s = session;
+        this.quantized = quantized;
     }
 
-    static ActivationFormat formatFor(TensorType t) {
-        return switch (t) {
-            case I2_S -> ActivationFormat.I8;
-            case TQ1_0, TQ2_0 -> ActivationFormat.Q8_K;
-            case Q8_0 -> ActivationFormat.Q8_0;
-            case F32 -> ActivationFormat.F32;
-            case F16 -> ActivationFormat.F16;
-            case BF16 -> ActivationFormat.BF16;
-            default -> ActivationFormat.FLOAT_DEQUANT;
-        };
-    }
-
-    /** Forgets the prepared activations (their input buffer is about to change). */
-    void invalidate() {
-        prepared = null;
-        preparedInput = null;
-    }
-
-    /** out[t*w.rows() + r] = (W · in[t])[r] for t < ntok; {@code in} holds ntok contiguous rows of w.cols() floats. */
-    void project(Linear w, MemorySegment in, int ntok, MemorySegment out) {
+    /** x (ntok rows of w.cols() floats) in the activation format w reads. */
+    QuantizedInput quantize(MemorySegment x, int ntok, Linear w) {
         single[0] = w;
-        singleOut[0] = out;
-        projectTogether(single, in, ntok, singleOut);
+        return quantize(x, ntok, single);
     }
 
     /**
-     * Several projections of the same input (q/k/v, gate/up) as one parallel job: their rows are split
-     * across the threads together, so the pool meets once instead of once per matrix. Matrices of
-     * different weight types fall back to one job each.
+     * x (ntok rows of the matrices' common row length) in every activation format the matrices read — one,
+     * unless their types differ — each quantized once. The result stays valid until the next quantize: it
+     * is the session's one holder, so it is handed straight to the matmuls of this input.
      */
-    void projectTogether(Linear[] ws, MemorySegment in, int ntok, MemorySegment[] outs) {
-        ActivationFormat f = formatFor(ws[0].type());
+    QuantizedInput quantize(MemorySegment x, int ntok, Linear[] ws) {
+        quantized.set(x, ntok, ws[0].cols());
+        for (Linear w : ws) quantized.quantize(w.format().activation(), kernels, parallel);
+        return quantized;
+    }
+
+    /** out[t*w.rows() + r] = (W · x[t])[r] for every token t of x. */
+    void matmul(Linear w, QuantizedInput x, MemorySegment out) {
+        single[0] = w;
+        singleOut[0] = out;
+        matmul(single, x, singleOut);
+    }
+
+    /**
+     * Several matrices of the same input (q/k/v, gate/up) as one parallel job: their rows are split across
+     * the threads together, so the pool meets once instead of once per matrix. Matrices whose row counts
+     * would put a chunk boundary inside a matrix's aligned rows run as one job each.
+     */
+    void matmul(Linear[] ws, QuantizedInput x, MemorySegment[] outs) {
         int total = 0;
         for (Linear w : ws) {
-            // a group needs one activation format and chunk-aligned boundaries between its matrices
-            if (ws.length > 1 && (formatFor(w.type()) != f || w.cols() != ws[0].cols() || w.rows() % ROW_ALIGN != 0)) {
-                for (int i = 0; i < ws.length; i++) project(ws[i], in, ntok, outs[i]);
+            if (ws.length > 1 && w.rows() % ROW_ALIGN != 0) {
+                for (int i = 0; i < ws.length; i++) matmul(ws[i], x, outs[i]);
                 return;
             }
             total += w.rows();
         }
-        prepare(f, in, ntok, ws[0].cols());
-        groupTask.set(ws, f, in, ntok, outs);
+        groupTask.set(ws, x, outs);
         parallel.forRows(total, ROW_ALIGN, groupTask);
         for (int i = 0; i < ws.length; i++) {
-            if (ws[i].outputScale() != null) applyOutputScale(ws[i], ntok, outs[i]);
+            if (ws[i].outputScale() != null) applyOutputScale(ws[i], x.tokens(), outs[i]);
         }
-    }
-
-    private void prepare(ActivationFormat f, MemorySegment in, int ntok, int k) {
-        if (f == prepared && in == preparedInput && ntok == preparedTokens && k == preparedK) return;
-        if (ntok >= PARALLEL_MIN_TOKENS && f != ActivationFormat.F32 && f != ActivationFormat.FLOAT_DEQUANT) {
-            quantTask.set(f, in, k);
-            parallel.forRows(ntok, 1, quantTask);
-        } else {
-            quantize(f, in, k, 0, ntok);
-        }
-        prepared = f;
-        preparedInput = in;
-        preparedTokens = ntok;
-        preparedK = k;
-    }
-
-    /** Tokens [t0, t1) of the input in format f: every format is per token, so any split gives the same bytes. */
-    private void quantize(ActivationFormat f, MemorySegment in, int k, int t0, int t1) {
-        int n = t1 - t0;
-        MemorySegment x = t0 == 0 ? in : in.asSlice((long) t0 * k * Float.BYTES);
-        switch (f) {
-            case I8 -> kernels.quantizeI8(x, n, k, slice(s.actI8, (long) t0 * k), slice(s.actScales, 4L * t0),
-                    slice(s.actSums, 4L * t0));
-            case Q8_K -> kernels.quantizeQ8K(x, n, k, slice(s.actBlocks, t0 * KernelFormats.q8kRowBytes(k)));
-            case Q8_0 -> kernels.quantizeQ80(x, n, k, slice(s.actBlocks, t0 * KernelFormats.q80RowBytes(k)));
-            case F16 -> roundTo(in, (long) t0 * k, (long) t1 * k, true);
-            case BF16 -> roundTo(in, (long) t0 * k, (long) t1 * k, false);
-            case F32, FLOAT_DEQUANT -> { }
-        }
-    }
-
-    private static MemorySegment slice(MemorySegment seg, long offset) {
-        return offset == 0 ? seg : seg.asSlice(offset);
-    }
-
-    /** Activation quantization of a batch, split by tokens over the pool. */
-    private final class QuantTask implements Parallel.RowTask {
-        private ActivationFormat f;
-        private MemorySegment in;
-        private int k;
-
-        void set(ActivationFormat f, MemorySegment in, int k) {
-            this.f = f;
-            this.in = in;
-            this.k = k;
-        }
-
-        @Override
-        public void run(int t0, int t1) {
-            quantize(f, in, k, t0, t1);
-        }
-    }
-
-    /** llama.cpp converts the activations of an F16/BF16 matmul to that type first; so do we. */
-    private void roundTo(MemorySegment in, long i0, long i1, boolean f16) {
-        for (long i = i0; i < i1; i++) {
-            float v = in.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            float r = f16 ? Float.float16ToFloat(Float.floatToFloat16(v)) : bf16Round(v);
-            s.actRounded.setAtIndex(ValueLayout.JAVA_FLOAT, i, r);
-        }
-    }
-
-    /** Round to nearest even bf16, as ggml's GGML_FP32_TO_BF16 (NaN kept quiet). */
-    static float bf16Round(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if ((bits & 0x7fffffff) > 0x7f800000) return Float.intBitsToFloat((bits | 0x00400000) & 0xffff0000);
-        int rounded = (bits + (0x7fff + ((bits >>> 16) & 1))) & 0xffff0000;
-        return Float.intBitsToFloat(rounded);
     }
 
     private static void applyOutputScale(Linear w, int ntok, MemorySegment out) {
@@ -176,21 +92,17 @@ final class Projections {
     }
 
     /**
-     * Rows of one or more matrices laid end to end: each chunk runs the part of each matrix it covers.
-     * One reusable object: the token loop allocates no lambdas.
+     * Rows of one or more matrices laid end to end: each chunk runs the part of each matrix it covers, by
+     * that matrix's own kernel. One reusable object: the token loop allocates no lambdas.
      */
     private final class GroupTask implements Parallel.RowTask {
         private Linear[] ws;
-        private ActivationFormat f;
-        private MemorySegment in;
-        private int ntok;
+        private QuantizedInput x;
         private MemorySegment[] outs;
 
-        void set(Linear[] ws, ActivationFormat f, MemorySegment in, int ntok, MemorySegment[] outs) {
+        void set(Linear[] ws, QuantizedInput x, MemorySegment[] outs) {
             this.ws = ws;
-            this.f = f;
-            this.in = in;
-            this.ntok = ntok;
+            this.x = x;
             this.outs = outs;
         }
 
@@ -200,42 +112,8 @@ final class Projections {
             for (int i = 0; i < ws.length && base < row1; i++) {
                 int rows = ws[i].rows();
                 int r0 = Math.max(row0 - base, 0), r1 = Math.min(row1 - base, rows);
-                if (r0 < r1) gemm(ws[i], f, in, ntok, outs[i], r0, r1);
+                if (r0 < r1) ws[i].matmul(kernels, x, r0, r1, outs[i]);
                 base += rows;
-            }
-        }
-    }
-
-    /** Rows [row0, row1) of out = W · in, by the kernel that reads this weight type. Uses no shared state. */
-    private void gemm(Linear w, ActivationFormat f, MemorySegment in, int ntok, MemorySegment out, int row0, int row1) {
-        MemorySegment data = w.tensor().data();
-        int k = w.cols();
-        int stride = w.rows();
-        switch (f) {
-            case I8 -> kernels.gemmI2S(data, k, row0, row1, w.i2sScale(), s.actI8, s.actScales, s.actSums, ntok, out, stride);
-            case Q8_K -> {
-                if (w.type() == TensorType.TQ2_0) kernels.gemmTQ20(data, k, row0, row1, s.actBlocks, ntok, out, stride);
-                else kernels.gemmTQ10(data, k, row0, row1, s.actBlocks, ntok, out, stride);
-            }
-            case Q8_0 -> kernels.gemmQ80(data, k, row0, row1, s.actBlocks, ntok, out, stride);
-            case F32 -> kernels.gemmF32(data, k, row0, row1, in, ntok, out, stride);
-            case F16 -> kernels.gemmF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
-            case BF16 -> kernels.gemmBF16(data, k, row0, row1, s.actRounded, ntok, out, stride);
-            case FLOAT_DEQUANT -> dequantDot(w, in, ntok, out, row0, row1);
-        }
-    }
-
-    /** Any other weight type (e.g. a Q6_K output head): dequantize each row, dot in f32. Slow but exact. */
-    private static void dequantDot(Linear w, MemorySegment in, int ntok, MemorySegment out, int row0, int row1) {
-        int k = w.cols();
-        float[] row = new float[k]; // rare path; not part of the supported fast types
-        for (int r = row0; r < row1; r++) {
-            TensorCodecs.dequantizeRow(w.tensor(), r, row, 0);
-            for (int t = 0; t < ntok; t++) {
-                float sum = 0;
-                long base = (long) t * k;
-                for (int i = 0; i < k; i++) sum += row[i] * in.getAtIndex(ValueLayout.JAVA_FLOAT, base + i);
-                out.setAtIndex(ValueLayout.JAVA_FLOAT, (long) t * w.rows() + r, sum);
             }
         }
     }

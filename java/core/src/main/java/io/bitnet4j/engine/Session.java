@@ -1,6 +1,10 @@
 package io.bitnet4j.engine;
 
+import io.bitnet4j.kernels.ActivationFormat;
+import io.bitnet4j.kernels.QuantizedInput;
+import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelConfig;
+import io.bitnet4j.model.ModelWeights;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,12 +36,8 @@ public final class Session implements AutoCloseable {
     final MemorySegment hb2;    // FFN up   [batch][ff]
     /** [rows][vocab]: one row until a caller asks for the logits of every token of a batch (see {@link #logitsRows}). */
     MemorySegment logits;
-    // quantized activations, shared by the projections that read the same input
-    final MemorySegment actI8;
-    final MemorySegment actScales;
-    final MemorySegment actSums;
-    final MemorySegment actBlocks; // Q8_K or Q8_0 blocks
-    final MemorySegment actRounded; // f32 values rounded to f16/bf16 for float heads
+    /** The input of the current matmul(s) in the activation formats they read [batch][k], see {@link #reserveInputs}. */
+    final QuantizedInput quantized;
     /** This session's own sequence. */
     final KvCache kv;
 
@@ -53,7 +53,6 @@ public final class Session implements AutoCloseable {
         this.kvType = kvType;
         int b = this.batchSize;
         int embd = config.embeddingLength();
-        int maxK = Math.max(Math.max(embd, config.qDim()), config.feedForwardLength());
         x = floats(b, embd);
         xb = floats(b, Math.max(embd, config.qDim()));
         q = floats(b, config.qDim());
@@ -64,13 +63,24 @@ public final class Session implements AutoCloseable {
         hb = floats(b, config.feedForwardLength());
         hb2 = floats(b, config.feedForwardLength());
         logits = floats(1, config.vocabSize());  // 0.5 MB for a 128k vocabulary; a batch of rows would be 131 MB
-        actI8 = alloc((long) b * maxK);
-        actScales = floats(b, 1);
-        actSums = alloc(4L * b);
-        long blocksPerRow = Math.max((maxK + 255) / 256 * 292L, (maxK + 31) / 32 * 34L);
-        actBlocks = alloc(b * blocksPerRow);
-        actRounded = floats(b, maxK);
+        quantized = new QuantizedInput(b, arena);
         kv = new KvCache(config, contextSize, kvType);
+    }
+
+    /**
+     * Makes room in {@link #quantized} for the inputs of every matrix of these weights, in the activation
+     * format each one's row of the matmul table reads (a buffer per format, for its longest rows). Done
+     * once per forward pass, before the token loop; a buffer already large enough is kept.
+     */
+    void reserveInputs(ModelWeights weights) {
+        int[] longest = new int[ActivationFormat.values().length];
+        for (Linear w : weights.matrices()) {
+            int f = w.format().activation().ordinal();
+            longest[f] = Math.max(longest[f], w.cols());
+        }
+        for (ActivationFormat f : ActivationFormat.values()) {
+            if (longest[f.ordinal()] > 0) quantized.reserve(f, longest[f.ordinal()]);
+        }
     }
 
     private MemorySegment floats(long rows, long cols) {

@@ -11,34 +11,6 @@ import java.util.Objects;
 public final class KernelChecks {
     private KernelChecks() {}
 
-    /** Which weight layout a gemm reads; decides the row size. */
-    public enum WeightFormat {
-        I2_S("I2_S"), TQ2_0("TQ2_0"), TQ1_0("TQ1_0"), Q8_0("Q8_0"), F32("F32"), F16("F16"), BF16("BF16");
-
-        private final String label;
-
-        WeightFormat(String label) {
-            this.label = label;
-        }
-
-        /** Bytes of one row of k weights; throws if k does not fit the block size. */
-        public long rowBytes(int k) {
-            return switch (this) {
-                case I2_S -> KernelFormats.i2sRowBytes(k);
-                case TQ2_0 -> KernelFormats.tq20RowBytes(k);
-                case TQ1_0 -> KernelFormats.tq10RowBytes(k);
-                case Q8_0 -> KernelFormats.q80RowBytes(k);
-                case F32 -> positive(label, k) * 4L;
-                case F16, BF16 -> positive(label, k) * 2L;
-            };
-        }
-
-        @Override
-        public String toString() {
-            return label;
-        }
-    }
-
     public static void checkQuantizeI8(MemorySegment x, int ntok, int k, MemorySegment q,
                                        MemorySegment scales, MemorySegment sums) {
         positive("quantizeI8: ntok", ntok);
@@ -50,51 +22,35 @@ public final class KernelChecks {
         need("quantizeI8: sums", sums, ntok * 4L, true);
     }
 
-    public static void checkQuantizeQ8K(MemorySegment x, int ntok, int k, MemorySegment y) {
-        positive("quantizeQ8K: ntok", ntok);
-        long row = KernelFormats.q8kRowBytes(k);
-        need("quantizeQ8K: x", x, (long) ntok * k * 4, false);
-        need("quantizeQ8K: y", y, ntok * row, true);
-    }
-
-    public static void checkQuantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y) {
-        positive("quantizeQ80: ntok", ntok);
-        long row = KernelFormats.q80RowBytes(k);
-        need("quantizeQ80: x", x, (long) ntok * k * 4, false);
-        need("quantizeQ80: y", y, ntok * row, true);
+    /** A block quantizer (Q8_K, Q8_0): ntok rows of k floats into ntok rows of the format's blocks. */
+    public static void checkQuantize(String op, ActivationFormat format, MemorySegment x, int ntok, int k, MemorySegment y) {
+        if (ntok <= 0) throw new IllegalArgumentException(op + ": ntok must be positive, got " + ntok);
+        long row = rowBytes(op, format, k);
+        need(op, "x", x, (long) ntok * k * 4, false);
+        need(op, "y", y, ntok * row, true);
     }
 
     /** I2_S weights with I8 activations (q: ntok*k bytes, scales and sums: ntok entries). */
     public static void checkGemmI2S(MemorySegment w, int k, int row0, int row1, float wScale,
                                     MemorySegment act, MemorySegment scales, MemorySegment sums, int ntok,
                                     MemorySegment out, int outStride) {
-        checkWeightsAndOut("gemmI2S", WeightFormat.I2_S, w, k, row0, row1, ntok, out, outStride);
+        checkWeightsAndOut("gemmI2S", MatmulFormat.I2_S, w, k, row0, row1, ntok, out, outStride);
         if (!Float.isFinite(wScale)) {
             throw new IllegalArgumentException("gemmI2S: wScale must be finite, got " + wScale);
         }
-        need("gemmI2S: act", act, (long) ntok * k, false);
+        need("gemmI2S: act", act, ntok * ActivationFormat.I8.rowBytes(k), false);
         need("gemmI2S: scales", scales, ntok * 4L, false);
         need("gemmI2S: sums", sums, ntok * 4L, false);
     }
 
-    /** TQ2_0 / TQ1_0 weights with Q8_K activations. */
-    public static void checkGemmQ8K(String op, WeightFormat format, MemorySegment w, int k, int row0, int row1,
-                                    MemorySegment actQ8K, int ntok, MemorySegment out, int outStride) {
+    /**
+     * Every other gemm: weights of {@code format}, activations in its {@link MatmulFormat#activation()} (ntok rows
+     * of that format's {@link ActivationFormat#rowBytes}: Q8_K or Q8_0 blocks, or k floats).
+     */
+    public static void checkGemm(String op, MatmulFormat format, MemorySegment w, int k, int row0, int row1,
+                                 MemorySegment act, int ntok, MemorySegment out, int outStride) {
         checkWeightsAndOut(op, format, w, k, row0, row1, ntok, out, outStride);
-        need(op, "actQ8K", actQ8K, ntok * KernelFormats.q8kRowBytes(k), false);
-    }
-
-    public static void checkGemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
-                                    MemorySegment out, int outStride) {
-        checkWeightsAndOut("gemmQ80", WeightFormat.Q8_0, w, k, row0, row1, ntok, out, outStride);
-        need("gemmQ80: actQ80", actQ80, ntok * KernelFormats.q80RowBytes(k), false);
-    }
-
-    /** F32 / F16 / BF16 weights with f32 activations (x: ntok rows of k floats). */
-    public static void checkGemmFloat(String op, WeightFormat format, MemorySegment w, int k, int row0, int row1,
-                                      MemorySegment x, int ntok, MemorySegment out, int outStride) {
-        checkWeightsAndOut(op, format, w, k, row0, row1, ntok, out, outStride);
-        need(op, "x", x, (long) ntok * k * 4, false);
+        need(op, "act", act, ntok * format.activation().rowBytes(k), false);
     }
 
     /** Attention: row range, token rows of q/out, cache rows of k/v, and the scratch the longest row needs. */
@@ -119,11 +75,11 @@ public final class KernelChecks {
      * ntok >= 1, outStride >= row1 when ntok > 1 (tokens must not overlap), and out holds
      * (ntok-1)*outStride + row1 floats.
      */
-    public static void checkWeightsAndOut(String op, WeightFormat format, MemorySegment w, int k, int row0, int row1,
+    public static void checkWeightsAndOut(String op, MatmulFormat format, MemorySegment w, int k, int row0, int row1,
                                           int ntok, MemorySegment out, int outStride) {
         long rowBytes;
         try {
-            rowBytes = format.rowBytes(k);
+            rowBytes = format.weightRowBytes(k);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
         }
@@ -141,6 +97,15 @@ public final class KernelChecks {
                     + " bytes): segment has " + w.byteSize() + " bytes, needs " + row1 * rowBytes);
         }
         need(op, "out", out, ((long) (ntok - 1) * outStride + row1) * 4L, true);
+    }
+
+    /** The format's row bytes for k, or an IllegalArgumentException naming op. */
+    private static long rowBytes(String op, ActivationFormat format, int k) {
+        try {
+            return format.rowBytes(k);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+        }
     }
 
     static int positive(String what, int v) {

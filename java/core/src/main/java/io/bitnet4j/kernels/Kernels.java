@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * here starts threads or allocates. Implementations validate shapes, lengths and offsets (see
  * {@link KernelChecks}) before touching memory; the native tier does so before every downcall.
  */
-public sealed interface Kernels permits ScalarKernels, VectorKernels, NativeKernels {
+public sealed interface Kernels permits ScalarKernels, NativeKernels {
 
     /** Which tier this is. */
     KernelTier tier();

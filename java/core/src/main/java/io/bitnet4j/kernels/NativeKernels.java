@@ -121,17 +121,18 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void quantizeQ8K(MemorySegment x, int ntok, int k, MemorySegment y) {
-        KernelChecks.checkQuantizeQ8K(x, ntok, k, y);
-        quant(NativeSymbols.QUANTIZE_Q8_K, "quantizeQ8K", x, ntok, k, y);
+        quant(NativeSymbols.QUANTIZE_Q8_K, "quantizeQ8K", ActivationFormat.Q8_K, x, ntok, k, y);
     }
 
     @Override
     public void quantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y) {
-        KernelChecks.checkQuantizeQ80(x, ntok, k, y);
-        quant(NativeSymbols.QUANTIZE_Q8_0, "quantizeQ80", x, ntok, k, y);
+        quant(NativeSymbols.QUANTIZE_Q8_0, "quantizeQ80", ActivationFormat.Q8_0, x, ntok, k, y);
     }
 
-    private static void quant(MethodHandle h, String op, MemorySegment x, int ntok, int k, MemorySegment y) {
+    /** A block quantizer's downcall, after its checks. */
+    private static void quant(MethodHandle h, String op, ActivationFormat format, MemorySegment x, int ntok, int k,
+                              MemorySegment y) {
+        KernelChecks.checkQuantize(op, format, x, ntok, k, y);
         requireNative(op, "x", x);
         requireNative(op, "y", y);
         try {
@@ -166,43 +167,37 @@ public final class NativeKernels implements Kernels {
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok, out, outStride);
-        gemm(NativeSymbols.GEMM_TQ2_0_Q8_K, "gemmTQ20", w, k, row0, row1, actQ8K, ntok, out, outStride);
+        gemm(NativeSymbols.GEMM_TQ2_0_Q8_K, "gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok, out, outStride);
     }
 
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok, out, outStride);
-        gemm(NativeSymbols.GEMM_TQ1_0_Q8_K, "gemmTQ10", w, k, row0, row1, actQ8K, ntok, out, outStride);
+        gemm(NativeSymbols.GEMM_TQ1_0_Q8_K, "gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok, out, outStride);
     }
 
     @Override
     public void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ80(w, k, row0, row1, actQ80, ntok, out, outStride);
-        gemm(NativeSymbols.GEMM_Q8_0_Q8_0, "gemmQ80", w, k, row0, row1, actQ80, ntok, out, outStride);
+        gemm(NativeSymbols.GEMM_Q8_0_Q8_0, "gemmQ80", MatmulFormat.Q8_0, w, k, row0, row1, actQ80, ntok, out, outStride);
     }
 
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF32", KernelChecks.WeightFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
-        gemm(NativeSymbols.GEMM_F32, "gemmF32", w, k, row0, row1, x, ntok, out, outStride);
+        gemm(NativeSymbols.GEMM_F32, "gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
     }
 
     @Override
     public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF16", KernelChecks.WeightFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
-        gemm(NativeSymbols.GEMM_F16, "gemmF16", w, k, row0, row1, x, ntok, out, outStride);
+        gemm(NativeSymbols.GEMM_F16, "gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
     }
 
     @Override
     public void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmBF16", KernelChecks.WeightFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
-        gemm(NativeSymbols.GEMM_BF16, "gemmBF16", w, k, row0, row1, x, ntok, out, outStride);
+        gemm(NativeSymbols.GEMM_BF16, "gemmBF16", MatmulFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
     }
 
     @Override
@@ -226,9 +221,10 @@ public final class NativeKernels implements Kernels {
         }
     }
 
-    /** The common (w, k, row0, row1, act, ntok, out, outStride) downcall, after the caller's checks. */
-    private static void gemm(MethodHandle h, String op, MemorySegment w, int k, int row0, int row1, MemorySegment act,
-                             int ntok, MemorySegment out, int outStride) {
+    /** The common (w, k, row0, row1, act, ntok, out, outStride) downcall, after its checks. */
+    private static void gemm(MethodHandle h, String op, MatmulFormat format, MemorySegment w, int k, int row0, int row1,
+                             MemorySegment act, int ntok, MemorySegment out, int outStride) {
+        KernelChecks.checkGemm(op, format, w, k, row0, row1, act, ntok, out, outStride);
         requireNative(op, "w", w);
         requireNative(op, "act", act);
         requireNative(op, "out", out);

@@ -12,8 +12,11 @@ import java.nio.ByteOrder;
  * ({@code quantize_row_i8_s} and the I2_S matmul epilogue in its ggml.c) and llama.cpp
  * ({@code quantize_row_q8_K_ref}, {@code quantize_row_q8_0_ref}, the generic
  * {@code ggml_vec_dot_tq{1,2}_0_q8_K} and {@code ggml_vec_dot_q8_0_q8_0}).
+ *
+ * <p>Also the base of the Vector API tier: {@link VectorKernels} inherits every kernel from here and
+ * overrides only those it makes faster (Jlama's idea), so a kernel added here works in both Java tiers.
  */
-public final class ScalarKernels implements Kernels {
+public sealed class ScalarKernels implements Kernels permits VectorKernels {
     static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -25,7 +28,8 @@ public final class ScalarKernels implements Kernels {
         return INSTANCE;
     }
 
-    private ScalarKernels() {}
+    /** For {@link #instance()} and the Vector API tier. */
+    ScalarKernels() {}
 
     @Override
     public KernelTier tier() {
@@ -64,7 +68,7 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void quantizeQ8K(MemorySegment x, int ntok, int k, MemorySegment y) {
-        KernelChecks.checkQuantizeQ8K(x, ntok, k, y);
+        KernelChecks.checkQuantize("quantizeQ8K", ActivationFormat.Q8_K, x, ntok, k, y);
         int nb = k / QK_K;
         for (int t = 0; t < ntok; t++) {
             for (int b = 0; b < nb; b++) {
@@ -108,7 +112,7 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void quantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y) {
-        KernelChecks.checkQuantizeQ80(x, ntok, k, y);
+        KernelChecks.checkQuantize("quantizeQ80", ActivationFormat.Q8_0, x, ntok, k, y);
         int nb = k / QK8_0;
         for (int t = 0; t < ntok; t++) {
             for (int b = 0; b < nb; b++) {
@@ -167,7 +171,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ2_0_BLOCK_BYTES, 64, ScalarKernels::tq20Code);
     }
@@ -175,7 +179,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ1_0_BLOCK_BYTES, 52, ScalarKernels::tq10Trit);
     }
@@ -267,7 +271,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ80(w, k, row0, row1, actQ80, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmQ80", MatmulFormat.Q8_0, w, k, row0, row1, actQ80, ntok, out, outStride);
         int nb = k / QK8_0;
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
@@ -309,7 +313,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF32", KernelChecks.WeightFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
                 float sum = 0;
@@ -324,7 +328,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF16", KernelChecks.WeightFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
                 float sum = 0;
@@ -339,7 +343,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmBF16", KernelChecks.WeightFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmBF16", MatmulFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
         for (int t = 0; t < ntok; t++) {
             for (int r = row0; r < row1; r++) {
                 float sum = 0;

@@ -1,10 +1,6 @@
 package io.bitnet4j.kernels;
 
 import static io.bitnet4j.kernels.KernelFormats.*;
-import static io.bitnet4j.kernels.ScalarKernels.F32;
-import static io.bitnet4j.kernels.ScalarKernels.I16;
-import static io.bitnet4j.kernels.ScalarKernels.I32;
-import static io.bitnet4j.kernels.ScalarKernels.I8;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -33,11 +29,15 @@ import jdk.incubator.vector.VectorSpecies;
  * converted with a shift, a mask and two multiplies, four rows per pass. For several tokens (GEMM) rows
  * are walked in blocks small enough to stay in L1 while every token passes over them.
  *
+ * <p>What is not faster here is inherited from {@link ScalarKernels}: the Q8_K and Q8_0 quantizers (O(k) per
+ * token, run once per matmul input) and attention (its exact double-lane sums leave little for 512-bit
+ * float lanes to win).
+ *
  * <p>No call allocates once C2 has compiled it. That needs every Vector API call of a hot loop inlined
  * (an out-of-line call boxes its vectors): loop bodies are kept small, fields are walked in loops that
  * C2 unrolls after parsing, and methods called once per kernel use only force-inlined JDK calls.
  */
-public final class VectorKernels implements Kernels {
+public final class VectorKernels extends ScalarKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
@@ -144,25 +144,13 @@ public final class VectorKernels implements Kernels {
             }
             int sum = sumv.reduceLanes(VectorOperators.ADD);
             for (int i = kv; i < k; i++) {
-                int v = Math.clamp(ScalarKernels.nearestInt(x.getAtIndex(F32, base + i) * s), -128, 127);
+                int v = Math.clamp(nearestInt(x.getAtIndex(F32, base + i) * s), -128, 127);
                 sum += v;
                 q.set(I8, base + i, (byte) v);
             }
             scales.setAtIndex(F32, t, s);
             sums.setAtIndex(I32, t, sum);
         }
-    }
-
-    /** O(k) per token and run once per matmul input, so the scalar reference code is used as is. */
-    @Override
-    public void quantizeQ8K(MemorySegment x, int ntok, int k, MemorySegment y) {
-        ScalarKernels.instance().quantizeQ8K(x, ntok, k, y);
-    }
-
-    /** O(k) per token, as {@link #quantizeQ8K}. */
-    @Override
-    public void quantizeQ80(MemorySegment x, int ntok, int k, MemorySegment y) {
-        ScalarKernels.instance().quantizeQ80(x, ntok, k, y);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -236,11 +224,11 @@ public final class VectorKernels implements Kernels {
                     int r = b0;
                     for (; r + 2 <= b1; r += 2) {
                         long d = i2sRows2(w, r * rowBytes, rowBytes, k, y, yo);
-                        out.setAtIndex(F32, o + r, ScalarKernels.i2sScale((int) d, sum, scale, wScale));
-                        out.setAtIndex(F32, o + r + 1, ScalarKernels.i2sScale((int) (d >> 32), sum, scale, wScale));
+                        out.setAtIndex(F32, o + r, i2sScale((int) d, sum, scale, wScale));
+                        out.setAtIndex(F32, o + r + 1, i2sScale((int) (d >> 32), sum, scale, wScale));
                     }
                     if (r < b1) {
-                        out.setAtIndex(F32, o + r, ScalarKernels.i2sScale(i2sDot(w, r * rowBytes, k, y, yo), sum, scale, wScale));
+                        out.setAtIndex(F32, o + r, i2sScale(i2sDot(w, r * rowBytes, k, y, yo), sum, scale, wScale));
                     }
                 }
             }
@@ -344,7 +332,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ20", KernelChecks.WeightFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         if (row0 == row1) {
             return;
@@ -354,18 +342,18 @@ public final class VectorKernels implements Kernels {
         VectorScratch scratch = VectorScratch.get();        // per-thread: the call allocates nothing
         int chunk = Math.max(1, Math.min(ntok, VectorScratch.MAX_SHORTS / k));
         short[] y = scratch.shorts(chunk * k);
-        int[] bsums = scratch.ints(chunk * nb * ScalarKernels.LANES);
+        int[] bsums = scratch.ints(chunk * nb * LANES);
         for (int t0 = 0; t0 < ntok; t0 += chunk) {
             int t1 = Math.min(ntok, t0 + chunk);
             for (int t = t0; t < t1; t++) {
-                telescopeQ8K(actQ8K, t * actRow, nb, y, (t - t0) * k, bsums, (t - t0) * nb * ScalarKernels.LANES);
+                telescopeQ8K(actQ8K, t * actRow, nb, y, (t - t0) * k, bsums, (t - t0) * nb * LANES);
             }
             int block = t1 - t0 == 1 ? row1 - row0 : rowBlock(rowBytes);
             for (int b0 = row0; b0 < row1; b0 += block) {
                 int b1 = Math.min(row1, b0 + block);
                 for (int t = t0; t < t1; t++) {
                     long a = t * actRow, o = (long) t * outStride;
-                    int yo = (t - t0) * k, bo = (t - t0) * nb * ScalarKernels.LANES;
+                    int yo = (t - t0) * k, bo = (t - t0) * nb * LANES;
                     for (int r = b0; r < b1; r++) {
                         out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, a, y, yo, bsums, bo, scratch));
                     }
@@ -393,8 +381,8 @@ public final class VectorKernels implements Kernels {
                 x.intoArray(y, yo + b * QK_K + p);
             }
             long bs = a + (long) b * Q8_K_BLOCK_BYTES + Q8_K_BSUMS_OFFSET;
-            for (int l = 0; l < ScalarKernels.LANES; l++) {
-                bsums[bo + b * ScalarKernels.LANES + l] = act.get(I16, bs + 4L * l) + act.get(I16, bs + 4L * l + 2);
+            for (int l = 0; l < LANES; l++) {
+                bsums[bo + b * LANES + l] = act.get(I16, bs + 4L * l) + act.get(I16, bs + 4L * l + 2);
             }
         }
     }
@@ -431,20 +419,20 @@ public final class VectorKernels implements Kernels {
                         .add(q.lanewise(VectorOperators.ASHR, 32));
                 sum4.convertShape(VectorOperators.L2I, LIS, 0).reinterpretAsInts().intoArray(lanes, c / 4);
             }
-            float d = act.get(F32, a + (long) b * Q8_K_BLOCK_BYTES) * ScalarKernels.fp16(w, x + 64);
+            float d = act.get(F32, a + (long) b * Q8_K_BLOCK_BYTES) * fp16(w, x + 64);
             if (F8S != null) {
-                IntVector li = IntVector.fromArray(I8S, lanes, 0).sub(IntVector.fromArray(I8S, bsums, bo + b * ScalarKernels.LANES));
+                IntVector li = IntVector.fromArray(I8S, lanes, 0).sub(IntVector.fromArray(I8S, bsums, bo + b * LANES));
                 acc8 = ((FloatVector) li.convertShape(VectorOperators.I2F, F8S, 0)).mul(d).add(acc8);
             } else {
-                for (int l = 0; l < ScalarKernels.LANES; l++) {
-                    acc[l] = (float) (lanes[l] - bsums[bo + b * ScalarKernels.LANES + l]) * d + acc[l];
+                for (int l = 0; l < LANES; l++) {
+                    acc[l] = (float) (lanes[l] - bsums[bo + b * LANES + l]) * d + acc[l];
                 }
             }
         }
         if (F8S != null) {
             acc8.intoArray(acc, 0);
         }
-        return ScalarKernels.hsum(acc);
+        return hsum(acc);
     }
 
     /** Masks of the four consecutive 16-bit lanes that form one of llama.cpp's int32 sum lanes (TQ1_0). */
@@ -466,7 +454,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ8K("gemmTQ10", KernelChecks.WeightFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
+        KernelChecks.checkGemm("gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         int nb = k / QK_K;
         long rowBytes = (long) nb * TQ1_0_BLOCK_BYTES, actRow = (long) nb * Q8_K_BLOCK_BYTES;
@@ -519,12 +507,12 @@ public final class VectorKernels implements Kernels {
             }
             for (int l = 0; l < 4; l++) {                // qh[0..4): weight 240 + l*4 + j -> lane 4 + l
                 for (int j = 0; j < 4; j++) {
-                    lanes[4 + l] += ScalarKernels.trit(w.get(I8, x + 48 + j), l) * act.get(I8, qs + 240 + l * 4 + j);
+                    lanes[4 + l] += trit(w.get(I8, x + 48 + j), l) * act.get(I8, qs + 240 + l * 4 + j);
                 }
             }
-            ScalarKernels.accumulateBlock(acc, lanes, act, y, act.get(F32, y) * ScalarKernels.fp16(w, x + 52));
+            accumulateBlock(acc, lanes, act, y, act.get(F32, y) * fp16(w, x + 52));
         }
-        return ScalarKernels.hsum(acc);
+        return hsum(acc);
     }
 
     /** lanes[(base + i) / 4] += s[i] for the vector's lanes (base = the chunk position of lane 0). */
@@ -540,7 +528,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmQ80(w, k, row0, row1, actQ80, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmQ80", MatmulFormat.Q8_0, w, k, row0, row1, actQ80, ntok, out, outStride);
         int nb = k / QK8_0;
         long rowBytes = (long) nb * Q8_0_BLOCK_BYTES;
         int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
@@ -556,7 +544,7 @@ public final class VectorKernels implements Kernels {
 
     /** llama.cpp's x86 Q8_0 order is a chain of eight scalar lanes per block: the scalar code is the fastest exact form. */
     private static float q80Row(MemorySegment w, long x, int nb, MemorySegment act, long y) {
-        return ScalarKernels.q80Dot(w, x, act, y, nb);
+        return q80Dot(w, x, act, y, nb);
     }
 
     // ---------------------------------------------------------------- float weights
@@ -564,30 +552,22 @@ public final class VectorKernels implements Kernels {
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF32", KernelChecks.WeightFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
         floatGemm(FloatFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
     }
 
     @Override
     public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmF16", KernelChecks.WeightFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
         floatGemm(FloatFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
     }
 
     @Override
     public void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                          MemorySegment out, int outStride) {
-        KernelChecks.checkGemmFloat("gemmBF16", KernelChecks.WeightFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
+        KernelChecks.checkGemm("gemmBF16", MatmulFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
         floatGemm(FloatFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
-    }
-
-    /** The shared Java attention: its exact double-lane sums leave little for 512-bit float lanes to win. */
-    @Override
-    public void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0,
-                          int row1, boolean roundWeights, MemorySegment scratch, MemorySegment out) {
-        KernelChecks.checkAttention(shape, q, k, v, pos0, row0, row1, scratch, out);
-        JavaAttention.run(shape, q, k, v, pos0, row0, row1, roundWeights, scratch, out);
     }
 
     private enum FloatFormat { F32, F16, BF16 }
@@ -688,7 +668,7 @@ public final class VectorKernels implements Kernels {
         return switch (f) {
             case F32 -> w.getAtIndex(F32, index);
             case F16 -> Float.float16ToFloat(w.getAtIndex(I16, index));
-            case BF16 -> ScalarKernels.bf16ToFloat(w.getAtIndex(I16, index));
+            case BF16 -> bf16ToFloat(w.getAtIndex(I16, index));
         };
     }
 

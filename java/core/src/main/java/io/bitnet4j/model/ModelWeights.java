@@ -56,12 +56,18 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
         return new ModelWeights(tokenEmbedding, layers, outputNorm, head, tiedOutput, ropeFreqFactors);
     }
 
+    /** Every matrix a token is multiplied by: each block's projections, then the output head. */
+    public List<Linear> matrices() {
+        List<Linear> all = new ArrayList<>();
+        for (LayerWeights l : layers) all.addAll(l.projections());
+        all.add(output);
+        return all;
+    }
+
     /** Every weight read per generated token, in bytes (the bandwidth roofline's numerator). */
     public long bytesPerToken() {
-        long sum = output.bytes();
-        for (LayerWeights l : layers) {
-            for (Linear w : List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down())) sum += w.bytes();
-        }
+        long sum = 0;
+        for (Linear w : matrices()) sum += w.bytes();
         return sum;
     }
 

@@ -121,7 +121,7 @@ class BatchInvarianceTest {
         int nb = k / KernelFormats.QK_K;
         MemorySegment w = tq2 ? encodeTQ20(arena, ternaryRows(ROWS, k, rnd), blockScales(ROWS, nb, rnd))
                 : encodeTQ10(arena, ternaryRows(ROWS, k, rnd), blockScales(ROWS, nb, rnd));
-        long rowBytes = KernelFormats.q8kRowBytes(k);
+        long rowBytes = ActivationFormat.Q8_K.rowBytes(k);
         MemorySegment act = arena.allocate(NTOK * rowBytes, 64);
         kk.quantizeQ8K(TestData.floats(arena, gaussian(NTOK * k, 1f, rnd)), NTOK, k, act);
         MemorySegment all = sentinelOut(arena, NTOK, ROWS);
@@ -137,7 +137,7 @@ class BatchInvarianceTest {
     }
 
     private void q80(Kernels kk, Random rnd, int k) {
-        long rowBytes = KernelFormats.q80RowBytes(k);
+        long rowBytes = ActivationFormat.Q8_0.rowBytes(k);
         MemorySegment w = arena.allocate(ROWS * rowBytes, 64);
         kk.quantizeQ80(TestData.floats(arena, gaussian(ROWS * k, 1f, rnd)), ROWS, k, w);
         MemorySegment act = arena.allocate(NTOK * rowBytes, 64);

@@ -85,7 +85,7 @@ abstract class TierEquivalenceTest {
             for (int i = 0; i < 256; i++) x[i] = 0f;                   // an all-zero block
             x[x.length - 1] = -1e30f;
             MemorySegment xs = floats(arena, x);
-            long kb = KernelFormats.q8kRowBytes(k) * ntok, qb = KernelFormats.q80RowBytes(k) * ntok;
+            long kb = ActivationFormat.Q8_K.rowBytes(k) * ntok, qb = ActivationFormat.Q8_0.rowBytes(k) * ntok;
             MemorySegment y1 = arena.allocate(kb), y2 = arena.allocate(kb), z1 = arena.allocate(qb), z2 = arena.allocate(qb);
             ref.quantizeQ8K(xs, ntok, k, y1);
             kernels().quantizeQ8K(xs, ntok, k, y2);
@@ -168,8 +168,8 @@ abstract class TierEquivalenceTest {
         Random rnd = new Random(k + 1);
         int rows = 9, nb = k / 256;
         // random bytes, but with finite fp16 scales (random bits could be inf/NaN)
-        MemorySegment w2 = randomBytes(arena, rows * KernelFormats.tq20RowBytes(k), rnd);
-        MemorySegment w1 = randomBytes(arena, rows * KernelFormats.tq10RowBytes(k), rnd);
+        MemorySegment w2 = randomBytes(arena, rows * MatmulFormat.TQ2_0.weightRowBytes(k), rnd);
+        MemorySegment w1 = randomBytes(arena, rows * MatmulFormat.TQ1_0.weightRowBytes(k), rnd);
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < nb; b++) {
                 w2.set(S, ((long) r * nb + b) * 66 + 64, Float.floatToFloat16(rnd.nextFloat() * 0.1f));
@@ -210,7 +210,7 @@ abstract class TierEquivalenceTest {
     }
 
     MemorySegment q8kAct(float[] x, int ntok, int k) {
-        MemorySegment y = arena.allocate(ntok * KernelFormats.q8kRowBytes(k), 64);
+        MemorySegment y = arena.allocate(ntok * ActivationFormat.Q8_K.rowBytes(k), 64);
         ref.quantizeQ8K(floats(arena, x), ntok, k, y);
         return y;
     }
@@ -264,10 +264,10 @@ abstract class TierEquivalenceTest {
     void q80(int k) {
         Random rnd = new Random(k + 3);
         int rows = 10;
-        MemorySegment w = arena.allocate(rows * KernelFormats.q80RowBytes(k), 64);
+        MemorySegment w = arena.allocate(rows * MatmulFormat.Q8_0.weightRowBytes(k), 64);
         ref.quantizeQ80(floats(arena, gaussian(rows * k, 1f, rnd)), rows, k, w);
         for (int ntok : new int[] {1, 2, 5, 16}) {
-            MemorySegment act = arena.allocate(ntok * KernelFormats.q80RowBytes(k), 64);
+            MemorySegment act = arena.allocate(ntok * ActivationFormat.Q8_0.rowBytes(k), 64);
             ref.quantizeQ80(floats(arena, gaussian(ntok * k, 1f, rnd)), ntok, k, act);
             for (int[] range : new int[][] {{0, rows}, {2, 7}}) {
                 MemorySegment o1 = sentinelOut(arena, ntok, rows + 1), o2 = sentinelOut(arena, ntok, rows + 1);
