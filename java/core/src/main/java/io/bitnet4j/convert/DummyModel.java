@@ -3,6 +3,10 @@ package io.bitnet4j.convert;
 import io.bitnet4j.model.Activation;
 import io.bitnet4j.model.Architecture;
 import io.bitnet4j.model.ModelConfig;
+import io.bitnet4j.gguf.GgufFileType;
+import io.bitnet4j.gguf.GgufKeys;
+import io.bitnet4j.gguf.GgufTensorNames;
+import io.bitnet4j.gguf.GgufTensorNames.Layer;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.tensor.I2sCodec;
 import io.bitnet4j.tensor.TensorCodecs;
@@ -69,36 +73,25 @@ public final class DummyModel {
         }
     }
 
-    /** llama.cpp's {@code general.file_type} for a model whose projections are of this type. */
-    static int fileType(TensorType type) {
-        return switch (type) {
-            case I2_S -> 40;   // bitnet.cpp LLAMA_FTYPE_MOSTLY_I2_S
-            case TQ1_0 -> 36;  // LLAMA_FTYPE_MOSTLY_TQ1_0
-            case TQ2_0 -> 37;  // LLAMA_FTYPE_MOSTLY_TQ2_0
-            default -> throw new IllegalArgumentException("not a ternary type: " + type);
-        };
-    }
-
     /** The tensors of a shape, in the order they are written. */
     static List<TensorPlan> plan(DummyShape s, TensorType type) {
         List<TensorPlan> p = new ArrayList<>();
         long h = s.hidden(), kv = s.kvDim(), f = s.ffn();
-        p.add(new TensorPlan("token_embd.weight", TensorType.F16, new long[] {h, s.vocab()}));
+        p.add(new TensorPlan(GgufTensorNames.TOKEN_EMBD, TensorType.F16, new long[] {h, s.vocab()}));
         for (int i = 0; i < s.layers(); i++) {
-            String b = "blk." + i + ".";
-            p.add(new TensorPlan(b + "attn_norm.weight", TensorType.F32, new long[] {h}));
-            p.add(new TensorPlan(b + "attn_q.weight", type, new long[] {h, h}));
-            p.add(new TensorPlan(b + "attn_k.weight", type, new long[] {h, kv}));
-            p.add(new TensorPlan(b + "attn_v.weight", type, new long[] {h, kv}));
-            p.add(new TensorPlan(b + "attn_output.weight", type, new long[] {h, h}));
-            p.add(new TensorPlan(b + "attn_sub_norm.weight", TensorType.F32, new long[] {h}));
-            p.add(new TensorPlan(b + "ffn_norm.weight", TensorType.F32, new long[] {h}));
-            p.add(new TensorPlan(b + "ffn_gate.weight", type, new long[] {h, f}));
-            p.add(new TensorPlan(b + "ffn_up.weight", type, new long[] {h, f}));
-            p.add(new TensorPlan(b + "ffn_down.weight", type, new long[] {f, h}));
-            p.add(new TensorPlan(b + "ffn_sub_norm.weight", TensorType.F32, new long[] {f}));
+            p.add(new TensorPlan(Layer.ATTN_NORM.weight(i), TensorType.F32, new long[] {h}));
+            p.add(new TensorPlan(Layer.ATTN_Q.weight(i), type, new long[] {h, h}));
+            p.add(new TensorPlan(Layer.ATTN_K.weight(i), type, new long[] {h, kv}));
+            p.add(new TensorPlan(Layer.ATTN_V.weight(i), type, new long[] {h, kv}));
+            p.add(new TensorPlan(Layer.ATTN_OUTPUT.weight(i), type, new long[] {h, h}));
+            p.add(new TensorPlan(Layer.ATTN_SUB_NORM.weight(i), TensorType.F32, new long[] {h}));
+            p.add(new TensorPlan(Layer.FFN_NORM.weight(i), TensorType.F32, new long[] {h}));
+            p.add(new TensorPlan(Layer.FFN_GATE.weight(i), type, new long[] {h, f}));
+            p.add(new TensorPlan(Layer.FFN_UP.weight(i), type, new long[] {h, f}));
+            p.add(new TensorPlan(Layer.FFN_DOWN.weight(i), type, new long[] {f, h}));
+            p.add(new TensorPlan(Layer.FFN_SUB_NORM.weight(i), TensorType.F32, new long[] {f}));
         }
-        p.add(new TensorPlan("output_norm.weight", TensorType.F32, new long[] {h}));
+        p.add(new TensorPlan(GgufTensorNames.OUTPUT_NORM, TensorType.F32, new long[] {h}));
         return p;
     }
 
@@ -140,23 +133,23 @@ public final class DummyModel {
     }
 
     private static void putMetadata(GgufWriter w, DummyShape s, TensorType type, DummyVocabulary v) {
-        w.putString("general.architecture", ARCHITECTURE);
-        w.putString("general.name", "bitnet4j-dummy-" + s.size() + "-" + s.layers() + "x" + s.hidden());
-        w.putUInt32("general.file_type", fileType(type));
+        w.putString(GgufKeys.ARCHITECTURE, ARCHITECTURE);
+        w.putString(GgufKeys.NAME, "bitnet4j-dummy-" + s.size() + "-" + s.layers() + "x" + s.hidden());
+        w.putUInt32(GgufKeys.FILE_TYPE, GgufFileType.of(type));
         new ModelConfig(Architecture.BITNET_B158, ARCHITECTURE, s.hidden(), s.layers(), s.heads(), s.kvHeads(),
                 s.headSize(), s.ffn(), s.vocab(), s.context(), s.rmsEps(), s.ropeTheta(), s.headSize(),
                 Activation.RELU_SQUARED).writeTo(w);
-        w.putString("tokenizer.ggml.model", "gpt2");
-        w.putString("tokenizer.ggml.pre", "llama-bpe");
-        w.putStringArray("tokenizer.ggml.tokens", v.tokens());
-        w.putInt32Array("tokenizer.ggml.token_type", v.tokenTypes());
-        w.putStringArray("tokenizer.ggml.merges", v.merges());
-        w.putUInt32("tokenizer.ggml.bos_token_id", v.bosId());
-        w.putUInt32("tokenizer.ggml.eos_token_id", v.eosId());
-        w.putBool("tokenizer.ggml.add_bos_token", true);
-        w.putBool("tokenizer.ggml.add_eos_token", false);
-        w.putString("tokenizer.chat_template", CHAT_TEMPLATE);
-        w.putUInt32("general.quantization_version", 2);
+        w.putString(GgufKeys.TOKENIZER_MODEL, "gpt2");
+        w.putString(GgufKeys.TOKENIZER_PRE, "llama-bpe");
+        w.putStringArray(GgufKeys.TOKENIZER_TOKENS, v.tokens());
+        w.putInt32Array(GgufKeys.TOKENIZER_TOKEN_TYPE, v.tokenTypes());
+        w.putStringArray(GgufKeys.TOKENIZER_MERGES, v.merges());
+        w.putUInt32(GgufKeys.TOKENIZER_BOS_ID, v.bosId());
+        w.putUInt32(GgufKeys.TOKENIZER_EOS_ID, v.eosId());
+        w.putBool(GgufKeys.TOKENIZER_ADD_BOS, true);
+        w.putBool(GgufKeys.TOKENIZER_ADD_EOS, false);
+        w.putString(GgufKeys.TOKENIZER_CHAT_TEMPLATE, CHAT_TEMPLATE);
+        w.putUInt32(GgufKeys.QUANTIZATION_VERSION, GgufFileType.QUANTIZATION_VERSION);
     }
 
     /** BitNet-b1.58-2B-4T's chat format: {@code User: …<|eot_id|>Assistant: }. */
@@ -231,7 +224,7 @@ public final class DummyModel {
             long rows = t.shape().length == 1 ? 1 : t.shape()[1];
             int fill = 0;
             if (t.type() == TensorType.F32) {
-                double c = t.name().equals("output_norm.weight") ? outputNormScale : 1.0;
+                double c = t.name().equals(GgufTensorNames.OUTPUT_NORM) ? outputNormScale : 1.0;
                 for (int i = 0; i < k; i++) row[i] = (float) (c * (1.0 + 0.1 * rnd.nextGaussian()));
                 TensorCodecs.quantizeRow(TensorType.F32, row, 0, seg, 0, k);
                 emit(sink, k * 4);

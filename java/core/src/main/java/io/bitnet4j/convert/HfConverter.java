@@ -1,5 +1,9 @@
 package io.bitnet4j.convert;
 
+import io.bitnet4j.gguf.GgufFileType;
+import io.bitnet4j.gguf.GgufKeys;
+import io.bitnet4j.gguf.GgufTensorNames;
+import io.bitnet4j.gguf.GgufTensorNames.Layer;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.model.ModelException;
 import io.bitnet4j.tensor.TensorType;
@@ -112,25 +116,25 @@ public final class HfConverter {
         Planner pl = new Planner(family, c, ck, o);
         List<Plan> p = new ArrayList<>();
         TensorType e = o.embeddingType();
-        p.add(pl.plain("model.embed_tokens.weight", "token_embd.weight", e, v, h));
+        p.add(pl.plain("model.embed_tokens.weight", GgufTensorNames.TOKEN_EMBD, e, v, h));
         var qPerm = family.permuteQk ? new WeightSource.QkPermutation(c.numAttentionHeads(), c.headDim()) : null;
         var kPerm = family.permuteQk ? new WeightSource.QkPermutation(c.numKeyValueHeads(), c.headDim()) : null;
         for (int i = 0; i < c.numHiddenLayers(); i++) {
-            String s = "model.layers." + i + ".", b = "blk." + i + ".";
-            p.add(pl.plain(s + "input_layernorm.weight", b + "attn_norm.weight", TensorType.F32, h));
-            p.add(pl.projection(s + "self_attn.q_proj.weight", b + "attn_q.weight", qPerm, q, h));
-            p.add(pl.projection(s + "self_attn.k_proj.weight", b + "attn_k.weight", kPerm, kv, h));
-            p.add(pl.projection(s + "self_attn.v_proj.weight", b + "attn_v.weight", null, kv, h));
-            p.add(pl.projection(s + "self_attn.o_proj.weight", b + "attn_output.weight", null, h, q));
-            if (family.attnSubNorm != null) p.add(pl.plain(s + family.attnSubNorm + ".weight", b + "attn_sub_norm.weight", TensorType.F32, q));
-            p.add(pl.plain(s + "post_attention_layernorm.weight", b + "ffn_norm.weight", TensorType.F32, h));
-            p.add(pl.projection(s + "mlp.gate_proj.weight", b + "ffn_gate.weight", null, f, h));
-            p.add(pl.projection(s + "mlp.up_proj.weight", b + "ffn_up.weight", null, f, h));
-            p.add(pl.projection(s + "mlp.down_proj.weight", b + "ffn_down.weight", null, h, f));
-            if (family.ffnSubNorm != null) p.add(pl.plain(s + family.ffnSubNorm + ".weight", b + "ffn_sub_norm.weight", TensorType.F32, f));
+            String s = "model.layers." + i + ".";
+            p.add(pl.plain(s + "input_layernorm.weight", Layer.ATTN_NORM.weight(i), TensorType.F32, h));
+            p.add(pl.projection(s + "self_attn.q_proj.weight", Layer.ATTN_Q.weight(i), qPerm, q, h));
+            p.add(pl.projection(s + "self_attn.k_proj.weight", Layer.ATTN_K.weight(i), kPerm, kv, h));
+            p.add(pl.projection(s + "self_attn.v_proj.weight", Layer.ATTN_V.weight(i), null, kv, h));
+            p.add(pl.projection(s + "self_attn.o_proj.weight", Layer.ATTN_OUTPUT.weight(i), null, h, q));
+            if (family.attnSubNorm != null) p.add(pl.plain(s + family.attnSubNorm + ".weight", Layer.ATTN_SUB_NORM.weight(i), TensorType.F32, q));
+            p.add(pl.plain(s + "post_attention_layernorm.weight", Layer.FFN_NORM.weight(i), TensorType.F32, h));
+            p.add(pl.projection(s + "mlp.gate_proj.weight", Layer.FFN_GATE.weight(i), null, f, h));
+            p.add(pl.projection(s + "mlp.up_proj.weight", Layer.FFN_UP.weight(i), null, f, h));
+            p.add(pl.projection(s + "mlp.down_proj.weight", Layer.FFN_DOWN.weight(i), null, h, f));
+            if (family.ffnSubNorm != null) p.add(pl.plain(s + family.ffnSubNorm + ".weight", Layer.FFN_SUB_NORM.weight(i), TensorType.F32, f));
         }
-        p.add(pl.plain("model.norm.weight", "output_norm.weight", TensorType.F32, h));
-        if (!c.tieWordEmbeddings()) p.add(pl.plain("lm_head.weight", "output.weight", e, v, h));
+        p.add(pl.plain("model.norm.weight", GgufTensorNames.OUTPUT_NORM, TensorType.F32, h));
+        if (!c.tieWordEmbeddings()) p.add(pl.plain("lm_head.weight", GgufTensorNames.OUTPUT, e, v, h));
         return p;
     }
 
@@ -212,12 +216,12 @@ public final class HfConverter {
     }
 
     private static void putMetadata(GgufWriter w, HfFamily family, HfConfig c, TensorType type, Path dir) {
-        w.putString("general.architecture", family.ggufArchitecture());
+        w.putString(GgufKeys.ARCHITECTURE, family.ggufArchitecture());
         Path name = dir.toAbsolutePath().normalize().getFileName();
-        w.putString("general.name", name == null ? "model" : name.toString());
-        w.putUInt32("general.file_type", type == TensorType.F32 ? 0 : type == TensorType.F16 ? 1 : DummyModel.fileType(type));
+        w.putString(GgufKeys.NAME, name == null ? "model" : name.toString());
+        w.putUInt32(GgufKeys.FILE_TYPE, GgufFileType.of(type));
         family.modelConfig(c, dir).writeTo(w);
-        w.putUInt32("general.quantization_version", Quantizer.QUANTIZATION_VERSION);
+        w.putUInt32(GgufKeys.QUANTIZATION_VERSION, GgufFileType.QUANTIZATION_VERSION);
     }
 
     private static void write(Plan p, GgufWriter.TensorSink sink, RowEncoder.Written written) throws IOException {

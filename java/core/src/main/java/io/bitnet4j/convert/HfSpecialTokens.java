@@ -1,6 +1,7 @@
 package io.bitnet4j.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bitnet4j.gguf.GgufKeys;
 import io.bitnet4j.gguf.GgufWriter;
 
 import java.io.IOException;
@@ -42,9 +43,13 @@ public record HfSpecialTokens(Map<String, Integer> ids, Map<String, Boolean> add
 
     /** The kinds llama.cpp looks for, in its order. */
     static final List<String> KINDS = List.of("bos", "eos", "unk", "sep", "pad", "cls", "mask");
-    /** GGUF key stem per kind (llama.cpp's spelling, "seperator" included). */
-    private static final Map<String, String> KEY = Map.of("bos", "bos", "eos", "eos", "unk", "unknown",
-            "sep", "seperator", "pad", "padding", "cls", "cls", "mask", "mask");
+    /** The GGUF key of each kind's id. */
+    private static final Map<String, String> ID_KEY = Map.of("bos", GgufKeys.TOKENIZER_BOS_ID, "eos", GgufKeys.TOKENIZER_EOS_ID,
+            "unk", GgufKeys.TOKENIZER_UNK_ID, "sep", GgufKeys.TOKENIZER_SEP_ID, "pad", GgufKeys.TOKENIZER_PAD_ID,
+            "cls", GgufKeys.TOKENIZER_CLS_ID, "mask", GgufKeys.TOKENIZER_MASK_ID);
+    /** The GGUF key of the add flags llama.cpp's converter writes (bos, eos and sep only). */
+    private static final Map<String, String> ADD_KEY = Map.of("bos", GgufKeys.TOKENIZER_ADD_BOS, "eos", GgufKeys.TOKENIZER_ADD_EOS,
+            "sep", GgufKeys.TOKENIZER_ADD_SEP);
 
     public HfSpecialTokens {
         ids = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ids));
@@ -179,12 +184,12 @@ public record HfSpecialTokens(Map<String, Integer> ids, Map<String, Boolean> add
 
     /** Writes the ids, the add flags and the chat template(s) as llama.cpp's converter does. */
     void writeTo(GgufWriter w) {
-        ids.forEach((kind, id) -> w.putUInt32("tokenizer.ggml." + KEY.get(kind) + "_token_id", id));
+        ids.forEach((kind, id) -> w.putUInt32(ID_KEY.get(kind), id));
         add.forEach((kind, on) -> {
-            if (kind.equals("bos") || kind.equals("eos") || kind.equals("sep")) w.putBool("tokenizer.ggml.add_" + kind + "_token", on);
+            if (ADD_KEY.containsKey(kind)) w.putBool(ADD_KEY.get(kind), on);
         });
-        if (chatTemplate != null) w.putString("tokenizer.chat_template", chatTemplate);
-        namedTemplates.forEach((name, t) -> w.putString("tokenizer.chat_template." + name, t));
-        if (!namedTemplates.isEmpty()) w.putStringArray("tokenizer.chat_templates", List.copyOf(namedTemplates.keySet()));
+        if (chatTemplate != null) w.putString(GgufKeys.TOKENIZER_CHAT_TEMPLATE, chatTemplate);
+        namedTemplates.forEach((name, t) -> w.putString(GgufKeys.chatTemplate(name), t));
+        if (!namedTemplates.isEmpty()) w.putStringArray(GgufKeys.TOKENIZER_CHAT_TEMPLATES, List.copyOf(namedTemplates.keySet()));
     }
 }

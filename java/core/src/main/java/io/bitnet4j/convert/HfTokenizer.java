@@ -1,6 +1,7 @@
 package io.bitnet4j.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bitnet4j.gguf.GgufKeys;
 import io.bitnet4j.gguf.GgufWriter;
 
 import java.io.IOException;
@@ -87,12 +88,12 @@ public record HfTokenizer(String model, String pre, List<String> tokens, float[]
 
     /** Writes the {@code tokenizer.*} keys in llama.cpp's order. */
     public void writeTo(GgufWriter w) {
-        w.putString("tokenizer.ggml.model", model);
-        w.putString("tokenizer.ggml.pre", pre);
-        w.putStringArray("tokenizer.ggml.tokens", tokens);
-        if (scores != null) w.putFloat32Array("tokenizer.ggml.scores", scores);
-        w.putInt32Array("tokenizer.ggml.token_type", tokenTypes);
-        if (!merges.isEmpty()) w.putStringArray("tokenizer.ggml.merges", merges);
+        w.putString(GgufKeys.TOKENIZER_MODEL, model);
+        w.putString(GgufKeys.TOKENIZER_PRE, pre);
+        w.putStringArray(GgufKeys.TOKENIZER_TOKENS, tokens);
+        if (scores != null) w.putFloat32Array(GgufKeys.TOKENIZER_SCORES, scores);
+        w.putInt32Array(GgufKeys.TOKENIZER_TOKEN_TYPE, tokenTypes);
+        if (!merges.isEmpty()) w.putStringArray(GgufKeys.TOKENIZER_MERGES, merges);
         special.writeTo(w);
     }
 }

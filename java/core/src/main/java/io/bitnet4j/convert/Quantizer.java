@@ -2,6 +2,10 @@ package io.bitnet4j.convert;
 
 import io.bitnet4j.gguf.GgufEntry;
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufFileType;
+import io.bitnet4j.gguf.GgufKeys;
+import io.bitnet4j.gguf.GgufTensorNames;
+import io.bitnet4j.gguf.GgufTensorNames.Layer;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.model.Architecture;
@@ -21,6 +25,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Quantizes a float (F32/F16/BF16) BitNet GGUF model to a ternary type, like the reference engines'
@@ -50,11 +55,9 @@ public final class Quantizer {
     public static final Set<TensorType> EMBEDDING_TYPES = EnumSet.of(TensorType.F32, TensorType.F16, TensorType.Q8_0, TensorType.Q6_K);
     /** {@link #EMBEDDING_TYPES} as users type them, for messages. */
     public static final String EMBEDDING_TYPE_NAMES = "f32, f16, q8_0, q6_k";
-    /** ggml's GGML_QNT_VERSION, which llama-quantize writes. */
-    static final int QUANTIZATION_VERSION = 2;
-
-    private static final Pattern LINEAR =
-            Pattern.compile("blk\\.\\d+\\.(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down)\\.weight");
+    /** {@code blk.N.<projection>.weight}. */
+    private static final Pattern LINEAR = Pattern.compile(Pattern.quote(GgufTensorNames.BLOCK_PREFIX) + "\\d+\\.("
+            + Layer.PROJECTIONS.stream().map(l -> l.stem).collect(Collectors.joining("|")) + ")\\.weight");
     private static final Set<TensorType> FLOAT_TYPES = EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16);
 
     /**
@@ -92,8 +95,8 @@ public final class Quantizer {
             .thenComparing(Quantizer::compareBytes);
 
     private static int layerOf(String name) {
-        if (!name.startsWith("blk.")) return -1;
-        int i = 4, v = 0;
+        if (!name.startsWith(GgufTensorNames.BLOCK_PREFIX)) return -1;
+        int i = GgufTensorNames.BLOCK_PREFIX.length(), v = 0;
         boolean digits = false;
         while (i < name.length() && Character.isDigit(name.charAt(i)) && v < 100_000_000) {
             v = v * 10 + (name.charAt(i++) - '0');
@@ -118,11 +121,6 @@ public final class Quantizer {
         long bytes() { return target.tensorBytes(source.cols(), source.rows()); }
     }
 
-    /** llama.cpp's {@code general.file_type} for a model whose projections are of this type. */
-    public static int fileType(TensorType type) {
-        return DummyModel.fileType(type);
-    }
-
     /** Whether a tensor is one of the linear projections that take the ternary type. */
     public static boolean isLinear(String name) {
         return LINEAR.matcher(name).matches();
@@ -131,8 +129,8 @@ public final class Quantizer {
     /** The type a tensor gets. */
     static TensorType targetType(String name, TensorType current, Options o) {
         if (isLinear(name)) return o.type();
-        if (name.equals("token_embd.weight")) return o.embeddingType();
-        if (name.equals("output.weight")) return o.outputType();
+        if (name.equals(GgufTensorNames.TOKEN_EMBD)) return o.embeddingType();
+        if (name.equals(GgufTensorNames.OUTPUT)) return o.outputType();
         return current;
     }
 
@@ -144,13 +142,13 @@ public final class Quantizer {
         try (GgufFile g = GgufFile.open(in)) {
             String arch = architecture(g);
             List<Plan> plans = plan(g, o);
-            return new Summary(arch, plans.size(), (int) plans.stream().filter(p -> !p.copy()).count(), g.hasTensor("output.weight"));
+            return new Summary(arch, plans.size(), (int) plans.stream().filter(p -> !p.copy()).count(), g.hasTensor(GgufTensorNames.OUTPUT));
         }
     }
 
     private static String architecture(GgufFile g) {
-        String arch = g.getString("general.architecture", null);
-        if (arch == null) throw new ModelException(g.path() + ": no general.architecture in the metadata");
+        String arch = g.getString(GgufKeys.ARCHITECTURE, null);
+        if (arch == null) throw new ModelException(g.path() + ": no " + GgufKeys.ARCHITECTURE + " in the metadata");
         if (!ARCHITECTURES.contains(arch)) {
             throw new ModelException(g.path() + ": architecture '" + arch + "' is not supported by quantize (expected one of "
                     + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
@@ -167,7 +165,7 @@ public final class Quantizer {
             if (!bitnetCppStyle(arch)) plans.sort(Comparator.comparing(p -> p.source().name(), MAINLINE_ORDER));
 
             GgufWriter w = new GgufWriter();
-            copyMetadata(g, w, arch, fileType(o.type()));
+            copyMetadata(g, w, arch, GgufFileType.of(o.type()));
             long total = 0;
             for (Plan p : plans) total += p.bytes();
             long[] done = {0};
@@ -232,23 +230,23 @@ public final class Quantizer {
         boolean fileTypeDone = false, versionDone = false;
         for (GgufEntry e : g.entries()) {
             switch (e.key()) {
-                case "general.file_type" -> {
+                case GgufKeys.FILE_TYPE -> {
                     if (inPlace) {
                         w.putUInt32(e.key(), fileType);
                         fileTypeDone = true;
                     }
                 }
-                case "general.quantization_version" -> {
+                case GgufKeys.QUANTIZATION_VERSION -> {
                     if (inPlace) {
-                        w.putUInt32(e.key(), QUANTIZATION_VERSION);
+                        w.putUInt32(e.key(), GgufFileType.QUANTIZATION_VERSION);
                         versionDone = true;
                     }
                 }
                 default -> w.put(e);
             }
         }
-        if (!versionDone) w.putUInt32("general.quantization_version", QUANTIZATION_VERSION);
-        if (!fileTypeDone) w.putUInt32("general.file_type", fileType);
+        if (!versionDone) w.putUInt32(GgufKeys.QUANTIZATION_VERSION, GgufFileType.QUANTIZATION_VERSION);
+        if (!fileTypeDone) w.putUInt32(GgufKeys.FILE_TYPE, fileType);
     }
 
     /** Converts a float tensor to {@code target}, a chunk of rows at a time. */

@@ -8,6 +8,7 @@ import io.bitnet4j.engine.Sampler;
 import io.bitnet4j.engine.SamplerParams;
 import io.bitnet4j.engine.Session;
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufFileType;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.gguf.TestData;
@@ -65,7 +66,7 @@ class QuantizerTest {
         byte[] got = Files.readAllBytes(out);
         assertEquals(want.length, got.length, "file size");
         try (GgufFile g = GgufFile.open(ref); GgufFile mine = GgufFile.open(out)) {
-            assertEquals(Quantizer.fileType(type), mine.getInt("general.file_type"));
+            assertEquals(GgufFileType.of(type), mine.getInt("general.file_type"));
             assertEquals(g.keys().stream().toList(), mine.keys().stream().toList(), "metadata keys in order");
             for (GgufTensorInfo ti : g.tensorInfos()) {
                 GgufTensorInfo mi = mine.findTensorInfo(ti.name()).orElseThrow();
@@ -169,7 +170,7 @@ class QuantizerTest {
         Path out = tmp.resolve("out.gguf");
         Quantizer.quantize(in, out, new Quantizer.Options(type, embd, output), DummyModel.Progress.NONE);
         try (GgufFile src = GgufFile.open(in); GgufFile q = GgufFile.open(out)) {
-            assertEquals(Quantizer.fileType(type), q.getInt("general.file_type"));
+            assertEquals(GgufFileType.of(type), q.getInt("general.file_type"));
             assertEquals(2, q.getInt("general.quantization_version"));
             assertEquals(src.tensorInfos().stream().map(GgufTensorInfo::name).toList(),
                     q.tensorInfos().stream().map(GgufTensorInfo::name).toList(), "tensor order");
