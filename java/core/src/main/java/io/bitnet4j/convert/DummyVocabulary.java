@@ -1,5 +1,7 @@
 package io.bitnet4j.convert;
 
+import io.bitnet4j.tokenizer.TokenType;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +27,7 @@ import java.util.Set;
  * model with random weights still prints word-like text and every token can be reached.
  *
  * @param tokens     token texts by id ({@code tokenizer.ggml.tokens})
- * @param tokenTypes llama.cpp token types by id (1 normal, 3 control)
+ * @param tokenTypes {@link TokenType} codes by id (normal, control)
  * @param merges     BPE merges, best rank first ({@code tokenizer.ggml.merges})
  */
 public record DummyVocabulary(List<String> tokens, int[] tokenTypes, List<String> merges,
@@ -37,9 +39,6 @@ public record DummyVocabulary(List<String> tokens, int[] tokenTypes, List<String
     public static final int MAX_SIZE = 1 << 20;
     /** LLaMA-3's (and BitNet-b1.58-2B-4T's) vocabulary size. */
     public static final int LLAMA3_SIZE = 128256;
-
-    static final int TYPE_NORMAL = 1;
-    static final int TYPE_CONTROL = 3;
 
     public DummyVocabulary {
         tokens = List.copyOf(tokens);
@@ -81,10 +80,10 @@ public record DummyVocabulary(List<String> tokens, int[] tokenTypes, List<String
             tokens.add("<|filler_" + i + "|>"); // only for vocabularies beyond every compound
         }
         int[] types = new int[size];
-        java.util.Arrays.fill(types, 0, normal, TYPE_NORMAL);
-        java.util.Arrays.fill(types, normal, size, TYPE_CONTROL);
+        java.util.Arrays.fill(types, 0, normal, TokenType.NORMAL.code());
+        java.util.Arrays.fill(types, normal, size, TokenType.CONTROL.code());
         for (int i = 0; i < normal; i++) {
-            if (tokens.get(i).startsWith("<|filler_")) types[i] = TYPE_CONTROL;
+            if (tokens.get(i).startsWith("<|filler_")) types[i] = TokenType.CONTROL.code();
         }
         tokens.addAll(specials);
         return new DummyVocabulary(tokens, types, merges, normal + specials.indexOf("<|begin_of_text|>"),

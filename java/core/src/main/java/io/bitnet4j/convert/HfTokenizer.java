@@ -3,6 +3,7 @@ package io.bitnet4j.convert;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bitnet4j.gguf.GgufKeys;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.tokenizer.TokenType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ import java.util.Objects;
  * @param pre        {@code tokenizer.ggml.pre}
  * @param tokens     the token texts by id ({@code tokenizer.ggml.tokens})
  * @param scores     {@code tokenizer.ggml.scores}, or null (BPE writes none)
- * @param tokenTypes llama.cpp token types by id (1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte)
+ * @param tokenTypes {@link TokenType} codes by id
  * @param merges     BPE merges "left right" by rank (empty for SentencePiece)
  * @param special    special ids, add flags, chat template
  * @param source     the file the vocabulary came from
@@ -36,8 +37,6 @@ public record HfTokenizer(String model, String pre, List<String> tokens, float[]
 
     public static final String TOKENIZER_JSON = "tokenizer.json";
     public static final String TOKENIZER_MODEL = "tokenizer.model";
-
-    static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 
     public HfTokenizer {
         Objects.requireNonNull(model);

@@ -1,6 +1,7 @@
 package io.bitnet4j.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bitnet4j.tokenizer.TokenType;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,7 +33,7 @@ import java.util.Map;
  *
  * @param pieces    piece texts by id
  * @param scores    scores by id
- * @param types     SentencePiece types by id (1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte)
+ * @param types     SentencePiece types by id (the {@link TokenType} codes, 1 normal … 6 byte)
  * @param modelType the trainer's model type (1 unigram, 2 BPE, 3 word, 4 char; 1 when absent)
  */
 record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int modelType) {
@@ -53,7 +54,7 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
                     Reader p = r.sub();
                     String piece = null;
                     float score = 0;
-                    int type = 1;
+                    int type = TokenType.NORMAL.code();
                     while (p.more()) {
                         long t = p.varint();
                         int f = (int) (t >>> 3), w = (int) (t & 7);
@@ -63,7 +64,7 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
                         else p.skip(w);
                     }
                     if (piece == null) throw new IllegalStateException("piece " + pieces.size() + " has no text");
-                    if (type < 1 || type > 6) throw new IllegalStateException("piece " + pieces.size() + " has unknown type " + type);
+                    if (TokenType.fromCode(type) == TokenType.UNDEFINED) throw new IllegalStateException("piece " + pieces.size() + " has unknown type " + type);
                     pieces.add(piece);
                     scores.add(score);
                     types.add(type);
@@ -97,7 +98,7 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
         for (int i = 0; i < n; i++) {
             tokens[i] = "[PAD" + i + "]";
             scores[i] = -10000f;
-            types[i] = HfTokenizer.UNUSED;
+            types[i] = TokenType.UNUSED.code();
         }
         if (sp.pieces().size() > n) {
             notes.add("ignoring SentencePiece pieces from id " + n + " on (config.json's vocab_size is " + n + ")");
@@ -106,7 +107,7 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
             tokens[i] = sp.pieces().get(i);
             scores[i] = sp.scores()[i];
             int t = sp.types()[i];
-            types[i] = t == HfTokenizer.USER_DEFINED ? HfTokenizer.NORMAL : t;
+            types[i] = t == TokenType.USER_DEFINED.code() ? TokenType.NORMAL.code() : t;
         }
         Path addedFile = dir.resolve("added_tokens.json");
         if (Files.isRegularFile(addedFile)) {
@@ -122,7 +123,7 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
                 }
                 tokens[id] = e.getKey();
                 scores[id] = -1000f;
-                types[id] = HfTokenizer.USER_DEFINED;
+                types[id] = TokenType.USER_DEFINED.code();
             }
         }
         Path tcFile = dir.resolve("tokenizer_config.json");
@@ -144,7 +145,7 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
                         continue;
                     }
                     boolean control = e.getValue().path("special").asBoolean(false) || HfTokenizer.looksSpecial(content);
-                    types[id] = control ? HfTokenizer.CONTROL : HfTokenizer.USER_DEFINED;
+                    types[id] = (control ? TokenType.CONTROL : TokenType.USER_DEFINED).code();
                     tokens[id] = control ? content : content.replace('\u2581', ' ');
                     scores[id] = -1000f;
                 }

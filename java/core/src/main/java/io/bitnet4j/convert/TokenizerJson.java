@@ -1,6 +1,7 @@
 package io.bitnet4j.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.bitnet4j.tokenizer.TokenType;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -91,15 +92,15 @@ final class TokenizerJson {
             String t = byId.get(i);
             if (t == null) {
                 tokens.add("[PAD" + i + "]");
-                types[i] = HfTokenizer.UNUSED;
+                types[i] = TokenType.UNUSED.code();
                 pads++;
             } else if (added.containsKey(i)) {
                 boolean control = added.get(i) || HfTokenizer.looksSpecial(t);
-                types[i] = control ? HfTokenizer.CONTROL : HfTokenizer.USER_DEFINED;
+                types[i] = (control ? TokenType.CONTROL : TokenType.USER_DEFINED).code();
                 tokens.add(control ? t : t.replace('\u2581', ' '));
             } else {
                 tokens.add(t);
-                types[i] = HfTokenizer.NORMAL;
+                types[i] = TokenType.NORMAL.code();
             }
         }
         if (pads > 0) notes.add(pads + " unused ids padded as [PADn] tokens (vocab_size " + n + ")");

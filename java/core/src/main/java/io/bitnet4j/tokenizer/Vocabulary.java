@@ -26,7 +26,7 @@ final class Vocabulary {
     final Kind kind;
     final String[] texts;
     final float[] scores;
-    /** TokenType ordinal in the low byte, ATTR_* strip flags above. */
+    /** TokenType code in the low byte, ATTR_* strip flags above. */
     final int[] attrs;
     final Map<String, Integer> tokenToId;
     final int bos, eos, eot, eom, unk, pad, sep;
@@ -64,7 +64,7 @@ final class Vocabulary {
             }
             texts[i] = word;
             tokenToId.put(word, i); // a later duplicate wins, as in llama.cpp's map assignment
-            attrs[i] = (types == null ? TokenType.NORMAL : TokenType.fromCode(types[i])).ordinal();
+            attrs[i] = (types == null ? TokenType.NORMAL : TokenType.fromCode(types[i])).code();
         }
 
         int defBos = kind == Kind.SPM ? 1 : 11;
@@ -172,7 +172,7 @@ final class Vocabulary {
 
     private void forceControl(int id) {
         if (type(id) != TokenType.CONTROL) {
-            attrs[id] = (attrs[id] & ~0xFF) | TokenType.CONTROL.ordinal();
+            attrs[id] = (attrs[id] & ~0xFF) | TokenType.CONTROL.code();
         }
     }
 

@@ -14,6 +14,7 @@ import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.tensor.TensorCodecs;
 import io.bitnet4j.tensor.TensorType;
+import io.bitnet4j.tokenizer.TokenType;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Tokenizers;
 import org.junit.jupiter.api.BeforeAll;
@@ -193,7 +194,7 @@ class DummyModelTest {
         assertEquals("!", v.tokens().get(0), "GPT-2 byte order: '!' first");
         Set<String> distinct = new HashSet<>(v.tokens());
         assertEquals(v.size(), distinct.size(), "token texts are distinct");
-        for (int i = 0; i < 128000; i++) assertEquals(DummyVocabulary.TYPE_NORMAL, v.tokenTypes()[i], "token " + i);
+        for (int i = 0; i < 128000; i++) assertEquals(TokenType.NORMAL.code(), v.tokenTypes()[i], "token " + i);
         // every merge joins two tokens into a token
         for (String m : v.merges()) {
             int sp = m.indexOf(' ', 1);

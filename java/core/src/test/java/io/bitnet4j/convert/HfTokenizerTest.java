@@ -209,7 +209,7 @@ class HfTokenizerTest {
         assertEquals("gpt-2", t.pre(), t.notes().toString());
         assertEquals(264, t.size());
         assertEquals("[PAD263]", t.tokens().get(263));
-        assertEquals(HfTokenizer.UNUSED, t.tokenTypes()[261]);
+        assertEquals(TokenType.UNUSED.code(), t.tokenTypes()[261]);
         try (GgufFile g = GgufFile.open(gguf(t, "tiny.gguf"))) {
             assertEquals("{{ messages }}", g.getString("tokenizer.chat_template"));
             assertEquals(end, g.getLong("tokenizer.ggml.eos_token_id"));
