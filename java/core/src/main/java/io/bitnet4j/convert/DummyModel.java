@@ -46,14 +46,6 @@ public final class DummyModel {
     /** Bytes generated before each write and progress report. */
     static final int CHUNK_BYTES = 1 << 20;
 
-    /** Receives progress: tensor bytes written so far and in total (called often; throttle printing). */
-    @FunctionalInterface
-    public interface Progress {
-        void update(long bytesDone, long bytesTotal);
-
-        Progress NONE = (d, t) -> {};
-    }
-
     /**
      * What was written.
      *
@@ -100,7 +92,7 @@ public final class DummyModel {
      *
      * @throws IllegalArgumentException for a shape the type cannot hold, or a missing output directory
      */
-    public static Result write(Path out, DummyShape shape, TensorType type, long seed, Progress progress) throws IOException {
+    public static Result write(Path out, DummyShape shape, TensorType type, long seed, GgufWriter.Progress progress) throws IOException {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(progress, "progress");
         String problem = shape.problem(type);
@@ -195,14 +187,14 @@ public final class DummyModel {
     private static final class Generator {
         private final long seed;
         private final long total;
-        private final Progress progress;
+        private final GgufWriter.Progress progress;
         private final byte[] buf;
         private final MemorySegment seg;
         private final float[] row;
         private final double outputNormScale;
         long done;
 
-        Generator(DummyShape s, long seed, long total, Progress progress) {
+        Generator(DummyShape s, long seed, long total, GgufWriter.Progress progress) {
             this.seed = seed;
             this.total = total;
             this.progress = progress;

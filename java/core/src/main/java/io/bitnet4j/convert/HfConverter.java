@@ -80,7 +80,7 @@ public final class HfConverter {
         return HfFamily.of(HfConfig.read(hfDir), hfDir).ggufArchitecture();
     }
 
-    public static Result convert(Path hfDir, Path out, Options o, DummyModel.Progress progress) throws IOException {
+    public static Result convert(Path hfDir, Path out, Options o, GgufWriter.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
         HfConfig c = HfConfig.read(hfDir);
         HfFamily family = HfFamily.of(c, hfDir);

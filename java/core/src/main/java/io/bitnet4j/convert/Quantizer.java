@@ -157,7 +157,7 @@ public final class Quantizer {
     }
 
     /** Quantizes {@code in} into {@code out} (temp file + atomic rename; an existing out is replaced). */
-    public static Result quantize(Path in, Path out, Options o, DummyModel.Progress progress) throws IOException {
+    public static Result quantize(Path in, Path out, Options o, GgufWriter.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
         try (GgufFile g = GgufFile.open(in)) {
             String arch = architecture(g);

@@ -60,6 +60,17 @@ public final class GgufWriter {
         }
     }
 
+    /**
+     * Receives the progress of a tool writing tensors (gen-dummy, quantize, convert): tensor bytes written so
+     * far and in total (called often; throttle printing).
+     */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long bytesDone, long bytesTotal);
+
+        Progress NONE = (d, t) -> {};
+    }
+
     private record Kv(GgufValueType type, Object value) {}
 
     private record PendingTensor(String name, TensorType type, long[] shape, long byteSize, TensorSource source) {}

@@ -218,9 +218,9 @@ class ConvertTest {
     void packedTypesEqualQuantizingTheF32Conversion(TensorType type) throws Exception {
         Path dir = checkpoint(weights(11));
         Path f32 = tmp.resolve("f32.gguf"), packed = tmp.resolve("packed.gguf"), quantized = tmp.resolve("q.gguf");
-        HfConverter.convert(dir, f32, new HfConverter.Options(TensorType.F32, true), DummyModel.Progress.NONE);
-        HfConverter.convert(dir, packed, new HfConverter.Options(type, true), DummyModel.Progress.NONE);
-        Quantizer.quantize(f32, quantized, Quantizer.Options.of(type), DummyModel.Progress.NONE);
+        HfConverter.convert(dir, f32, new HfConverter.Options(TensorType.F32, true), GgufWriter.Progress.NONE);
+        HfConverter.convert(dir, packed, new HfConverter.Options(type, true), GgufWriter.Progress.NONE);
+        Quantizer.quantize(f32, quantized, Quantizer.Options.of(type), GgufWriter.Progress.NONE);
         try (GgufFile a = GgufFile.open(packed); GgufFile b = GgufFile.open(quantized)) {
             assertEquals(b.tensorInfos().size(), a.tensorInfos().size());
             for (GgufTensorInfo info : b.tensorInfos()) {
@@ -239,9 +239,9 @@ class ConvertTest {
     void embeddingTypesEqualQuantizingTheF32Conversion(TensorType embd) throws Exception {
         Path dir = checkpoint(weights(13));
         Path f32 = tmp.resolve("f32.gguf"), converted = tmp.resolve("c.gguf"), quantized = tmp.resolve("q.gguf");
-        HfConverter.convert(dir, f32, new HfConverter.Options(TensorType.F32, true), DummyModel.Progress.NONE);
-        HfConverter.convert(dir, converted, new HfConverter.Options(TensorType.TQ2_0, embd, true), DummyModel.Progress.NONE);
-        Quantizer.quantize(f32, quantized, new Quantizer.Options(TensorType.TQ2_0, embd, null), DummyModel.Progress.NONE);
+        HfConverter.convert(dir, f32, new HfConverter.Options(TensorType.F32, true), GgufWriter.Progress.NONE);
+        HfConverter.convert(dir, converted, new HfConverter.Options(TensorType.TQ2_0, embd, true), GgufWriter.Progress.NONE);
+        Quantizer.quantize(f32, quantized, new Quantizer.Options(TensorType.TQ2_0, embd, null), GgufWriter.Progress.NONE);
         try (GgufFile a = GgufFile.open(converted); GgufFile b = GgufFile.open(quantized)) {
             assertEquals(embd, a.tensor("token_embd.weight").type());
             for (GgufTensorInfo info : b.tensorInfos()) {
@@ -254,7 +254,7 @@ class ConvertTest {
     void f16ProjectionsAreTheRoundedTernaryValues() throws Exception {
         Map<String, W> m = weights(3);
         Path out = tmp.resolve("f16.gguf");
-        HfConverter.convert(checkpoint(m), out, new HfConverter.Options(TensorType.F16, true), DummyModel.Progress.NONE);
+        HfConverter.convert(checkpoint(m), out, new HfConverter.Options(TensorType.F16, true), GgufWriter.Progress.NONE);
         try (GgufFile g = GgufFile.open(out)) {
             for (var e : m.entrySet()) {
                 Tensor t = g.tensor(ggufName(e.getKey()));
@@ -274,23 +274,23 @@ class ConvertTest {
         Path dir = checkpoint(m);
         Path out = tmp.resolve("x.gguf");
         var e = assertThrows(SafetensorsFormatException.class,
-                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.I2_S, false), DummyModel.Progress.NONE));
+                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.I2_S, false), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("no tokenizer") && e.getMessage().contains("--model-only"), e.getMessage());
         assertFalse(Files.exists(out));
         assertThrows(IllegalArgumentException.class, () -> new HfConverter.Options(TensorType.Q8_0, true));
 
         Files.writeString(dir.resolve("config.json"), CONFIG.replace("\"intermediate_size\": 512", "\"intermediate_size\": 768"));
         var shape = assertThrows(ModelException.class,
-                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.TQ2_0, true), DummyModel.Progress.NONE));
+                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.TQ2_0, true), GgufWriter.Progress.NONE));
         assertTrue(shape.getMessage().contains("model.layers.0.mlp.gate_proj.weight has shape [512, 256], config.json implies [768, 256]"),
                 shape.getMessage());
         Files.writeString(dir.resolve("config.json"), CONFIG.replace("BitNetForCausalLM", "LlamaForCausalLM"));
         var arch = assertThrows(ModelException.class,
-                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.TQ2_0, true), DummyModel.Progress.NONE));
+                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.TQ2_0, true), GgufWriter.Progress.NONE));
         assertTrue(arch.getMessage().contains("LlamaForCausalLM"), arch.getMessage());
         Files.writeString(dir.resolve("config.json"), CONFIG.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3"));
         var missing = assertThrows(ModelException.class,
-                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.TQ2_0, true), DummyModel.Progress.NONE));
+                () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.TQ2_0, true), GgufWriter.Progress.NONE));
         assertTrue(missing.getMessage().contains("missing tensor model.layers.2.input_layernorm.weight"), missing.getMessage());
         assertFalse(Files.exists(out));
     }

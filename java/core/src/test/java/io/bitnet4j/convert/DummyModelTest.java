@@ -9,6 +9,7 @@ import io.bitnet4j.engine.SamplerParams;
 import io.bitnet4j.engine.Session;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufTensorInfo;
+import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.model.ModelConfig;
@@ -56,7 +57,7 @@ class DummyModelTest {
     static void generate() throws IOException {
         for (TensorType t : List.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0)) {
             Path p = dir.resolve("small-" + t.typeName() + ".gguf");
-            DummyModel.write(p, SMALL, t, SEED, DummyModel.Progress.NONE);
+            DummyModel.write(p, SMALL, t, SEED, GgufWriter.Progress.NONE);
             FILES.put(t, p);
         }
     }
@@ -154,8 +155,8 @@ class DummyModelTest {
     @Test
     void sameSeedSameBytesOtherSeedOtherWeights() throws IOException {
         Path again = dir.resolve("again.gguf"), other = dir.resolve("other.gguf");
-        DummyModel.write(again, SMALL, TensorType.I2_S, SEED, DummyModel.Progress.NONE);
-        DummyModel.write(other, SMALL, TensorType.I2_S, SEED + 1, DummyModel.Progress.NONE);
+        DummyModel.write(again, SMALL, TensorType.I2_S, SEED, GgufWriter.Progress.NONE);
+        DummyModel.write(other, SMALL, TensorType.I2_S, SEED + 1, GgufWriter.Progress.NONE);
         assertEquals(-1, Files.mismatch(FILES.get(TensorType.I2_S), again));
         try (GgufFile a = GgufFile.open(again); GgufFile b = GgufFile.open(other)) {
             assertFalse(Arrays.equals(TensorCodecs.dequantize(a.tensor("blk.0.attn_q.weight")),
@@ -215,7 +216,7 @@ class DummyModelTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DummyShape.preset("5B"));
         assertTrue(e.getMessage().contains("2B-4T"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DummyModel.write(dir.resolve("missing/x.gguf"), SMALL,
-                TensorType.I2_S, 1, DummyModel.Progress.NONE));
+                TensorType.I2_S, 1, GgufWriter.Progress.NONE));
         for (String size : DummyShape.sizes()) {
             for (TensorType t : List.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0)) {
                 assertEquals(null, DummyShape.preset(size).problem(t), size + " " + t);

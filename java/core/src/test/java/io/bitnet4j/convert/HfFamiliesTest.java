@@ -263,7 +263,7 @@ class HfFamiliesTest {
     void f32ConversionHasTheLogitsOfTheTernaryModel(Layout l) throws Exception {
         Model m = write(l, 100 + l.ordinal(), "hf");
         Path out = tmp.resolve("out.gguf");
-        HfConverter.Result r = HfConverter.convert(m.dir(), out, new HfConverter.Options(TensorType.F32, true), DummyModel.Progress.NONE);
+        HfConverter.Result r = HfConverter.convert(m.dir(), out, new HfConverter.Options(TensorType.F32, true), GgufWriter.Progress.NONE);
         assertEquals(l.gguf, r.architecture());
         assertEquals(l.packed ? 7 * LAYERS : 0, r.packedCount());
         assertEquals(m.gguf().size(), r.tensorCount());
@@ -288,8 +288,8 @@ class HfFamiliesTest {
         for (Layout l : new Layout[]{Layout.BITNET_B158_PACKED, Layout.LLAMA_PACKED}) {
             Model m = write(l, 7, "hf-" + l);
             Path conv = tmp.resolve("c-" + l + ".gguf"), q = tmp.resolve("q-" + l + ".gguf");
-            HfConverter.convert(m.dir(), conv, new HfConverter.Options(type, true), DummyModel.Progress.NONE);
-            Quantizer.quantize(reference(l, m, "ref-" + l + ".gguf"), q, Quantizer.Options.of(type), DummyModel.Progress.NONE);
+            HfConverter.convert(m.dir(), conv, new HfConverter.Options(type, true), GgufWriter.Progress.NONE);
+            Quantizer.quantize(reference(l, m, "ref-" + l + ".gguf"), q, Quantizer.Options.of(type), GgufWriter.Progress.NONE);
             try (GgufFile a = GgufFile.open(conv); GgufFile b = GgufFile.open(q)) {
                 assertEquals(b.tensorInfos().size(), a.tensorInfos().size());
                 for (GgufTensorInfo info : b.tensorInfos()) {
@@ -319,7 +319,7 @@ class HfFamiliesTest {
             }
         }
         Path out = tmp.resolve("out.gguf");
-        HfConverter.convert(m.dir(), out, new HfConverter.Options(TensorType.F32, true), DummyModel.Progress.NONE);
+        HfConverter.convert(m.dir(), out, new HfConverter.Options(TensorType.F32, true), GgufWriter.Progress.NONE);
         double d = relDiff(logits(out, TOKENS), logits(reference(Layout.LLAMA_PACKED, new Model(m.dir(), unpermuted), "bad.gguf"), TOKENS));
         assertTrue(d > 1e-2, "relative logit difference without the permutation: " + d);
     }
@@ -350,7 +350,7 @@ class HfFamiliesTest {
         Files.writeString(m.dir().resolve("config.json"), Files.readString(m.dir().resolve("config.json"))
                 .replace("\"vocab_size\"", "\"bos_token_id\": 1, \"eos_token_id\": 2, \"pad_token_id\": 63, \"vocab_size\""));
         Path out = tmp.resolve("out.gguf");
-        HfConverter.Result r = HfConverter.convert(m.dir(), out, new HfConverter.Options(TensorType.I2_S, false), DummyModel.Progress.NONE);
+        HfConverter.Result r = HfConverter.convert(m.dir(), out, new HfConverter.Options(TensorType.I2_S, false), GgufWriter.Progress.NONE);
         assertEquals("llama", r.tokenizer().model());
         try (GgufFile g = GgufFile.open(out)) {
             assertEquals(VOCAB, g.getStringArray("tokenizer.ggml.tokens").length);
@@ -372,7 +372,7 @@ class HfFamiliesTest {
         Model m = write(Layout.BITNET_LATENT, 3, "hf", 320);
         for (TensorType t : new TensorType[]{TensorType.TQ1_0, TensorType.TQ2_0}) {
             var e = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
-                    new HfConverter.Options(t, true), DummyModel.Progress.NONE));
+                    new HfConverter.Options(t, true), GgufWriter.Progress.NONE));
             assertTrue(e.getMessage().contains("tensor model.layers.0.mlp.down_proj.weight of shape [256, 320] cannot be " + t)
                     && e.getMessage().contains("row length 320 is not a multiple of") && e.getMessage().contains("block size 256"), e.getMessage());
         }
@@ -387,17 +387,17 @@ class HfFamiliesTest {
         HfConverter.Options o = new HfConverter.Options(TensorType.I2_S, true);
 
         Files.writeString(cfg, config.replaceAll(", \"quantization_config\": \\{[^}]*}", ""));
-        var plain = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        var plain = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE));
         assertTrue(plain.getMessage().contains("without quantization_config.quant_method = \"bitnet\""), plain.getMessage());
 
         Files.writeString(cfg, config.replace("LlamaForCausalLM", "BitNetForCausalLM").replace("\"silu\"", "\"relu2\"")
                 .replaceAll(", \"quantization_config\": \\{[^}]*}", ""));
-        var noQc = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        var noQc = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE));
         assertTrue(noQc.getMessage().contains("is packed (U8) but config.json has no quantization_config"), noQc.getMessage());
 
         Files.writeString(cfg, config.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 8").replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 4")
                 .replace("\"hidden_size\": 256", "\"hidden_size\": 256, \"head_dim\": 64"));
-        var shape = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        var shape = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE));
         assertTrue(shape.getMessage().contains("q_proj.weight has shape [64, 256], config.json implies [128, 256] for weights packed 4 per byte"),
                 shape.getMessage());
         Files.writeString(cfg, config);
@@ -412,12 +412,12 @@ class HfFamiliesTest {
             }
         }
         w.write(st);
-        var scale = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        var scale = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE));
         assertTrue(scale.getMessage().contains("missing tensor model.layers.1.mlp.up_proj.weight_scale (the scale of packed"), scale.getMessage());
 
         w.addF32("model.layers.1.mlp.up_proj.weight_scale", new long[]{1}, new float[]{0f});
         w.write(st);
-        var zero = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        var zero = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE));
         assertTrue(zero.getMessage().contains("up_proj.weight_scale holds 0.0, not a positive scale"), zero.getMessage());
         assertFalse(Files.exists(out));
     }
@@ -455,8 +455,8 @@ class HfFamiliesTest {
                 "\"quantization_config\": {\"quant_method\": \"bitnet\", \"linear_class\": \"autobitlinear\", \"quantization_mode\": \"offline\"}, \"vocab_size\""));
 
         Path a = tmp.resolve("a.gguf"), b = tmp.resolve("b.gguf");
-        HfConverter.convert(master.dir(), a, new HfConverter.Options(type, true), DummyModel.Progress.NONE);
-        assertEquals(7 * LAYERS, HfConverter.convert(packedDir, b, new HfConverter.Options(type, true), DummyModel.Progress.NONE).packedCount());
+        HfConverter.convert(master.dir(), a, new HfConverter.Options(type, true), GgufWriter.Progress.NONE);
+        assertEquals(7 * LAYERS, HfConverter.convert(packedDir, b, new HfConverter.Options(type, true), GgufWriter.Progress.NONE).packedCount());
         try (GgufFile ga = GgufFile.open(a); GgufFile gb = GgufFile.open(b)) {
             for (GgufTensorInfo info : ga.tensorInfos()) {
                 Tensor ta = ga.tensor(info), tb = gb.tensor(info.name());
@@ -483,10 +483,10 @@ class HfFamiliesTest {
         String config = Files.readString(cfg);
         HfConverter.Options o = new HfConverter.Options(TensorType.F32, true);
         Files.writeString(cfg, config.replace("\"vocab_size\"", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}, \"vocab_size\""));
-        var rope = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        var rope = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE));
         assertTrue(rope.getMessage().contains("rope_scaling") && rope.getMessage().contains("llama3"), rope.getMessage());
         Files.writeString(cfg, config.replace("\"vocab_size\"", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 1.0}, \"vocab_size\""));
-        HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE); // the identity scaling (1bitLLM's GGUF writes it) is fine
+        HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE); // the identity scaling (1bitLLM's GGUF writes it) is fine
 
         Path st = m.dir().resolve("model.safetensors");
         SafetensorsWriter w = new SafetensorsWriter();
@@ -498,7 +498,7 @@ class HfFamiliesTest {
         }
         w.addF32("model.layers.0.self_attn.v_proj.bias", new long[]{KV_HEADS * HEAD}, new float[KV_HEADS * HEAD]);
         w.write(st);
-        var bias = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, DummyModel.Progress.NONE));
+        var bias = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), out, o, GgufWriter.Progress.NONE));
         assertTrue(bias.getMessage().contains("model.layers.0.self_attn.v_proj.bias: projection biases are not supported"), bias.getMessage());
     }
 
@@ -507,7 +507,7 @@ class HfFamiliesTest {
         Model m = write(Layout.BITNET_LATENT, 14, "hf");
         Files.move(m.dir().resolve("model.safetensors"), m.dir().resolve("pytorch_model.bin"));
         var e = assertThrows(SafetensorsFormatException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
-                new HfConverter.Options(TensorType.I2_S, true), DummyModel.Progress.NONE));
+                new HfConverter.Options(TensorType.I2_S, true), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("neither model.safetensors.index.json nor model.safetensors found (only PyTorch pickle"), e.getMessage());
     }
 
@@ -517,7 +517,7 @@ class HfFamiliesTest {
         Path cfg = m.dir().resolve("config.json");
         Files.writeString(cfg, Files.readString(cfg).replace("\"online\"", "\"offline\""));
         var e = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
-                new HfConverter.Options(TensorType.I2_S, true), DummyModel.Progress.NONE));
+                new HfConverter.Options(TensorType.I2_S, true), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("q_proj.weight is BF16, not packed; an offline bitnet-quantized LlamaForCausalLM"), e.getMessage());
     }
 
@@ -536,7 +536,7 @@ class HfFamiliesTest {
         }
         w.write(st);
         var e = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
-                new HfConverter.Options(TensorType.TQ2_0, true), DummyModel.Progress.NONE));
+                new HfConverter.Options(TensorType.TQ2_0, true), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("model.layers.0.mlp.gate_proj.weight: 2-bit code 3 at packed row 0, column 5"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("x.gguf")));
     }

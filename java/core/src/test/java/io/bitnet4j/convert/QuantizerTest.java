@@ -100,8 +100,8 @@ class QuantizerTest {
     void q6kEmbeddingAndTiedHeadRun(@TempDir Path tmp) throws Exception {
         Path f16 = tmp.resolve("f16.gguf"), q6 = tmp.resolve("q6.gguf");
         Path in = TestData.reference("tiny-bitnet-f32.gguf");
-        Quantizer.quantize(in, f16, Quantizer.Options.of(TensorType.TQ2_0), DummyModel.Progress.NONE);
-        Quantizer.quantize(in, q6, new Quantizer.Options(TensorType.TQ2_0, TensorType.Q6_K, null), DummyModel.Progress.NONE);
+        Quantizer.quantize(in, f16, Quantizer.Options.of(TensorType.TQ2_0), GgufWriter.Progress.NONE);
+        Quantizer.quantize(in, q6, new Quantizer.Options(TensorType.TQ2_0, TensorType.Q6_K, null), GgufWriter.Progress.NONE);
         try (GgufFile g = GgufFile.open(q6)) {
             assertEquals(TensorType.Q6_K, g.tensor("token_embd.weight").type());
         }
@@ -168,7 +168,7 @@ class QuantizerTest {
             w.write(in);
         }
         Path out = tmp.resolve("out.gguf");
-        Quantizer.quantize(in, out, new Quantizer.Options(type, embd, output), DummyModel.Progress.NONE);
+        Quantizer.quantize(in, out, new Quantizer.Options(type, embd, output), GgufWriter.Progress.NONE);
         try (GgufFile src = GgufFile.open(in); GgufFile q = GgufFile.open(out)) {
             assertEquals(GgufFileType.of(type), q.getInt("general.file_type"));
             assertEquals(2, q.getInt("general.quantization_version"));
@@ -211,8 +211,8 @@ class QuantizerTest {
             w.write(in);
         }
         Path a = tmp.resolve("a.gguf"), b = tmp.resolve("b.gguf");
-        Quantizer.quantize(in, a, Quantizer.Options.of(TensorType.TQ2_0), DummyModel.Progress.NONE);
-        Quantizer.quantize(TestData.reference("tiny-bitnet-f32.gguf"), b, Quantizer.Options.of(TensorType.TQ2_0), DummyModel.Progress.NONE);
+        Quantizer.quantize(in, a, Quantizer.Options.of(TensorType.TQ2_0), GgufWriter.Progress.NONE);
+        Quantizer.quantize(TestData.reference("tiny-bitnet-f32.gguf"), b, Quantizer.Options.of(TensorType.TQ2_0), GgufWriter.Progress.NONE);
         try (GgufFile ga = GgufFile.open(a); GgufFile gb = GgufFile.open(b)) {
             for (Tensor t : gb.tensors()) {
                 if (t.name().equals("token_embd.weight") && half16 == TensorType.BF16) continue; // BF16 → F16 loses bits
@@ -247,13 +247,13 @@ class QuantizerTest {
     void refusesQuantizedInputAndBadShapes(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("o.gguf");
         ModelException e = assertThrows(ModelException.class, () -> Quantizer.quantize(TestData.reference("tiny-bitnet-tq1_0.gguf"),
-                out, Quantizer.Options.of(TensorType.TQ2_0), DummyModel.Progress.NONE));
+                out, Quantizer.Options.of(TensorType.TQ2_0), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("already quantized") && e.getMessage().contains("TQ1_0"), e.getMessage());
 
         // hidden 256 fits TQ (256) and I2_S (128); an FFN of 384 fits I2_S but not TQ
         Path odd = tmp.resolve("odd.gguf");
         DummyShape shape = DummyShape.preset("tiny").withLayers(1).withVocab(512).withFfn(384);
-        DummyModel.write(odd, shape, TensorType.I2_S, 1, DummyModel.Progress.NONE);
+        DummyModel.write(odd, shape, TensorType.I2_S, 1, GgufWriter.Progress.NONE);
         Path f32 = tmp.resolve("odd-f32.gguf");
         try (GgufFile src = GgufFile.open(odd)) {
             GgufWriter w = new GgufWriter();
@@ -263,11 +263,11 @@ class QuantizerTest {
             }
             w.write(f32);
         }
-        e = assertThrows(ModelException.class, () -> Quantizer.quantize(f32, out, Quantizer.Options.of(TensorType.TQ2_0), DummyModel.Progress.NONE));
+        e = assertThrows(ModelException.class, () -> Quantizer.quantize(f32, out, Quantizer.Options.of(TensorType.TQ2_0), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("blk.0.ffn_down.weight") && e.getMessage().contains("[384, 256]")
                 && e.getMessage().contains("256"), e.getMessage());
         assertFalse(Files.exists(out));
-        Quantizer.quantize(f32, out, Quantizer.Options.of(TensorType.I2_S), DummyModel.Progress.NONE);
+        Quantizer.quantize(f32, out, Quantizer.Options.of(TensorType.I2_S), GgufWriter.Progress.NONE);
         try (GgufFile q = GgufFile.open(out)) {
             assertEquals(TensorType.I2_S, q.tensor("blk.0.ffn_down.weight").type());
         }
