@@ -1,7 +1,7 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.convert.DummyModel;
-import io.bitnet4j.convert.DummyShape;
+import io.bitnet4j.dummy.DummyModel;
+import io.bitnet4j.dummy.DummyShape;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
