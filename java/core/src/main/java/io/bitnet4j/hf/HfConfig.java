@@ -17,7 +17,7 @@ import java.util.Map;
  * Keys that transformers itself defaults ({@code num_key_value_heads} = heads, {@code rope_theta} =
  * 10000, {@code hidden_act} = "silu", {@code tie_word_embeddings} = true, {@code head_dim} = hidden / heads)
  * are optional; the others are required and a missing or mistyped one is a
- * {@link SafetensorsFormatException} naming the file and the key.
+ * {@link HfFormatException} naming the file and the key.
  *
  * @param quantizationConfig the {@code quantization_config} object as plain Java values, or null when absent
  * @param ropeScaling        the {@code rope_scaling} object as plain Java values, or null when absent
@@ -65,11 +65,11 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
     /** Reads {@code config.json} from a model directory (or the file itself). */
     public static HfConfig read(Path dirOrFile) throws IOException {
         Path p = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE) : dirOrFile;
-        if (!Files.isRegularFile(p)) throw new SafetensorsFormatException(p, "no such file");
+        if (!Files.isRegularFile(p)) throw new HfFormatException(p, "no such file");
         try {
             return parse(p, Files.readString(p));
         } catch (MalformedInputException e) {
-            throw new SafetensorsFormatException(p, "not UTF-8 text", e);
+            throw new HfFormatException(p, "not UTF-8 text", e);
         }
     }
 
@@ -79,16 +79,16 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
         try {
             root = SafetensorsFile.JSON.readTree(json);
         } catch (JacksonException e) {
-            throw new SafetensorsFormatException(file, "malformed JSON: " + e.getOriginalMessage(), e);
+            throw new HfFormatException(file, "malformed JSON: " + e.getOriginalMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new SafetensorsFormatException(file, "config is not a JSON object");
+        if (root == null || !root.isObject()) throw new HfFormatException(file, "config is not a JSON object");
         JsonNode arch = root.get("architectures");
         if (arch == null || !arch.isArray() || arch.isEmpty()) {
-            throw new SafetensorsFormatException(file, "missing key architectures (a non-empty list of class names)");
+            throw new HfFormatException(file, "missing key architectures (a non-empty list of class names)");
         }
         List<String> archs = new ArrayList<>();
         for (JsonNode a : arch) {
-            if (!a.isTextual()) throw new SafetensorsFormatException(file, "architectures must hold strings, found " + a);
+            if (!a.isTextual()) throw new HfFormatException(file, "architectures must hold strings, found " + a);
             archs.add(a.asText());
         }
         int hidden = positiveInt(file, root, "hidden_size", null);
@@ -114,7 +114,7 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
     private static Map<String, Object> object(Path file, JsonNode root, String key) {
         JsonNode q = root.get(key);
         if (q == null || q.isNull()) return null;
-        if (!q.isObject()) throw new SafetensorsFormatException(file, key + " is not a JSON object");
+        if (!q.isObject()) throw new HfFormatException(file, key + " is not a JSON object");
         Map<String, Object> m = SafetensorsFile.JSON.convertValue(q, new TypeReference<Map<String, Object>>() {});
         m.values().removeIf(java.util.Objects::isNull); // Map.copyOf refuses nulls
         return m;
@@ -128,11 +128,11 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
     private static int positiveInt(Path file, JsonNode root, String key, Integer dflt) {
         JsonNode v = value(root, key);
         if (v == null) {
-            if (dflt == null) throw new SafetensorsFormatException(file, "missing key " + key);
+            if (dflt == null) throw new HfFormatException(file, "missing key " + key);
             return dflt;
         }
         if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
-            throw new SafetensorsFormatException(file, key + " must be a positive integer, found " + v);
+            throw new HfFormatException(file, key + " must be a positive integer, found " + v);
         }
         return v.asInt();
     }
@@ -140,11 +140,11 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
     private static double positiveDouble(Path file, JsonNode root, String key, Double dflt) {
         JsonNode v = value(root, key);
         if (v == null) {
-            if (dflt == null) throw new SafetensorsFormatException(file, "missing key " + key);
+            if (dflt == null) throw new HfFormatException(file, "missing key " + key);
             return dflt;
         }
         if (!v.isNumber() || !(v.asDouble() > 0) || !Double.isFinite(v.asDouble())) {
-            throw new SafetensorsFormatException(file, key + " must be a positive number, found " + v);
+            throw new HfFormatException(file, key + " must be a positive number, found " + v);
         }
         return v.asDouble();
     }
@@ -152,14 +152,14 @@ public record HfConfig(List<String> architectures, int hiddenSize, int intermedi
     private static String string(Path file, JsonNode root, String key, String dflt) {
         JsonNode v = value(root, key);
         if (v == null) return dflt;
-        if (!v.isTextual()) throw new SafetensorsFormatException(file, key + " must be a string, found " + v);
+        if (!v.isTextual()) throw new HfFormatException(file, key + " must be a string, found " + v);
         return v.asText();
     }
 
     private static boolean bool(Path file, JsonNode root, String key, boolean dflt) {
         JsonNode v = value(root, key);
         if (v == null) return dflt;
-        if (!v.isBoolean()) throw new SafetensorsFormatException(file, key + " must be true or false, found " + v);
+        if (!v.isBoolean()) throw new HfFormatException(file, key + " must be true or false, found " + v);
         return v.asBoolean();
     }
 }

@@ -16,12 +16,12 @@ final class HfJson {
     static JsonNode read(Path file) throws IOException {
         try {
             JsonNode n = SafetensorsFile.JSON.readTree(Files.readString(file));
-            if (n == null || n.isMissingNode()) throw new SafetensorsFormatException(file, "empty JSON file");
+            if (n == null || n.isMissingNode()) throw new HfFormatException(file, "empty JSON file");
             return n;
         } catch (JacksonException e) {
-            throw new SafetensorsFormatException(file, "malformed JSON: " + e.getOriginalMessage(), e);
+            throw new HfFormatException(file, "malformed JSON: " + e.getOriginalMessage(), e);
         } catch (MalformedInputException e) {
-            throw new SafetensorsFormatException(file, "not UTF-8 text", e);
+            throw new HfFormatException(file, "not UTF-8 text", e);
         }
     }
 }

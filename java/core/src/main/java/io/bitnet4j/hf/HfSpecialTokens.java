@@ -70,7 +70,7 @@ public record HfSpecialTokens(Map<String, Integer> ids, Map<String, Boolean> add
         Map<String, Boolean> add = new LinkedHashMap<>();
         Path tcFile = dir.resolve("tokenizer_config.json");
         JsonNode tc = Files.isRegularFile(tcFile) ? HfJson.read(tcFile) : null;
-        if (tc != null && !tc.isObject()) throw new SafetensorsFormatException(tcFile, "not a JSON object");
+        if (tc != null && !tc.isObject()) throw new HfFormatException(tcFile, "not a JSON object");
 
         List<Map.Entry<String, Integer>> added = new ArrayList<>();
         if (tokenizerJson != null) {

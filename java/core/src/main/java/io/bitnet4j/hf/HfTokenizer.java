@@ -54,7 +54,7 @@ public record HfTokenizer(String model, String pre, List<String> tokens, float[]
      *
      * @param vocabSize {@code config.json}'s {@code vocab_size} (the embedding's rows): the token table is
      *                  padded to it with {@code [PADn]} unused tokens, as llama.cpp does; 0 = the tokenizer's own size
-     * @throws SafetensorsFormatException naming the file when there is no tokenizer or it cannot be used
+     * @throws HfFormatException naming the file when there is no tokenizer or it cannot be used
      */
     public static HfTokenizer read(Path dir, int vocabSize) throws IOException {
         List<String> notes = new ArrayList<>();
@@ -63,13 +63,13 @@ public record HfTokenizer(String model, String pre, List<String> tokens, float[]
         if (Files.isRegularFile(spm)) {
             try {
                 return SentencePieceModel.toTokenizer(dir, spm, SentencePieceModel.parse(spm), tokenizerJson, vocabSize, notes);
-            } catch (SafetensorsFormatException e) {
+            } catch (HfFormatException e) {
                 if (tokenizerJson == null || !spm.equals(e.file())) throw e;
                 notes.add(spm.getFileName() + " is not a SentencePiece model (a tiktoken rank file?); using " + TOKENIZER_JSON);
             }
         }
         if (tokenizerJson == null) {
-            throw new SafetensorsFormatException(dir, "no tokenizer: neither " + TOKENIZER_JSON + " nor " + TOKENIZER_MODEL
+            throw new HfFormatException(dir, "no tokenizer: neither " + TOKENIZER_JSON + " nor " + TOKENIZER_MODEL
                     + " found (pass --model-only to convert the weights without a tokenizer)");
         }
         return TokenizerJson.toTokenizer(dir, json, tokenizerJson, vocabSize, notes);

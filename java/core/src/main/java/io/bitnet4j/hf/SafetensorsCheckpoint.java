@@ -39,7 +39,7 @@ public final class SafetensorsCheckpoint implements Closeable {
         Path single = dir.resolve(SINGLE);
         if (!Files.isRegularFile(single)) {
             boolean pickle = Files.isRegularFile(dir.resolve("pytorch_model.bin")) || Files.isRegularFile(dir.resolve("pytorch_model.bin.index.json"));
-            throw new SafetensorsFormatException(dir, "neither " + INDEX + " nor " + SINGLE + " found"
+            throw new HfFormatException(dir, "neither " + INDEX + " nor " + SINGLE + " found"
                     + (pickle ? " (only PyTorch pickle weights, pytorch_model.bin, which bitnet4j does not read: save the model with"
                     + " safe_serialization=True, or take the repository's safetensors revision)" : ""));
         }
@@ -54,12 +54,12 @@ public final class SafetensorsCheckpoint implements Closeable {
         try {
             root = SafetensorsFile.JSON.readTree(Files.readString(index));
         } catch (JacksonException e) {
-            throw new SafetensorsFormatException(index, "malformed JSON: " + e.getOriginalMessage(), e);
+            throw new HfFormatException(index, "malformed JSON: " + e.getOriginalMessage(), e);
         } catch (java.nio.charset.MalformedInputException e) {
-            throw new SafetensorsFormatException(index, "not UTF-8 text", e);
+            throw new HfFormatException(index, "not UTF-8 text", e);
         }
         JsonNode map = root == null ? null : root.get("weight_map");
-        if (map == null || !map.isObject()) throw new SafetensorsFormatException(index, "no weight_map object");
+        if (map == null || !map.isObject()) throw new HfFormatException(index, "no weight_map object");
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         Map<String, SafetensorsFile> by = new LinkedHashMap<>();
         List<SafetensorsFile> files = new ArrayList<>();
@@ -68,26 +68,26 @@ public final class SafetensorsCheckpoint implements Closeable {
                 var e = it.next();
                 String tensor = e.getKey();
                 if (!e.getValue().isTextual()) {
-                    throw new SafetensorsFormatException(index, "weight_map entry of tensor '" + tensor + "' is not a file name");
+                    throw new HfFormatException(index, "weight_map entry of tensor '" + tensor + "' is not a file name");
                 }
                 String shard = e.getValue().asText();
                 Path base = dir.toAbsolutePath().normalize();
                 Path p = base.resolve(shard).normalize();
                 if (shard.isEmpty() || !base.equals(p.getParent())) {
                     // a shard must be a plain file name in the model directory, never a path elsewhere
-                    throw new SafetensorsFormatException(index, "shard '" + shard + "' of tensor '" + tensor + "' is not a file in " + dir);
+                    throw new HfFormatException(index, "shard '" + shard + "' of tensor '" + tensor + "' is not a file in " + dir);
                 }
                 SafetensorsFile f = shards.get(shard);
                 if (f == null) {
                     if (!Files.isRegularFile(p)) {
-                        throw new SafetensorsFormatException(index, "shard '" + shard + "' of tensor '" + tensor + "' does not exist");
+                        throw new HfFormatException(index, "shard '" + shard + "' of tensor '" + tensor + "' does not exist");
                     }
                     f = SafetensorsFile.open(p);
                     shards.put(shard, f);
                     files.add(f);
                 }
                 if (!f.hasTensor(tensor)) {
-                    throw new SafetensorsFormatException(p, "tensor '" + tensor + "' listed in " + INDEX + " is not in this shard");
+                    throw new HfFormatException(p, "tensor '" + tensor + "' listed in " + INDEX + " is not in this shard");
                 }
                 by.put(tensor, f);
             }
@@ -107,7 +107,7 @@ public final class SafetensorsCheckpoint implements Closeable {
 
     public SafetensorsTensor tensor(String name) {
         SafetensorsFile f = byTensor.get(name);
-        if (f == null) throw new SafetensorsFormatException(dir, "no tensor '" + name + "' in the checkpoint");
+        if (f == null) throw new HfFormatException(dir, "no tensor '" + name + "' in the checkpoint");
         return f.tensor(name);
     }
 

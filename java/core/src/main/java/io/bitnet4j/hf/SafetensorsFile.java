@@ -32,7 +32,7 @@ import java.util.Map;
  * <p>Everything is validated at open, so later accessors cannot fail on bad content: the header must
  * fit in the file, be a JSON object of well-formed entries with a supported dtype, and every tensor's
  * byte range must lie in the data section, match shape × dtype size and not overlap another tensor.
- * Any violation is a {@link SafetensorsFormatException} naming the file and the tensor.
+ * Any violation is a {@link HfFormatException} naming the file and the tensor.
  */
 public final class SafetensorsFile implements Closeable {
 
@@ -62,11 +62,11 @@ public final class SafetensorsFile implements Closeable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < 8) throw new SafetensorsFormatException(path, "file of " + size + " bytes is too short for the 8-byte header length");
+            if (size < 8) throw new HfFormatException(path, "file of " + size + " bytes is too short for the 8-byte header length");
             MemorySegment map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long n = map.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (n < 2 || n > MAX_HEADER_BYTES || n > size - 8) {
-                throw new SafetensorsFormatException(path, "header length " + Long.toUnsignedString(n)
+                throw new HfFormatException(path, "header length " + Long.toUnsignedString(n)
                         + " does not fit in the file of " + size + " bytes (or exceeds " + MAX_HEADER_BYTES + ")");
             }
             byte[] header = map.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
@@ -86,9 +86,9 @@ public final class SafetensorsFile implements Closeable {
         try {
             root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
         } catch (JacksonException e) {
-            throw new SafetensorsFormatException(path, "malformed JSON header: " + e.getOriginalMessage(), e);
+            throw new HfFormatException(path, "malformed JSON header: " + e.getOriginalMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new SafetensorsFormatException(path, "the header is not a JSON object");
+        if (root == null || !root.isObject()) throw new HfFormatException(path, "the header is not a JSON object");
         record Range(String name, long begin, long end) {}
         List<Range> ranges = new ArrayList<>();
         Map<String, SafetensorsTensor> tensors = new LinkedHashMap<>();
@@ -97,51 +97,51 @@ public final class SafetensorsFile implements Closeable {
             String name = e.getKey();
             JsonNode v = e.getValue();
             if (name.equals(METADATA_KEY)) {
-                if (!v.isObject()) throw new SafetensorsFormatException(path, METADATA_KEY + " is not a JSON object");
+                if (!v.isObject()) throw new HfFormatException(path, METADATA_KEY + " is not a JSON object");
                 for (var m = v.properties().iterator(); m.hasNext(); ) {
                     var me = m.next();
                     if (!me.getValue().isTextual()) {
-                        throw new SafetensorsFormatException(path, METADATA_KEY + " value of '" + me.getKey() + "' is not a string");
+                        throw new HfFormatException(path, METADATA_KEY + " value of '" + me.getKey() + "' is not a string");
                     }
                     metadata.put(me.getKey(), me.getValue().asText());
                 }
                 continue;
             }
             String where = "tensor '" + name + "': ";
-            if (!v.isObject()) throw new SafetensorsFormatException(path, where + "entry is not a JSON object");
+            if (!v.isObject()) throw new HfFormatException(path, where + "entry is not a JSON object");
             JsonNode dt = v.get("dtype"), sh = v.get("shape"), off = v.get("data_offsets");
-            if (dt == null || !dt.isTextual()) throw new SafetensorsFormatException(path, where + "missing or non-string dtype");
+            if (dt == null || !dt.isTextual()) throw new HfFormatException(path, where + "missing or non-string dtype");
             SafetensorsDType dtype = SafetensorsDType.parse(dt.asText());
             if (dtype == null) {
-                throw new SafetensorsFormatException(path, "unsupported dtype " + dt.asText() + " for tensor '" + name
+                throw new HfFormatException(path, "unsupported dtype " + dt.asText() + " for tensor '" + name
                         + "' (bitnet4j reads F32, F16, BF16, U8, I8)");
             }
-            if (sh == null || !sh.isArray()) throw new SafetensorsFormatException(path, where + "missing or non-array shape");
-            if (sh.size() > 8) throw new SafetensorsFormatException(path, where + "shape has " + sh.size() + " dimensions");
+            if (sh == null || !sh.isArray()) throw new HfFormatException(path, where + "missing or non-array shape");
+            if (sh.size() > 8) throw new HfFormatException(path, where + "shape has " + sh.size() + " dimensions");
             long[] shape = new long[sh.size()];
             long bytes = dtype.bytes();
             try {
                 for (int i = 0; i < shape.length; i++) {
                     JsonNode d = sh.get(i);
                     if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
-                        throw new SafetensorsFormatException(path, where + "shape " + sh + " has a dimension that is not a non-negative integer");
+                        throw new HfFormatException(path, where + "shape " + sh + " has a dimension that is not a non-negative integer");
                     }
                     shape[i] = d.asLong();
                     bytes = Math.multiplyExact(bytes, shape[i]);
                 }
             } catch (ArithmeticException ex) {
-                throw new SafetensorsFormatException(path, where + "shape " + sh + " is absurdly large");
+                throw new HfFormatException(path, where + "shape " + sh + " is absurdly large");
             }
             if (off == null || !off.isArray() || off.size() != 2) {
-                throw new SafetensorsFormatException(path, where + "data_offsets must be an array [begin, end]");
+                throw new HfFormatException(path, where + "data_offsets must be an array [begin, end]");
             }
             long begin = offset(path, where, off.get(0)), end = offset(path, where, off.get(1));
             if (begin > end || end > data.byteSize()) {
-                throw new SafetensorsFormatException(path, where + "data_offsets [" + begin + ", " + end
+                throw new HfFormatException(path, where + "data_offsets [" + begin + ", " + end
                         + "] out of the data section of " + data.byteSize() + " bytes");
             }
             if (end - begin != bytes) {
-                throw new SafetensorsFormatException(path, where + "data_offsets [" + begin + ", " + end + "] hold "
+                throw new HfFormatException(path, where + "data_offsets [" + begin + ", " + end + "] hold "
                         + (end - begin) + " bytes but shape " + sh + " of " + dtype + " needs " + bytes);
             }
             ranges.add(new Range(name, begin, end));
@@ -151,7 +151,7 @@ public final class SafetensorsFile implements Closeable {
         for (int i = 1; i < ranges.size(); i++) {
             Range a = ranges.get(i - 1), b = ranges.get(i);
             if (b.begin() < a.end()) {
-                throw new SafetensorsFormatException(path, "tensor '" + b.name() + "' overlaps tensor '" + a.name() + "'");
+                throw new HfFormatException(path, "tensor '" + b.name() + "' overlaps tensor '" + a.name() + "'");
             }
         }
         return Collections.unmodifiableMap(tensors);
@@ -159,7 +159,7 @@ public final class SafetensorsFile implements Closeable {
 
     private static long offset(Path path, String where, JsonNode n) {
         if (n == null || !n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
-            throw new SafetensorsFormatException(path, where + "data_offsets entry " + n + " is not a non-negative integer");
+            throw new HfFormatException(path, where + "data_offsets entry " + n + " is not a non-negative integer");
         }
         return n.asLong();
     }
@@ -174,10 +174,10 @@ public final class SafetensorsFile implements Closeable {
 
     public boolean hasTensor(String name) { return tensors.containsKey(name); }
 
-    /** The tensor of this name; a {@link SafetensorsFormatException} naming the file if there is none. */
+    /** The tensor of this name; a {@link HfFormatException} naming the file if there is none. */
     public SafetensorsTensor tensor(String name) {
         SafetensorsTensor t = tensors.get(name);
-        if (t == null) throw new SafetensorsFormatException(path, "no tensor '" + name + "'");
+        if (t == null) throw new HfFormatException(path, "no tensor '" + name + "'");
         return t;
     }
 

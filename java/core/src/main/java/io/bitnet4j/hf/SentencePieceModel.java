@@ -80,9 +80,9 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
                 }
             }
         } catch (IllegalStateException e) {
-            throw new SafetensorsFormatException(file, "not a SentencePiece model: " + e.getMessage());
+            throw new HfFormatException(file, "not a SentencePiece model: " + e.getMessage());
         }
-        if (pieces.isEmpty()) throw new SafetensorsFormatException(file, "not a SentencePiece model: no pieces");
+        if (pieces.isEmpty()) throw new HfFormatException(file, "not a SentencePiece model: no pieces");
         float[] s = new float[scores.size()];
         for (int i = 0; i < s.length; i++) s[i] = scores.get(i);
         return new SentencePieceModel(pieces, s, types.stream().mapToInt(Integer::intValue).toArray(), modelType[0]);
@@ -112,10 +112,10 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
         Path addedFile = dir.resolve("added_tokens.json");
         if (Files.isRegularFile(addedFile)) {
             JsonNode a = HfJson.read(addedFile);
-            if (!a.isObject()) throw new SafetensorsFormatException(addedFile, "not a JSON object (token → id)");
+            if (!a.isObject()) throw new HfFormatException(addedFile, "not a JSON object (token → id)");
             for (var it = a.properties().iterator(); it.hasNext(); ) {
                 var e = it.next();
-                if (!e.getValue().canConvertToInt()) throw new SafetensorsFormatException(addedFile, "id of '" + e.getKey() + "' is not an integer");
+                if (!e.getValue().canConvertToInt()) throw new HfFormatException(addedFile, "id of '" + e.getKey() + "' is not an integer");
                 int id = e.getValue().asInt();
                 if (id < 0 || id >= n) {
                     notes.add("ignoring added token '" + e.getKey() + "' with id " + id + " (vocab_size " + n + ")");
@@ -136,10 +136,10 @@ record SentencePieceModel(List<String> pieces, float[] scores, int[] types, int 
                     try {
                         id = Integer.parseInt(e.getKey());
                     } catch (NumberFormatException ex) {
-                        throw new SafetensorsFormatException(tcFile, "added_tokens_decoder key '" + e.getKey() + "' is not a token id");
+                        throw new HfFormatException(tcFile, "added_tokens_decoder key '" + e.getKey() + "' is not a token id");
                     }
                     String content = e.getValue().path("content").isTextual() ? e.getValue().get("content").asText() : null;
-                    if (content == null) throw new SafetensorsFormatException(tcFile, "added_tokens_decoder entry " + id + " has no content");
+                    if (content == null) throw new HfFormatException(tcFile, "added_tokens_decoder entry " + id + " has no content");
                     if (id < 0 || id >= n) {
                         notes.add("ignoring added token '" + content + "' with id " + id + " (vocab_size " + n + ")");
                         continue;

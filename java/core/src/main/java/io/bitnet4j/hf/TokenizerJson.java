@@ -38,42 +38,42 @@ final class TokenizerJson {
     static final String GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
     static HfTokenizer toTokenizer(Path dir, Path file, JsonNode root, int vocabSize, List<String> notes) throws IOException {
-        if (!root.isObject()) throw new SafetensorsFormatException(file, "not a JSON object");
+        if (!root.isObject()) throw new HfFormatException(file, "not a JSON object");
         JsonNode model = root.get("model");
-        if (model == null || !model.isObject()) throw new SafetensorsFormatException(file, "no model object");
+        if (model == null || !model.isObject()) throw new HfFormatException(file, "no model object");
         String type = model.path("type").asText("BPE");
         if (!type.equals("BPE")) {
-            throw new SafetensorsFormatException(file, "tokenizer model type " + type + " is not supported (convert reads byte-level BPE"
+            throw new HfFormatException(file, "tokenizer model type " + type + " is not supported (convert reads byte-level BPE"
                     + " tokenizer.json files and SentencePiece tokenizer.model files)");
         }
         if (!byteLevel(root)) {
-            throw new SafetensorsFormatException(file, "this BPE tokenizer is not byte-level (no ByteLevel pre-tokenizer or decoder;"
+            throw new HfFormatException(file, "this BPE tokenizer is not byte-level (no ByteLevel pre-tokenizer or decoder;"
                     + " SentencePiece-style BPE needs its " + HfTokenizer.TOKENIZER_MODEL + ")");
         }
         JsonNode vocab = model.get("vocab");
         if (vocab == null || !vocab.isObject() || vocab.isEmpty()) {
-            throw new SafetensorsFormatException(file, "model.vocab is missing or empty");
+            throw new HfFormatException(file, "model.vocab is missing or empty");
         }
         Map<Integer, String> byId = new HashMap<>();
         int maxId = -1;
         for (var it = vocab.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw new SafetensorsFormatException(file, "model.vocab entry '" + e.getKey() + "' has id " + e.getValue() + ", not a token id");
+                throw new HfFormatException(file, "model.vocab entry '" + e.getKey() + "' has id " + e.getValue() + ", not a token id");
             }
             int id = e.getValue().asInt();
             String prev = byId.put(id, e.getKey());
-            if (prev != null) throw new SafetensorsFormatException(file, "model.vocab has id " + id + " twice ('" + prev + "', '" + e.getKey() + "')");
+            if (prev != null) throw new HfFormatException(file, "model.vocab has id " + id + " twice ('" + prev + "', '" + e.getKey() + "')");
             maxId = Math.max(maxId, id);
         }
         // added_tokens: id → special flag (they join the vocabulary, like HF's get_vocab())
         Map<Integer, Boolean> added = new HashMap<>();
         JsonNode at = root.get("added_tokens");
         if (at != null && !at.isNull()) {
-            if (!at.isArray()) throw new SafetensorsFormatException(file, "added_tokens is not a list");
+            if (!at.isArray()) throw new HfFormatException(file, "added_tokens is not a list");
             for (JsonNode a : at) {
                 if (!a.path("content").isTextual() || !a.path("id").canConvertToInt() || a.get("id").asInt() < 0) {
-                    throw new SafetensorsFormatException(file, "added_tokens entry " + a + " lacks a content string or an id");
+                    throw new HfFormatException(file, "added_tokens entry " + a + " lacks a content string or an id");
                 }
                 int id = a.get("id").asInt();
                 byId.put(id, a.get("content").asText());
@@ -83,7 +83,7 @@ final class TokenizerJson {
         }
         int n = vocabSize > 0 ? vocabSize : maxId + 1;
         if (maxId >= n) {
-            throw new SafetensorsFormatException(file, "token id " + maxId + " ('" + byId.get(maxId) + "') is beyond config.json's vocab_size " + n);
+            throw new HfFormatException(file, "token id " + maxId + " ('" + byId.get(maxId) + "') is beyond config.json's vocab_size " + n);
         }
         List<String> tokens = new ArrayList<>(n);
         int[] types = new int[n];
@@ -127,7 +127,7 @@ final class TokenizerJson {
 
     static List<String> merges(Path file, JsonNode m) {
         if (m == null || !m.isArray() || m.isEmpty()) {
-            throw new SafetensorsFormatException(file, "model.merges is missing or empty (a BPE tokenizer needs its merges)");
+            throw new HfFormatException(file, "model.merges is missing or empty (a BPE tokenizer needs its merges)");
         }
         List<String> out = new ArrayList<>(m.size());
         for (JsonNode e : m) {
@@ -137,7 +137,7 @@ final class TokenizerJson {
                 // pairs may hold spaces; the "a b" form cannot, so gguf-py writes them as U+0120 (GPT-2's byte char for ' ')
                 out.add(e.get(0).asText().replace(' ', '\u0120') + " " + e.get(1).asText().replace(' ', '\u0120'));
             } else {
-                throw new SafetensorsFormatException(file, "merge " + e + " is neither \"a b\" nor [\"a\", \"b\"]");
+                throw new HfFormatException(file, "merge " + e + " is neither \"a b\" nor [\"a\", \"b\"]");
             }
         }
         return out;

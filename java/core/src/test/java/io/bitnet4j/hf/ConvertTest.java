@@ -274,7 +274,7 @@ class ConvertTest {
         Map<String, W> m = weights(5);
         Path dir = checkpoint(m);
         Path out = tmp.resolve("x.gguf");
-        var e = assertThrows(SafetensorsFormatException.class,
+        var e = assertThrows(HfFormatException.class,
                 () -> HfConverter.convert(dir, out, new HfConverter.Options(TensorType.I2_S, false), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("no tokenizer") && e.getMessage().contains("--model-only"), e.getMessage());
         assertFalse(Files.exists(out));

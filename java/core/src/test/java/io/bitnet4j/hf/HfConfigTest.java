@@ -66,7 +66,7 @@ class HfConfigTest {
             "max_position_embeddings", "rms_norm_eps", "vocab_size"})
     void missingRequiredKeyIsNamed(String key) {
         String json = BITNET.replace("\"" + key + "\"", "\"removed_" + key + "\"");
-        var e = assertThrows(SafetensorsFormatException.class, () -> HfConfig.parse(Path.of("m/config.json"), json));
+        var e = assertThrows(HfFormatException.class, () -> HfConfig.parse(Path.of("m/config.json"), json));
         assertTrue(e.getMessage().contains("missing key " + key), e.getMessage());
         assertTrue(e.getMessage().startsWith("m/config.json"), e.getMessage());
     }
@@ -85,10 +85,10 @@ class HfConfigTest {
                 {"\"vocab_size\": 128256", "\"vocab_size\": 128256,", "malformed JSON"}}) {
             String json = BITNET.replace(c[0], c[1]);
             assertNotEquals(BITNET, json, c[0]);
-            var e = assertThrows(SafetensorsFormatException.class, () -> HfConfig.parse(Path.of("config.json"), json), c[1]);
+            var e = assertThrows(HfFormatException.class, () -> HfConfig.parse(Path.of("config.json"), json), c[1]);
             assertTrue(e.getMessage().contains(c[2]), e.getMessage());
         }
-        assertThrows(SafetensorsFormatException.class, () -> HfConfig.parse(Path.of("config.json"), "[]"));
+        assertThrows(HfFormatException.class, () -> HfConfig.parse(Path.of("config.json"), "[]"));
     }
 
     /** quantization_config as transformers reads it: AutoBitLinear multiplies by weight_scale, BitLinear divides. */

@@ -507,7 +507,7 @@ class HfFamiliesTest {
     void pickleOnlyCheckpointsAreNamed() throws Exception {
         Model m = write(Layout.BITNET_LATENT, 14, "hf");
         Files.move(m.dir().resolve("model.safetensors"), m.dir().resolve("pytorch_model.bin"));
-        var e = assertThrows(SafetensorsFormatException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
+        var e = assertThrows(HfFormatException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
                 new HfConverter.Options(TensorType.I2_S, true), GgufWriter.Progress.NONE));
         assertTrue(e.getMessage().contains("neither model.safetensors.index.json nor model.safetensors found (only PyTorch pickle"), e.getMessage());
     }

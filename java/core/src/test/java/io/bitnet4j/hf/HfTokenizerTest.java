@@ -291,37 +291,37 @@ class HfTokenizerTest {
     @Test
     void badTokenizerFilesGetClearErrors() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("bad"));
-        var none = assertThrows(SafetensorsFormatException.class, () -> HfTokenizer.read(dir, 0));
+        var none = assertThrows(HfFormatException.class, () -> HfTokenizer.read(dir, 0));
         assertTrue(none.getMessage().contains("no tokenizer") && none.getMessage().contains("--model-only"), none.getMessage());
 
         Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", ");
-        var malformed = assertThrows(SafetensorsFormatException.class, () -> HfTokenizer.read(dir, 0));
+        var malformed = assertThrows(HfFormatException.class, () -> HfTokenizer.read(dir, 0));
         assertTrue(malformed.getMessage().contains("tokenizer.json") && malformed.getMessage().contains("malformed JSON"), malformed.getMessage());
 
         ObjectNode wp = TokenizerFiles.bpe(byteTokens(), List.of("a b"), false, TokenizerFiles.byteLevel(true), List.of());
         ((ObjectNode) wp.get("model")).put("type", "WordPiece");
         TokenizerFiles.write(dir.resolve("tokenizer.json"), wp);
-        var type = assertThrows(SafetensorsFormatException.class, () -> HfTokenizer.read(dir, 0));
+        var type = assertThrows(HfFormatException.class, () -> HfTokenizer.read(dir, 0));
         assertTrue(type.getMessage().contains("WordPiece"), type.getMessage());
 
         TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of(), false, TokenizerFiles.byteLevel(true), List.of()));
-        var merges = assertThrows(SafetensorsFormatException.class, () -> HfTokenizer.read(dir, 0));
+        var merges = assertThrows(HfFormatException.class, () -> HfTokenizer.read(dir, 0));
         assertTrue(merges.getMessage().contains("model.merges"), merges.getMessage());
 
         TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of("a b"), false, TokenizerFiles.byteLevel(true), List.of()));
-        var size = assertThrows(SafetensorsFormatException.class, () -> HfTokenizer.read(dir, 100));
+        var size = assertThrows(HfFormatException.class, () -> HfTokenizer.read(dir, 100));
         assertTrue(size.getMessage().contains("vocab_size 100"), size.getMessage());
 
         ObjectNode noByteLevel = TokenizerFiles.bpe(byteTokens(), List.of("a b"), false, TokenizerFiles.JSON.createObjectNode().put("type", "Metaspace"), List.of());
         noByteLevel.putObject("decoder").put("type", "Metaspace");
         TokenizerFiles.write(dir.resolve("tokenizer.json"), noByteLevel);
-        var spmStyle = assertThrows(SafetensorsFormatException.class, () -> HfTokenizer.read(dir, 0));
+        var spmStyle = assertThrows(HfFormatException.class, () -> HfTokenizer.read(dir, 0));
         assertTrue(spmStyle.getMessage().contains("not byte-level"), spmStyle.getMessage());
 
         Files.delete(dir.resolve("tokenizer.json"));
         byte[] spm = TokenizerFiles.sentencePiece(List.of("<unk>", "a"), new float[]{0, -1}, new int[]{2, 1}, 2);
         Files.write(dir.resolve("tokenizer.model"), Arrays.copyOf(spm, spm.length - 7));
-        var truncated = assertThrows(SafetensorsFormatException.class, () -> HfTokenizer.read(dir, 0));
+        var truncated = assertThrows(HfFormatException.class, () -> HfTokenizer.read(dir, 0));
         assertTrue(truncated.getMessage().contains("tokenizer.model: not a SentencePiece model"), truncated.getMessage());
     }
 }

@@ -57,7 +57,7 @@ class SafetensorsFileTest {
             a.readFloats(3, part, 0, 2);
             assertArrayEquals(new float[]{3.0e-3f, 65504f}, part);
             assertThrows(IllegalArgumentException.class, () -> a.readFloats(5, part, 0, 2));
-            var missing = assertThrows(SafetensorsFormatException.class, () -> s.tensor("nope"));
+            var missing = assertThrows(HfFormatException.class, () -> s.tensor("nope"));
             assertTrue(missing.getMessage().contains("nope"));
         }
     }
@@ -65,7 +65,7 @@ class SafetensorsFileTest {
     @Test
     void unsupportedDtypeIsNamed() throws Exception {
         Path p = new SafetensorsWriter().add("w", "F64", new long[]{1}, new byte[8]).write(tmp.resolve("x.safetensors"));
-        var e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p));
+        var e = assertThrows(HfFormatException.class, () -> SafetensorsFile.open(p));
         assertTrue(e.getMessage().contains("unsupported dtype F64 for tensor 'w'"), e.getMessage());
         assertTrue(e.getMessage().contains(p.toString()));
     }
@@ -79,7 +79,7 @@ class SafetensorsFileTest {
 
     private void bad(String json, int dataBytes, String expected) throws Exception {
         Path p = raw(json, dataBytes);
-        var e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p).close(), json);
+        var e = assertThrows(HfFormatException.class, () -> SafetensorsFile.open(p).close(), json);
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
     }
@@ -103,13 +103,13 @@ class SafetensorsFileTest {
         // header length larger than the file
         Path p = tmp.resolve("len.safetensors");
         Files.write(p, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array());
-        var e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(p));
+        var e = assertThrows(HfFormatException.class, () -> SafetensorsFile.open(p));
         assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
         Path neg = tmp.resolve("neg.safetensors");
         Files.write(neg, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1).array());
-        assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(neg));
+        assertThrows(HfFormatException.class, () -> SafetensorsFile.open(neg));
         Path shortFile = Files.write(tmp.resolve("short.safetensors"), new byte[3]);
-        assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(shortFile));
+        assertThrows(HfFormatException.class, () -> SafetensorsFile.open(shortFile));
     }
 
     /**
@@ -147,7 +147,7 @@ class SafetensorsFileTest {
                     if (t.elementCount() < 1_000) t.toFloats();
                 }
                 opened++;
-            } catch (SafetensorsFormatException e) {
+            } catch (HfFormatException e) {
                 assertNotNull(e.getMessage());
                 rejected++;
             }

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Mutated tokenizer files: every outcome is either a tokenizer (that loads, or is refused by the loader with a
- * TokenizerException) or a SafetensorsFormatException naming the file — never another exception.
+ * TokenizerException) or a HfFormatException naming the file — never another exception.
  */
 class TokenizerFuzzTest {
     @TempDir
@@ -33,7 +33,7 @@ class TokenizerFuzzTest {
         HfTokenizer t;
         try {
             t = HfTokenizer.read(dir, 0);
-        } catch (SafetensorsFormatException e) {
+        } catch (HfFormatException e) {
             assertTrue(e.getMessage().contains(dir.toString()), what + ": " + e.getMessage());
             return;
         } catch (RuntimeException e) {
