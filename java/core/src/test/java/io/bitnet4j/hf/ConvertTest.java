@@ -1,16 +1,10 @@
 package io.bitnet4j.hf;
 
-import io.bitnet4j.engine.Forward;
-import io.bitnet4j.engine.KvCacheType;
-import io.bitnet4j.engine.Session;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
-import io.bitnet4j.kernels.Parallel;
-import io.bitnet4j.kernels.ScalarKernels;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.model.ModelException;
-import io.bitnet4j.model.ModelWeights;
 import io.bitnet4j.quantize.Quantizer;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorCodecs;
@@ -20,14 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import static io.bitnet4j.hf.RoundTrip.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -36,31 +29,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * ternarization) as an F32 GGUF; the packed types hold exactly those ternary weights.
  */
 class ConvertTest {
-    static final int H = 256, HEADS = 4, KV_HEADS = 2, HEAD = 64, FFN = 512, LAYERS = 2, VOCAB = 96, CTX = 64;
+    static final int VOCAB = 96, CTX = 64;
 
     @TempDir
     Path tmp;
 
     /** HF name → values (row-major) and shape. */
     record W(long[] shape, float[] v) {}
-
-    private static float[] gauss(Random r, int n, double sd, double mean) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) (mean + sd * r.nextGaussian());
-        return x;
-    }
-
-    private static float[] bf16(float[] x) {
-        float[] y = x.clone();
-        for (int i = 0; i < y.length; i++) y[i] = Float.intBitsToFloat(Float.floatToRawIntBits(y[i]) & 0xFFFF0000);
-        return y;
-    }
-
-    private static float[] f16(float[] x) {
-        float[] y = x.clone();
-        for (int i = 0; i < y.length; i++) y[i] = Float.float16ToFloat(Float.floatToFloat16(y[i]));
-        return y;
-    }
 
     /** The checkpoint: projections BF16 (as the -bf16 master weights), norms F32, embedding F16-exact F32. */
     private Map<String, W> weights(long seed) {
@@ -116,16 +91,6 @@ class ConvertTest {
         return dir;
     }
 
-    /** BitNet b1.58 absmean, computed independently of the converter: q = clamp(round(w / mean|w|)), value q·mean. */
-    static float[] ternarized(float[] w) {
-        double sum = 0;
-        for (float x : w) sum += Math.abs(x);
-        float mean = (float) Math.max(sum / w.length, 1e-5);
-        float[] y = new float[w.length];
-        for (int i = 0; i < w.length; i++) y[i] = (float) Math.max(-1, Math.min(1, Math.rint(w[i] / mean))) * mean;
-        return y;
-    }
-
     private static final Map<String, String> NAMES = Map.ofEntries(
             Map.entry("input_layernorm", "attn_norm"), Map.entry("self_attn.q_proj", "attn_q"),
             Map.entry("self_attn.k_proj", "attn_k"), Map.entry("self_attn.v_proj", "attn_v"),
@@ -145,24 +110,11 @@ class ConvertTest {
 
     /** The same model, ternarized here and written directly as an all-F32 GGUF. */
     private Path referenceGguf(Map<String, W> m) throws Exception {
-        GgufWriter w = new GgufWriter();
-        String a = "bitnet-b1.58.";
-        w.putString("general.architecture", "bitnet-b1.58");
-        w.putUInt32(a + "context_length", CTX);
-        w.putUInt32(a + "embedding_length", H);
-        w.putUInt32(a + "block_count", LAYERS);
-        w.putUInt32(a + "feed_forward_length", FFN);
-        w.putUInt32(a + "attention.head_count", HEADS);
-        w.putUInt32(a + "attention.head_count_kv", KV_HEADS);
-        w.putFloat32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
-        w.putFloat32(a + "rope.freq_base", 500000f);
+        GgufWriter w = RoundTrip.reference("bitnet-b1.58", CTX, 500000f);
         for (var e : m.entrySet()) {
             float[] v = isProjection(e.getKey()) ? ternarized(e.getValue().v()) : e.getValue().v();
             long[] s = e.getValue().shape();
-            long[] ne = s.length == 2 ? new long[]{s[1], s[0]} : s;
-            MemorySegment seg = MemorySegment.ofArray(new byte[4 * v.length]);
-            MemorySegment.copy(v, 0, seg, TensorCodecs.F32_LE, 0, v.length);
-            w.addTensor(ggufName(e.getKey()), TensorType.F32, ne, seg);
+            addF32(w, ggufName(e.getKey()), s.length == 2 ? new long[]{s[1], s[0]} : s, v);
         }
         Path p = tmp.resolve("reference-f32.gguf");
         w.write(p);
@@ -170,16 +122,7 @@ class ConvertTest {
     }
 
     private static float[][] logits(Path gguf, int[] tokens) throws Exception {
-        try (GgufFile g = GgufFile.open(gguf); Parallel par = new Parallel(1)) {
-            ModelConfig c = ModelConfig.from(g);
-            ModelWeights mw = ModelWeights.load(g, c);
-            try (Session s = new Session(c, CTX, tokens.length, KvCacheType.F32)) {
-                new Forward(c, mw, ScalarKernels.instance(), par, s).run(tokens, 0, tokens.length, true);
-                float[][] out = new float[tokens.length][VOCAB];
-                for (int i = 0; i < tokens.length; i++) s.copyLogits(i, out[i]);
-                return out;
-            }
-        }
+        return RoundTrip.logits(gguf, tokens, CTX, VOCAB);
     }
 
     @Test

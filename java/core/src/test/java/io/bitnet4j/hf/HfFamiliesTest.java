@@ -1,16 +1,9 @@
 package io.bitnet4j.hf;
 
-import io.bitnet4j.engine.Forward;
-import io.bitnet4j.engine.KvCacheType;
-import io.bitnet4j.engine.Session;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
-import io.bitnet4j.kernels.Parallel;
-import io.bitnet4j.kernels.ScalarKernels;
-import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.model.ModelException;
-import io.bitnet4j.model.ModelWeights;
 import io.bitnet4j.quantize.Quantizer;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorCodecs;
@@ -20,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -28,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import static io.bitnet4j.hf.RoundTrip.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -38,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * q/k permutation); the ternary types hold exactly the same values (byte-equal to quantizing that F32 file).
  */
 class HfFamiliesTest {
-    static final int H = 256, HEADS = 4, KV_HEADS = 2, HEAD = 64, FFN = 512, LAYERS = 2, VOCAB = 64, CTX = 32;
+    static final int VOCAB = 64, CTX = 32;
 
     @TempDir
     Path tmp;
@@ -83,26 +76,6 @@ class HfFamiliesTest {
     /** A projection as stored: ternary codes and scale (packed) or latent values. */
     record Proj(int[] ternary, float scale, float[] latent) {}
 
-    private static float[] gauss(Random r, int n, double sd, double mean) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) (mean + sd * r.nextGaussian());
-        return x;
-    }
-
-    private static float bf16(float x) { return Float.intBitsToFloat(Float.floatToRawIntBits(x) & 0xFFFF0000); }
-
-    private static float[] bf16(float[] x) {
-        float[] y = x.clone();
-        for (int i = 0; i < y.length; i++) y[i] = bf16(y[i]);
-        return y;
-    }
-
-    private static float[] f16(float[] x) {
-        float[] y = x.clone();
-        for (int i = 0; i < y.length; i++) y[i] = Float.float16ToFloat(Float.floatToFloat16(y[i]));
-        return y;
-    }
-
     /** transformers' pack_weights: row r of [rows, cols] goes to packed row r mod rows/4, bits 2·(r div rows/4). */
     static byte[] pack(int[] t, int rows, int cols) {
         int p = rows / 4;
@@ -121,15 +94,6 @@ class HfFamiliesTest {
                 for (int j = 0; j < 2; j++)
                     System.arraycopy(w, (h * HEAD + j * HEAD / 2 + i) * cols, out, (h * HEAD + 2 * i + j) * cols, cols);
         return out;
-    }
-
-    static float[] ternarized(float[] w) {
-        double sum = 0;
-        for (float x : w) sum += Math.abs(x);
-        float mean = (float) Math.max(sum / w.length, 1e-5);
-        float[] y = new float[w.length];
-        for (int i = 0; i < w.length; i++) y[i] = (float) Math.max(-1, Math.min(1, Math.rint(w[i] / mean))) * mean;
-        return y;
     }
 
     /** The checkpoint directory and, by GGUF name, the F32 values (ternary·scale for projections) the GGUF must hold. */
@@ -209,39 +173,15 @@ class HfFamiliesTest {
 
     /** The same model written directly by the test as an all-F32 GGUF. */
     private Path reference(Layout l, Model m, String name) throws Exception {
-        GgufWriter w = new GgufWriter();
-        String a = l.gguf + ".";
-        w.putString("general.architecture", l.gguf);
-        w.putUInt32(a + "context_length", CTX);
-        w.putUInt32(a + "embedding_length", H);
-        w.putUInt32(a + "block_count", LAYERS);
-        w.putUInt32(a + "feed_forward_length", FFN);
-        w.putUInt32(a + "attention.head_count", HEADS);
-        w.putUInt32(a + "attention.head_count_kv", KV_HEADS);
-        w.putFloat32(a + "attention.layer_norm_rms_epsilon", 1e-5f);
-        w.putFloat32(a + "rope.freq_base", 10000f);
-        for (var e : m.gguf().entrySet()) {
-            float[] v = e.getValue().v();
-            MemorySegment seg = MemorySegment.ofArray(new byte[4 * v.length]);
-            MemorySegment.copy(v, 0, seg, TensorCodecs.F32_LE, 0, v.length);
-            w.addTensor(e.getKey(), TensorType.F32, e.getValue().shape(), seg);
-        }
+        GgufWriter w = RoundTrip.reference(l.gguf, CTX, 10000f);
+        for (var e : m.gguf().entrySet()) addF32(w, e.getKey(), e.getValue().shape(), e.getValue().v());
         Path p = tmp.resolve(name);
         w.write(p);
         return p;
     }
 
     static float[][] logits(Path gguf, int[] tokens) throws Exception {
-        try (GgufFile g = GgufFile.open(gguf); Parallel par = new Parallel(1)) {
-            ModelConfig c = ModelConfig.from(g);
-            ModelWeights mw = ModelWeights.load(g, c);
-            try (Session s = new Session(c, CTX, tokens.length, KvCacheType.F32)) {
-                new Forward(c, mw, ScalarKernels.instance(), par, s).run(tokens, 0, tokens.length, true);
-                float[][] out = new float[tokens.length][VOCAB];
-                for (int i = 0; i < tokens.length; i++) s.copyLogits(i, out[i]);
-                return out;
-            }
-        }
+        return RoundTrip.logits(gguf, tokens, CTX, VOCAB);
     }
 
     /** max |a − b| relative to max |b|. */
