@@ -7,6 +7,7 @@ import io.bitnet4j.engine.Forward;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.engine.Session;
+import io.bitnet4j.gguf.GgufKeys;
 import io.bitnet4j.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -107,7 +108,7 @@ final class BenchCommand implements Callable<Integer> {
             try (LoadedModel m = LoadedModel.open(model, opts)) {
                 ModelConfig c = m.config();
                 backend = m.kernels().description() + (opts.outputType() != null ? ", q8_0 head" : "");
-                String name = m.gguf().getString("general.name", model.getFileName().toString());
+                String name = m.gguf().getString(GgufKeys.NAME, model.getFileName().toString());
                 long params = parameterCount(m);
                 int maxCtx = 0;
                 for (int p : prompt) maxCtx = Math.max(maxCtx, p);

@@ -1,8 +1,8 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.convert.HfConfig;
-import io.bitnet4j.convert.HfConverter;
-import io.bitnet4j.convert.HfTokenizer;
+import io.bitnet4j.hf.HfConfig;
+import io.bitnet4j.hf.HfConverter;
+import io.bitnet4j.hf.HfTokenizer;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -39,7 +39,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         if (ex instanceof NoSuchFileException e) return "file not found: " + e.getFile();
         if (ex instanceof GgufFormatException || ex instanceof ModelException || ex instanceof ContextOverflowException
                 || ex instanceof UsageException || ex instanceof IllegalArgumentException
-                || ex instanceof io.bitnet4j.convert.SafetensorsFormatException) {
+                || ex instanceof io.bitnet4j.hf.HfFormatException) {
             return ex.getMessage();
         }
         if (ex instanceof IOException) return "I/O error: " + ex.getMessage();

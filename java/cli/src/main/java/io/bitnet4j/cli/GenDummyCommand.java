@@ -1,7 +1,8 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.convert.DummyModel;
-import io.bitnet4j.convert.DummyShape;
+import io.bitnet4j.dummy.DummyModel;
+import io.bitnet4j.dummy.DummyShape;
+import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -119,7 +120,7 @@ final class GenDummyCommand implements Callable<Integer> {
     }
 
     /** A one-line bar on stderr, redrawn at most 5 times a second: percent, bytes, rate, ETA. */
-    static final class ProgressBar implements DummyModel.Progress {
+    static final class ProgressBar implements GgufWriter.Progress {
         private final PrintWriter err;
         private final boolean quiet;
         private final long start = System.nanoTime();

@@ -2,6 +2,7 @@ package io.bitnet4j.cli;
 
 import io.bitnet4j.gguf.GgufEntry;
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufKeys;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.model.ModelConfig;
@@ -55,7 +56,7 @@ final class InfoCommand implements Callable<Integer> {
                 byType.forEach((type, acc) -> out.printf("  %-6s %4d tensors %,16d bytes%n", type, acc[0], acc[1]));
             }
             out.println();
-            if (g.has("general.architecture") && !g.tensorInfos().isEmpty()) {
+            if (g.has(GgufKeys.ARCHITECTURE) && !g.tensorInfos().isEmpty()) {
                 try {
                     ModelConfig c = ModelConfig.from(g);
                     out.printf("model: %s (%s graph), %d layers, embd %d, heads %d/%d (head size %d), ffn %d, vocab %d, ctx %d, %s FFN%n",

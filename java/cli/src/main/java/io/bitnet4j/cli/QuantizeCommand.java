@@ -1,6 +1,6 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.convert.Quantizer;
+import io.bitnet4j.quantize.Quantizer;
 import io.bitnet4j.tensor.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -43,8 +43,6 @@ public final class GgufFile implements AutoCloseable {
     public static final int DEFAULT_ALIGNMENT = 32;
     /** Nesting limit for arrays of arrays (a crafted file could otherwise nest until the stack overflows). */
     static final int MAX_ARRAY_DEPTH = 16;
-    /** LLAMA_FTYPE_MOSTLY_I2_S in bitnet.cpp's llama.h. */
-    public static final int FILE_TYPE_MOSTLY_I2_S = 40;
 
     private static final Set<String> BITNET_CPP_ARCHS = Set.of("bitnet-b1.58", "bitnet-25");
 
@@ -136,11 +134,11 @@ public final class GgufFile implements AutoCloseable {
         }
 
         int alignment = DEFAULT_ALIGNMENT;
-        GgufEntry al = meta.get("general.alignment");
+        GgufEntry al = meta.get(GgufKeys.ALIGNMENT);
         if (al != null) {
             long a = al.type().isInteger() ? ((Number) al.value()).longValue() : -1;
             if (a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1) {
-                throw new GgufFormatException(path, "key general.alignment: a power of two expected, got " + al.valueSummary());
+                throw new GgufFormatException(path, "key " + GgufKeys.ALIGNMENT + ": a power of two expected, got " + al.valueSummary());
             }
             alignment = (int) a;
         }
@@ -237,11 +235,11 @@ public final class GgufFile implements AutoCloseable {
 
     private static List<GgufTensorInfo> resolveTensors(Path path, Map<String, GgufEntry> meta, List<RawTensor> raws,
                                                        int alignment, long dataSize) {
-        GgufEntry arch = meta.get("general.architecture");
-        GgufEntry ftype = meta.get("general.file_type");
+        GgufEntry arch = meta.get(GgufKeys.ARCHITECTURE);
+        GgufEntry ftype = meta.get(GgufKeys.FILE_TYPE);
         String archName = arch != null && arch.value() instanceof String s ? s : null;
         long fileType = ftype != null && ftype.type().isInteger() ? ((Number) ftype.value()).longValue() : -1;
-        boolean bitnetCpp = (archName != null && BITNET_CPP_ARCHS.contains(archName)) || fileType == FILE_TYPE_MOSTLY_I2_S;
+        boolean bitnetCpp = (archName != null && BITNET_CPP_ARCHS.contains(archName)) || fileType == GgufFileType.MOSTLY_I2_S;
         String context = "architecture " + (archName == null ? "(none)" : archName)
                 + ", file_type " + (fileType < 0 ? "(none)" : fileType);
 
@@ -396,7 +394,7 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** general.architecture. */
-    public String architecture() { return getString("general.architecture"); }
+    public String architecture() { return getString(GgufKeys.ARCHITECTURE); }
 
     public String getString(String key) {
         GgufEntry e = entry(key);

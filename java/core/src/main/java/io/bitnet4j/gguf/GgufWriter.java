@@ -60,6 +60,17 @@ public final class GgufWriter {
         }
     }
 
+    /**
+     * Receives the progress of a tool writing tensors (gen-dummy, quantize, convert): tensor bytes written so
+     * far and in total (called often; throttle printing).
+     */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long bytesDone, long bytesTotal);
+
+        Progress NONE = (d, t) -> {};
+    }
+
     private record Kv(GgufValueType type, Object value) {}
 
     private record PendingTensor(String name, TensorType type, long[] shape, long byteSize, TensorSource source) {}
@@ -190,10 +201,10 @@ public final class GgufWriter {
     // ------------------------------------------------------------------ writing
 
     private int alignment() {
-        Kv a = kvs.get("general.alignment");
+        Kv a = kvs.get(GgufKeys.ALIGNMENT);
         if (a == null) return GgufFile.DEFAULT_ALIGNMENT;
         long v = a.value() instanceof Number num && a.type().isInteger() ? num.longValue() : -1;
-        if (v <= 0 || v > (1 << 30) || Long.bitCount(v) != 1) throw new IllegalArgumentException("general.alignment must be a power of two, got " + a.value());
+        if (v <= 0 || v > (1 << 30) || Long.bitCount(v) != 1) throw new IllegalArgumentException(GgufKeys.ALIGNMENT + " must be a power of two, got " + a.value());
         return (int) v;
     }
 

@@ -1,6 +1,8 @@
 package io.bitnet4j.model;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufKeys;
+import io.bitnet4j.gguf.GgufTensorNames;
 import io.bitnet4j.gguf.GgufWriter;
 
 /**
@@ -39,25 +41,24 @@ public record ModelConfig(Architecture architecture, String architectureName, in
     }
 
     public static ModelConfig from(GgufFile gguf) {
-        String name = gguf.has("general.architecture") ? gguf.getString("general.architecture") : null;
-        if (name == null) throw new ModelException(gguf.path() + ": no general.architecture key (a vocabulary-only file?)");
+        String name = gguf.has(GgufKeys.ARCHITECTURE) ? gguf.getString(GgufKeys.ARCHITECTURE) : null;
+        if (name == null) throw new ModelException(gguf.path() + ": no " + GgufKeys.ARCHITECTURE + " key (a vocabulary-only file?)");
         Architecture arch = Architecture.byName(name).orElseThrow(() -> new ModelException(
                 gguf.path() + ": unsupported architecture '" + name + "' (supported: " + Architecture.knownNames() + ")"));
-        String p = name + ".";
-        int embd = required(gguf, p + "embedding_length");
-        int heads = required(gguf, p + "attention.head_count");
-        int headsKv = gguf.getInt(p + "attention.head_count_kv", heads);
-        int headSize = gguf.getInt(p + "attention.key_length", heads > 0 ? embd / heads : 0);
+        int embd = required(gguf, GgufKeys.embeddingLength(name));
+        int heads = required(gguf, GgufKeys.headCount(name));
+        int headsKv = gguf.getInt(GgufKeys.headCountKv(name), heads);
+        int headSize = gguf.getInt(GgufKeys.keyLength(name), heads > 0 ? embd / heads : 0);
         // the number of logits is the number of embedding rows (the tokenizer's vocabulary may be padded or shorter)
-        long[] embdShape = gguf.tensor("token_embd.weight").shape();
+        long[] embdShape = gguf.tensor(GgufTensorNames.TOKEN_EMBD).shape();
         int vocab = embdShape.length == 2 && embdShape[1] <= Integer.MAX_VALUE ? (int) embdShape[1] : -1;
-        Activation act = gguf.has(p + "hidden_activation")
-                ? Activation.fromKey(gguf.getString(p + "hidden_activation")) : arch.defaultActivation();
-        return new ModelConfig(arch, name, embd, required(gguf, p + "block_count"), heads, headsKv, headSize,
-                required(gguf, p + "feed_forward_length"), vocab, required(gguf, p + "context_length"),
-                gguf.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f),
-                gguf.getFloat(p + "rope.freq_base", 10000f),
-                gguf.getInt(p + "rope.dimension_count", headSize), act);
+        String activation = GgufKeys.hiddenActivation(name);
+        Activation act = gguf.has(activation) ? Activation.fromKey(gguf.getString(activation)) : arch.defaultActivation();
+        return new ModelConfig(arch, name, embd, required(gguf, GgufKeys.blockCount(name)), heads, headsKv, headSize,
+                required(gguf, GgufKeys.feedForwardLength(name)), vocab, required(gguf, GgufKeys.contextLength(name)),
+                gguf.getFloat(GgufKeys.layerNormRmsEpsilon(name), 1e-5f),
+                gguf.getFloat(GgufKeys.ropeFreqBase(name), 10000f),
+                gguf.getInt(GgufKeys.ropeDimensionCount(name), headSize), act);
     }
 
     /**
@@ -67,19 +68,19 @@ public record ModelConfig(Architecture architecture, String architectureName, in
      * not the embedding length.
      */
     public void writeTo(GgufWriter w) {
-        String p = architectureName + ".";
-        w.putUInt32(p + "vocab_size", vocabSize);
-        w.putUInt32(p + "context_length", contextLength);
-        w.putUInt32(p + "embedding_length", embeddingLength);
-        w.putUInt32(p + "block_count", blockCount);
-        w.putUInt32(p + "feed_forward_length", feedForwardLength);
-        w.putUInt32(p + "rope.dimension_count", ropeDim);
-        w.putUInt32(p + "attention.head_count", headCount);
-        w.putUInt32(p + "attention.head_count_kv", headCountKv);
-        if (headCount * headSize != embeddingLength) w.putUInt32(p + "attention.key_length", headSize);
-        w.putFloat32(p + "attention.layer_norm_rms_epsilon", rmsEps);
-        w.putFloat32(p + "rope.freq_base", ropeTheta);
-        if (activation != architecture.defaultActivation()) w.putString(p + "hidden_activation", activation.key());
+        String a = architectureName;
+        w.putUInt32(GgufKeys.vocabSize(a), vocabSize);
+        w.putUInt32(GgufKeys.contextLength(a), contextLength);
+        w.putUInt32(GgufKeys.embeddingLength(a), embeddingLength);
+        w.putUInt32(GgufKeys.blockCount(a), blockCount);
+        w.putUInt32(GgufKeys.feedForwardLength(a), feedForwardLength);
+        w.putUInt32(GgufKeys.ropeDimensionCount(a), ropeDim);
+        w.putUInt32(GgufKeys.headCount(a), headCount);
+        w.putUInt32(GgufKeys.headCountKv(a), headCountKv);
+        if (headCount * headSize != embeddingLength) w.putUInt32(GgufKeys.keyLength(a), headSize);
+        w.putFloat32(GgufKeys.layerNormRmsEpsilon(a), rmsEps);
+        w.putFloat32(GgufKeys.ropeFreqBase(a), ropeTheta);
+        if (activation != architecture.defaultActivation()) w.putString(GgufKeys.hiddenActivation(a), activation.key());
     }
 
     private static int required(GgufFile gguf, String key) {

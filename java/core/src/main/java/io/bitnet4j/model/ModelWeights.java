@@ -1,6 +1,8 @@
 package io.bitnet4j.model;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufTensorNames;
+import io.bitnet4j.gguf.GgufTensorNames.Layer;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorCodecs;
 import io.bitnet4j.tensor.TensorType;
@@ -20,30 +22,29 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
                            boolean tiedOutput, float[] ropeFreqFactors) {
 
     public static ModelWeights load(GgufFile gguf, ModelConfig c) {
-        Tensor embd = gguf.tensor("token_embd.weight");
+        Tensor embd = gguf.tensor(GgufTensorNames.TOKEN_EMBD);
         expectShape(embd, c.embeddingLength(), c.vocabSize());
         List<LayerWeights> layers = new ArrayList<>(c.blockCount());
         boolean sub = c.architecture().subNorms();
         for (int i = 0; i < c.blockCount(); i++) {
-            String p = "blk." + i + ".";
             layers.add(new LayerWeights(
-                    norm(gguf, p + "attn_norm.weight", c.embeddingLength()),
-                    linear(gguf, c, p + "attn_q", c.embeddingLength(), c.qDim()),
-                    linear(gguf, c, p + "attn_k", c.embeddingLength(), c.kvDim()),
-                    linear(gguf, c, p + "attn_v", c.embeddingLength(), c.kvDim()),
-                    linear(gguf, c, p + "attn_output", c.qDim(), c.embeddingLength()),
-                    sub ? norm(gguf, p + "attn_sub_norm.weight", c.qDim()) : null,
-                    norm(gguf, p + "ffn_norm.weight", c.embeddingLength()),
-                    linear(gguf, c, p + "ffn_gate", c.embeddingLength(), c.feedForwardLength()),
-                    linear(gguf, c, p + "ffn_up", c.embeddingLength(), c.feedForwardLength()),
-                    linear(gguf, c, p + "ffn_down", c.feedForwardLength(), c.embeddingLength()),
-                    sub ? norm(gguf, p + "ffn_sub_norm.weight", c.feedForwardLength()) : null));
+                    norm(gguf, Layer.ATTN_NORM.weight(i), c.embeddingLength()),
+                    linear(gguf, c, Layer.ATTN_Q, i, c.embeddingLength(), c.qDim()),
+                    linear(gguf, c, Layer.ATTN_K, i, c.embeddingLength(), c.kvDim()),
+                    linear(gguf, c, Layer.ATTN_V, i, c.embeddingLength(), c.kvDim()),
+                    linear(gguf, c, Layer.ATTN_OUTPUT, i, c.qDim(), c.embeddingLength()),
+                    sub ? norm(gguf, Layer.ATTN_SUB_NORM.weight(i), c.qDim()) : null,
+                    norm(gguf, Layer.FFN_NORM.weight(i), c.embeddingLength()),
+                    linear(gguf, c, Layer.FFN_GATE, i, c.embeddingLength(), c.feedForwardLength()),
+                    linear(gguf, c, Layer.FFN_UP, i, c.embeddingLength(), c.feedForwardLength()),
+                    linear(gguf, c, Layer.FFN_DOWN, i, c.feedForwardLength(), c.embeddingLength()),
+                    sub ? norm(gguf, Layer.FFN_SUB_NORM.weight(i), c.feedForwardLength()) : null));
         }
-        float[] outNorm = norm(gguf, "output_norm.weight", c.embeddingLength());
-        Optional<Tensor> out = gguf.findTensor("output.weight");
+        float[] outNorm = norm(gguf, GgufTensorNames.OUTPUT_NORM, c.embeddingLength());
+        Optional<Tensor> out = gguf.findTensor(GgufTensorNames.OUTPUT);
         Linear head = out.isPresent() ? checked(Linear.of(out.get(), null), c.embeddingLength(), c.vocabSize())
                 : checked(Linear.of(embd, null), c.embeddingLength(), c.vocabSize());
-        float[] freqs = gguf.findTensor("rope_freqs.weight").map(t -> floats(t, c.ropeDim() / 2)).orElse(null);
+        float[] freqs = gguf.findTensor(GgufTensorNames.ROPE_FREQS).map(t -> floats(t, c.ropeDim() / 2)).orElse(null);
         return new ModelWeights(embd, List.copyOf(layers), outNorm, head, out.isEmpty(), freqs);
     }
 
@@ -71,11 +72,11 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
         return sum;
     }
 
-    private static Linear linear(GgufFile gguf, ModelConfig c, String base, int cols, int rows) {
-        Tensor t = gguf.tensor(base + ".weight");
+    private static Linear linear(GgufFile gguf, ModelConfig c, Layer tensor, int layer, int cols, int rows) {
+        Tensor t = gguf.tensor(tensor.weight(layer));
         float[] scale = null;
         if (c.architecture().projectionScales()) {
-            scale = gguf.findTensor(base + ".scale").map(s -> floats(s, -1)).orElse(null);
+            scale = gguf.findTensor(tensor.scale(layer)).map(s -> floats(s, -1)).orElse(null);
         }
         return checked(Linear.of(t, scale), cols, rows);
     }

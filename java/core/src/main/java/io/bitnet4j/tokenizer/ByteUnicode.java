@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
  * GPT-2's reversible byte-to-character mapping: printable Latin-1 bytes stand for themselves, the remaining 68
  * bytes are moved to U+0100..U+0143 so that every byte has a visible, non-space character in BPE vocabularies.
  */
-final class ByteUnicode {
+public final class ByteUnicode {
     /** byte value -> the character standing for it. */
     static final char[] BYTE_TO_CHAR = new char[256];
     /** character -> byte value, or -1. Every mapped character is below U+0144. */
@@ -24,6 +24,18 @@ final class ByteUnicode {
     }
 
     private ByteUnicode() {
+    }
+
+    /** The character standing for byte {@code b} (0..255). */
+    public static char byteChar(int b) {
+        return BYTE_TO_CHAR[b];
+    }
+
+    /** Text as byte-level BPE characters, its UTF-8 bytes mapped one by one (" the" → "Ġthe"). */
+    public static String encode(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) sb.append(BYTE_TO_CHAR[b & 0xFF]);
+        return sb.toString();
     }
 
     static int charToByte(int cp) {

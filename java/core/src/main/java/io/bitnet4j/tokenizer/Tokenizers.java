@@ -1,6 +1,7 @@
 package io.bitnet4j.tokenizer;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,8 +25,8 @@ public final class Tokenizers {
     }
 
     public static Tokenizer fromSource(TokenizerSource src, TokenizerOptions options) {
-        String model = src.string("tokenizer.ggml.model")
-                .orElseThrow(() -> new TokenizerException("missing tokenizer.ggml.model"));
+        String model = src.string(GgufKeys.TOKENIZER_MODEL)
+                .orElseThrow(() -> new TokenizerException("missing " + GgufKeys.TOKENIZER_MODEL));
         List<String> notes = new ArrayList<>();
         switch (model.toLowerCase(Locale.ROOT)) {
             case "llama" -> {
@@ -34,14 +35,14 @@ public final class Tokenizers {
                 return new SentencePieceTokenizer(vocab, notes);
             }
             case "gpt2" -> {
-                String[] merges = src.strings("tokenizer.ggml.merges")
-                        .orElseThrow(() -> new TokenizerException("BPE vocabulary without tokenizer.ggml.merges"));
+                String[] merges = src.strings(GgufKeys.TOKENIZER_MERGES)
+                        .orElseThrow(() -> new TokenizerException("BPE vocabulary without " + GgufKeys.TOKENIZER_MERGES));
                 PreTokenizer pre = choosePreTokenizer(src, options, notes);
                 Vocabulary vocab = new Vocabulary(Vocabulary.Kind.BPE, src, pre == PreTokenizer.LLAMA3);
                 notes.addAll(vocab.notes);
                 return new BpeTokenizer(vocab, merges, pre, notes);
             }
-            default -> throw new TokenizerException("unsupported tokenizer.ggml.model '" + model
+            default -> throw new TokenizerException("unsupported " + GgufKeys.TOKENIZER_MODEL + " '" + model
                     + "' (supported: gpt2, llama)");
         }
     }
@@ -50,17 +51,17 @@ public final class Tokenizers {
         if (options.forcePreTokenizer().isPresent()) {
             return PreTokenizer.forName(options.forcePreTokenizer().get());
         }
-        var pre = src.string("tokenizer.ggml.pre");
+        var pre = src.string(GgufKeys.TOKENIZER_PRE);
         if (pre.isPresent()) {
             return PreTokenizer.forName(pre.get());
         }
         if (!options.llamaCppCompatiblePreTokenizer() && looksLikeLlama3(src)) {
-            notes.add("tokenizer.ggml.pre is missing; the vocabulary is LLaMA-3's, so the LLaMA-3 pre-tokenizer "
+            notes.add(GgufKeys.TOKENIZER_PRE + " is missing; the vocabulary is LLaMA-3's, so the LLaMA-3 pre-tokenizer "
                     + "(llama-bpe) is used. llama.cpp/bitnet.cpp would fall back to 'default' and tokenize "
                     + "differently (use llama.cpp-compatible tokenization to reproduce that).");
             return PreTokenizer.LLAMA3;
         }
-        notes.add("tokenizer.ggml.pre is missing; using the 'default' pre-tokenizer, as llama.cpp does.");
+        notes.add(GgufKeys.TOKENIZER_PRE + " is missing; using the 'default' pre-tokenizer, as llama.cpp does.");
         return PreTokenizer.DEFAULT;
     }
 
@@ -69,8 +70,8 @@ public final class Tokenizers {
      * ids, a few ordinary tokens at theirs, and LLaMA-3's first merge and merge count.
      */
     static boolean looksLikeLlama3(TokenizerSource src) {
-        String[] tokens = src.strings("tokenizer.ggml.tokens").orElse(new String[0]);
-        String[] merges = src.strings("tokenizer.ggml.merges").orElse(new String[0]);
+        String[] tokens = src.strings(GgufKeys.TOKENIZER_TOKENS).orElse(new String[0]);
+        String[] merges = src.strings(GgufKeys.TOKENIZER_MERGES).orElse(new String[0]);
         return tokens.length == 128256
                 && "<|begin_of_text|>".equals(tokens[128000])
                 && "<|end_of_text|>".equals(tokens[128001])

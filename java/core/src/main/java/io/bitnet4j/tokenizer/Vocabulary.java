@@ -1,5 +1,7 @@
 package io.bitnet4j.tokenizer;
 
+import io.bitnet4j.gguf.GgufKeys;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +26,7 @@ final class Vocabulary {
     final Kind kind;
     final String[] texts;
     final float[] scores;
-    /** TokenType ordinal in the low byte, ATTR_* strip flags above. */
+    /** TokenType code in the low byte, ATTR_* strip flags above. */
     final int[] attrs;
     final Map<String, Integer> tokenToId;
     final int bos, eos, eot, eom, unk, pad, sep;
@@ -38,20 +40,20 @@ final class Vocabulary {
 
     Vocabulary(Kind kind, TokenizerSource src, Boolean defaultAddBos) {
         this.kind = kind;
-        String[] tokens = src.strings("tokenizer.ggml.tokens")
-                .orElseThrow(() -> new TokenizerException("missing tokenizer.ggml.tokens"));
+        String[] tokens = src.strings(GgufKeys.TOKENIZER_TOKENS)
+                .orElseThrow(() -> new TokenizerException("missing " + GgufKeys.TOKENIZER_TOKENS));
         int n = tokens.length;
         if (n == 0) {
-            throw new TokenizerException("tokenizer.ggml.tokens is empty");
+            throw new TokenizerException(GgufKeys.TOKENIZER_TOKENS + " is empty");
         }
         texts = new String[n];
-        scores = src.floats("tokenizer.ggml.scores").orElse(new float[n]);
-        int[] types = src.ints("tokenizer.ggml.token_type").orElse(null);
+        scores = src.floats(GgufKeys.TOKENIZER_SCORES).orElse(new float[n]);
+        int[] types = src.ints(GgufKeys.TOKENIZER_TOKEN_TYPE).orElse(null);
         if (scores.length != n) {
-            throw new TokenizerException("tokenizer.ggml.scores has " + scores.length + " entries for " + n + " tokens");
+            throw new TokenizerException(GgufKeys.TOKENIZER_SCORES + " has " + scores.length + " entries for " + n + " tokens");
         }
         if (types != null && types.length != n) {
-            throw new TokenizerException("tokenizer.ggml.token_type has " + types.length + " entries for " + n + " tokens");
+            throw new TokenizerException(GgufKeys.TOKENIZER_TOKEN_TYPE + " has " + types.length + " entries for " + n + " tokens");
         }
         attrs = new int[n];
         tokenToId = HashMap.newHashMap(n);
@@ -62,25 +64,25 @@ final class Vocabulary {
             }
             texts[i] = word;
             tokenToId.put(word, i); // a later duplicate wins, as in llama.cpp's map assignment
-            attrs[i] = (types == null ? TokenType.NORMAL : TokenType.fromCode(types[i])).ordinal();
+            attrs[i] = (types == null ? TokenType.NORMAL : TokenType.fromCode(types[i])).code();
         }
 
         int defBos = kind == Kind.SPM ? 1 : 11;
         int defEos = kind == Kind.SPM ? 2 : 11;
         int defUnk = kind == Kind.SPM ? 0 : NONE;
-        bos = specialId(src, "bos", defBos, n);
-        eos = specialId(src, "eos", defEos, n);
-        unk = specialId(src, "unknown", defUnk, n);
-        pad = specialId(src, "padding", NONE, n);
-        sep = specialId(src, "seperator", NONE, n);
-        int eotKey = specialId(src, "eot", NONE, n);
-        int eomKey = specialId(src, "eom", NONE, n);
+        bos = specialId(src, GgufKeys.TOKENIZER_BOS_ID, defBos, n);
+        eos = specialId(src, GgufKeys.TOKENIZER_EOS_ID, defEos, n);
+        unk = specialId(src, GgufKeys.TOKENIZER_UNK_ID, defUnk, n);
+        pad = specialId(src, GgufKeys.TOKENIZER_PAD_ID, NONE, n);
+        sep = specialId(src, GgufKeys.TOKENIZER_SEP_ID, NONE, n);
+        int eotKey = specialId(src, GgufKeys.TOKENIZER_EOT_ID, NONE, n);
+        int eomKey = specialId(src, GgufKeys.TOKENIZER_EOM_ID, NONE, n);
 
-        addBos = src.bool("tokenizer.ggml.add_bos_token").orElse(defaultAddBos);
-        addEos = src.bool("tokenizer.ggml.add_eos_token").orElse(false);
-        addSpacePrefix = src.bool("tokenizer.ggml.add_space_prefix").orElse(kind == Kind.SPM);
+        addBos = src.bool(GgufKeys.TOKENIZER_ADD_BOS).orElse(defaultAddBos);
+        addEos = src.bool(GgufKeys.TOKENIZER_ADD_EOS).orElse(false);
+        addSpacePrefix = src.bool(GgufKeys.TOKENIZER_ADD_SPACE_PREFIX).orElse(kind == Kind.SPM);
         cleanSpaces = kind == Kind.BPE;
-        chatTemplate = src.string("tokenizer.chat_template").orElse(null);
+        chatTemplate = src.string(GgufKeys.TOKENIZER_CHAT_TEMPLATE).orElse(null);
 
         // llama.cpp recognises end-of-turn tokens by their text and forces them to CONTROL.
         eot = eotKey != NONE ? eotKey : detect("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
@@ -109,8 +111,8 @@ final class Vocabulary {
         eogIds = eog.stream().mapToInt(Integer::intValue).toArray();
 
         // Phi-3 files lack per-token strip attributes; llama.cpp adds them by model name.
-        String name = src.string("general.name").orElse("").toLowerCase(Locale.ROOT);
-        String pre = src.string("tokenizer.ggml.pre").orElse("");
+        String name = src.string(GgufKeys.NAME).orElse("").toLowerCase(Locale.ROOT);
+        String pre = src.string(GgufKeys.TOKENIZER_PRE).orElse("");
         List<Integer> special = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             TokenType t = type(i);
@@ -145,14 +147,14 @@ final class Vocabulary {
         }
     }
 
-    private int specialId(TokenizerSource src, String what, int def, int n) {
-        Optional<Long> v = src.integer("tokenizer.ggml." + what + "_token_id");
+    private int specialId(TokenizerSource src, String key, int def, int n) {
+        Optional<Long> v = src.integer(key);
         if (v.isEmpty()) {
             return def < n ? def : NONE;
         }
         long id = v.get();
         if (id < 0 || id >= n) {
-            notes.add("ignoring tokenizer.ggml." + what + "_token_id = " + id + " (vocabulary has " + n + " tokens)");
+            notes.add("ignoring " + key + " = " + id + " (vocabulary has " + n + " tokens)");
             return NONE;
         }
         return (int) id;
@@ -170,7 +172,7 @@ final class Vocabulary {
 
     private void forceControl(int id) {
         if (type(id) != TokenType.CONTROL) {
-            attrs[id] = (attrs[id] & ~0xFF) | TokenType.CONTROL.ordinal();
+            attrs[id] = (attrs[id] & ~0xFF) | TokenType.CONTROL.code();
         }
     }
 
