@@ -108,7 +108,6 @@ public final class ContinuousBatcher implements AutoCloseable {
     }
 
     private final LoadedModel model;
-    private final Session workspace;
     private final Forward forward;
     private final int vocabSize;
     private final Slot[] slots;
@@ -137,15 +136,16 @@ public final class ContinuousBatcher implements AutoCloseable {
         if (queueCapacity < 0) throw new IllegalArgumentException("queue capacity must be >= 0, got " + queueCapacity);
         this.model = model;
         this.vocabSize = model.config().vocabSize();
-        int ctx = contextSize <= 0 ? model.config().contextLength() : contextSize;
         // the workspace must hold one row per slot; prompts are still read in chunks of the batch size
         // (as Generator does) unless the slots outnumber it
-        this.workspace = new Session(model.config(), ctx, Math.max(model.options().batchSize(), slots), model.options().kvType());
-        this.forward = model.forward(workspace);
+        this.forward = model.newForward(contextSize, Math.max(model.options().batchSize(), slots));
         this.slots = new Slot[slots];
-        this.slots[0] = new Slot(workspace.kvCache()); // the workspace's own cache serves slot 0
-        for (int i = 1; i < slots; i++) {
-            this.slots[i] = new Slot(new KvCache(model.config(), ctx, model.options().kvType()));
+        try {
+            for (int i = 0; i < slots; i++) this.slots[i] = new Slot(model.newKvCache(forward.contextSize()));
+        } catch (RuntimeException | Error e) {
+            closeCaches();
+            forward.close();
+            throw e;
         }
         this.queueCapacity = queueCapacity;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, queueCapacity));
@@ -161,7 +161,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     }
 
     public int contextSize() {
-        return workspace.contextSize();
+        return forward.contextSize();
     }
 
     public LoadedModel model() {
@@ -243,7 +243,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             slot.stop = new StopRule(r.maxTokens(), r.isEndOfGeneration(), job::isCancelled);
             forward.run(slot.cache, r.prompt(), 0, r.prompt().length, false);
             slot.sampler.accept(r.prompt(), 0, r.prompt().length);
-            workspace.copyLogits(0, slot.logits);
+            forward.copyLogits(0, slot.logits);
         } catch (RuntimeException e) {
             fail(slot, e);
             return;
@@ -278,7 +278,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             stepSlots[i] = null;
             stepCaches[i] = null;
             slot.sampler.accept(stepTokens[i]);
-            workspace.copyLogits(i, slot.logits);
+            forward.copyLogits(i, slot.logits);
             advance(slot);
         }
     }
@@ -359,7 +359,13 @@ public final class ContinuousBatcher implements AutoCloseable {
         for (Slot slot : slots) {
             if (slot.job != null) fail(slot, shutdown);
         }
-        for (int i = 1; i < slots.length; i++) slots[i].cache.close();
-        workspace.close();
+        closeCaches();
+        forward.close();
+    }
+
+    private void closeCaches() {
+        for (Slot slot : slots) {
+            if (slot != null) slot.cache.close();
+        }
     }
 }

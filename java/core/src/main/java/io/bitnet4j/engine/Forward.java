@@ -26,8 +26,12 @@ import java.lang.foreign.ValueLayout;
  * double sum, RoPE angles built by repeated multiplication, K/V rounded to f16 in the cache, Q rounded
  * to f16 for the f16 K product, the attention weights rounded as the reference engine does, softmax
  * with a double sum, ggml's SIMD SiLU, each projection fed its weight type's activation format.
+ *
+ * <p>A Forward owns its {@link Workspace} (the scratch buffers of a batch, freed by {@link #close});
+ * the sequence it reads and extends is the {@link KvCache} passed to each call, so one Forward serves
+ * any number of sequences, one pass at a time (it is not thread-safe).
  */
-public final class Forward {
+public final class Forward implements AutoCloseable {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT;
@@ -35,7 +39,7 @@ public final class Forward {
     private final ModelConfig c;
     private final ModelWeights w;
     private final Parallel parallel;
-    private final Session s;
+    private final Workspace ws;  // the batch scratch, freed by close()
     private final Projections proj;
     private final ReferenceNumerics numerics;
     /** Batches of at least this many rows have their norms split over the pool. */
@@ -63,28 +67,33 @@ public final class Forward {
     /** Row t of q and of the attention output, for per-sequence attention in {@link #step}. */
     private final MemorySegment[] qRows, attRows;
 
-    public Forward(ModelConfig config, ModelWeights weights, Kernels kernels, Parallel parallel, Session session) {
+    /**
+     * A forward pass with a workspace of {@code batchSize} rows (at most {@code contextSize}) serving KV
+     * caches of up to {@code contextSize} tokens of type {@code kvType}.
+     */
+    public Forward(ModelConfig config, ModelWeights weights, Kernels kernels, Parallel parallel,
+                   int contextSize, int batchSize, KvCacheType kvType) {
         this.c = config;
         this.w = weights;
         this.parallel = parallel;
-        this.s = session;
-        session.reserveInputs(weights);
-        this.proj = new Projections(kernels, parallel, session.quantized);
+        this.ws = new Workspace(config, contextSize, batchSize, kvType);
+        ws.reserveInputs(weights);
+        this.proj = new Projections(kernels, parallel, ws.quantized);
         this.numerics = ReferenceNumerics.forModel(config, weights);
         this.embeddingRow = new float[config.embeddingLength()];
         this.ropeCos = new float[config.ropeDim() / 2];
         this.ropeSin = new float[config.ropeDim() / 2];
-        this.tokens = new int[session.batchSize];
-        this.rowCache = new KvCache[session.batchSize];
-        this.rowPos = new int[session.batchSize];
-        this.qRows = new MemorySegment[session.batchSize];
-        this.attRows = new MemorySegment[session.batchSize];
-        for (int t = 0; t < session.batchSize; t++) {
+        this.tokens = new int[ws.batchSize];
+        this.rowCache = new KvCache[ws.batchSize];
+        this.rowPos = new int[ws.batchSize];
+        this.qRows = new MemorySegment[ws.batchSize];
+        this.attRows = new MemorySegment[ws.batchSize];
+        for (int t = 0; t < ws.batchSize; t++) {
             long qBytes = (long) config.qDim() * Float.BYTES;
-            qRows[t] = session.q.asSlice(t * qBytes, qBytes);
-            attRows[t] = session.att.asSlice(t * qBytes, qBytes);
+            qRows[t] = ws.q.asSlice(t * qBytes, qBytes);
+            attRows[t] = ws.att.asSlice(t * qBytes, qBytes);
         }
-        this.gateTask = (i0, i1) -> gateRange(session.hb, session.hb2, i0, i1, config.activation());
+        this.gateTask = (i0, i1) -> gateRange(ws.hb, ws.hb2, i0, i1, config.activation());
         this.qkv = new Linear[config.blockCount()][];
         this.gateUp = new Linear[config.blockCount()][];
         for (int l = 0; l < config.blockCount(); l++) {
@@ -92,34 +101,36 @@ public final class Forward {
             qkv[l] = new Linear[] {lw.wq(), lw.wk(), lw.wv()};
             gateUp[l] = new Linear[] {lw.gate(), lw.up()};
         }
-        this.qkvOut = new MemorySegment[] {session.q, session.k, session.v};
-        this.gateUpOut = new MemorySegment[] {session.hb, session.hb2};
+        this.qkvOut = new MemorySegment[] {ws.q, ws.k, ws.v};
+        this.gateUpOut = new MemorySegment[] {ws.hb, ws.hb2};
         this.kernels = kernels;
         this.attentionShape = new AttentionShape(config.headSize(), config.headCountKv(),
-                config.headCount() / config.headCountKv(), session.kvType == KvCacheType.F16,
+                config.headCount() / config.headCountKv(), ws.kvType == KvCacheType.F16,
                 (float) (1.0 / Math.sqrt(config.headSize())));
-        long scratchBytes = attentionShape.scratchFloats(session.contextSize) * Float.BYTES;
+        long scratchBytes = attentionShape.scratchFloats(ws.contextSize) * Float.BYTES;
         this.attentionScratch = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(scratchBytes, 64));
     }
 
-    public Session session() {
-        return s;
+    /** Rows of the workspace: the most tokens one pass takes (a longer {@link #run} input goes in chunks of this many). */
+    public int batchSize() {
+        return ws.batchSize;
+    }
+
+    /** The longest context of a {@link KvCache} this forward pass serves. */
+    public int contextSize() {
+        return ws.contextSize;
+    }
+
+    /** Floats in a row of logits ({@link #copyLogits}): the model's vocabulary size. */
+    public int vocabSize() {
+        return c.vocabSize();
     }
 
     /**
-     * Runs {@code n} tokens at the session's next positions and appends them to the KV cache. Long
-     * inputs are processed in chunks of the session's batch size. Logits of the last token end up in
-     * row 0 of the session's logits ({@link Session#copyLogits}); with {@code allLogits}, logits of
-     * every token of the last chunk are written (row i = token i of that chunk) — callers that need all
-     * logits of a long input pass chunks themselves.
-     */
-    public void run(int[] input, int offset, int n, boolean allLogits) {
-        run(s.kv, input, offset, n, allLogits);
-    }
-
-    /**
-     * {@link #run(int[], int, int, boolean)} for another sequence's cache, using this forward pass's
-     * session only as the workspace (e.g. a server slot reading its prompt).
+     * Runs {@code n} tokens at the cache's next positions and appends them to it. Long inputs are
+     * processed in chunks of the {@link #batchSize}. Logits of the last token end up in row 0
+     * ({@link #copyLogits}); with {@code allLogits}, logits of every token of the last chunk are written
+     * (row i = token i of that chunk) — callers that need all logits of a long input pass chunks themselves.
      */
     public void run(KvCache cache, int[] input, int offset, int n, boolean allLogits) {
         if (n <= 0) throw new IllegalArgumentException("no tokens to process");
@@ -130,7 +141,7 @@ public final class Forward {
         }
         for (int i = 0; i < n; i++) checkToken(input[offset + i]);
         for (int done = 0; done < n; ) {
-            int chunk = Math.min(s.batchSize, n - done);
+            int chunk = Math.min(ws.batchSize, n - done);
             System.arraycopy(input, offset + done, tokens, 0, chunk);
             for (int t = 0; t < chunk; t++) {
                 rowCache[t] = cache;
@@ -146,14 +157,14 @@ public final class Forward {
      * One decode step of several sequences at once (continuous batching): row i appends
      * {@code tokens[i]} to {@code caches[i]} at that cache's own position. The projections run over all
      * rows as one batch; RoPE, the KV store and attention are per row against the row's own cache. Logits
-     * of row i end up in row i of the session's logits ({@link Session#copyLogits}), and they are the
+     * of row i end up in logits row i ({@link #copyLogits}), and they are the
      * logits the same sequence gets from a single-token {@link #run} alone: each kernel computes a
      * (row, token) result independently of how many tokens it is given, and the attention-weight
      * rounding follows the tokens each sequence processes in the step (one), not the batch size.
      */
     public void step(KvCache[] caches, int[] tokens, int rows) {
-        if (rows <= 0 || rows > s.batchSize) {
-            throw new IllegalArgumentException("a step takes 1.." + s.batchSize + " sequences, got " + rows);
+        if (rows <= 0 || rows > ws.batchSize) {
+            throw new IllegalArgumentException("a step takes 1.." + ws.batchSize + " sequences, got " + rows);
         }
         if (caches.length < rows || tokens.length < rows) throw new IllegalArgumentException("fewer caches or tokens than rows");
         for (int i = 0; i < rows; i++) {
@@ -175,12 +186,23 @@ public final class Forward {
         runChunk(rows, 1, true, true);
     }
 
+    /** Copies logits row {@code row} of the last pass into {@code dst} (at least {@link #vocabSize} floats). */
+    public void copyLogits(int row, float[] dst) {
+        ws.copyLogits(row, dst);
+    }
+
+    /** Frees the workspace; the caches it served stay valid. */
+    @Override
+    public void close() {
+        ws.close();
+    }
+
     private void checkCache(KvCache cache) {
-        if (cache.kvType != s.kvType) {
-            throw new IllegalArgumentException("KV cache type " + cache.kvType + " differs from the session's " + s.kvType);
+        if (cache.kvType != ws.kvType) {
+            throw new IllegalArgumentException("KV cache type " + cache.kvType + " differs from the workspace's " + ws.kvType);
         }
-        if (cache.contextSize > s.contextSize) {
-            throw new IllegalArgumentException("KV cache of " + cache.contextSize + " tokens is larger than the session's context " + s.contextSize);
+        if (cache.contextSize > ws.contextSize) {
+            throw new IllegalArgumentException("KV cache of " + cache.contextSize + " tokens is larger than the workspace's context " + ws.contextSize);
         }
         if (cache.keyCache.length != c.blockCount()) throw new IllegalArgumentException("KV cache of another model");
     }
@@ -199,44 +221,44 @@ public final class Forward {
     private void runChunk(int n, int tokensPerSequence, boolean computeLogits, boolean allLogits) {
         int embd = c.embeddingLength();
         for (int t = 0; t < n; t++) {
-            embed(tokens[t], s.x, (long) t * embd);
+            embed(tokens[t], ws.x, (long) t * embd);
         }
         for (int l = 0; l < c.blockCount(); l++) {
             LayerWeights lw = w.layers().get(l);
             // attention
-            rmsNorm(s.x, s.xb, lw.attnNorm(), n, embd);
-            QuantizedInput xbq = proj.quantize(s.xb, n, qkv[l]);       // quantized once for q, k and v
+            rmsNorm(ws.x, ws.xb, lw.attnNorm(), n, embd);
+            QuantizedInput xbq = proj.quantize(ws.xb, n, qkv[l]);       // quantized once for q, k and v
             proj.matmul(qkv[l], xbq, qkvOut);
             for (int t = 0; t < n; t++) {
                 ropeAngles(rowPos[t]);
-                rope(s.q, (long) t * c.qDim(), c.headCount());
-                rope(s.k, (long) t * c.kvDim(), c.headCountKv());
+                rope(ws.q, (long) t * c.qDim(), c.headCount());
+                rope(ws.k, (long) t * c.kvDim(), c.headCountKv());
             }
             storeKv(l, n);
             attention.set(l, tokensPerSequence, tokensPerSequence == n);
             parallel.forRows(n * c.headCountKv(), 1, attention);
-            if (lw.attnSubNorm() != null) rmsNorm(s.att, s.att, lw.attnSubNorm(), n, c.qDim());
-            QuantizedInput attq = proj.quantize(s.att, n, lw.wo());
-            proj.matmul(lw.wo(), attq, s.proj);
-            add(s.x, s.proj, (long) n * embd);
+            if (lw.attnSubNorm() != null) rmsNorm(ws.att, ws.att, lw.attnSubNorm(), n, c.qDim());
+            QuantizedInput attq = proj.quantize(ws.att, n, lw.wo());
+            proj.matmul(lw.wo(), attq, ws.proj);
+            add(ws.x, ws.proj, (long) n * embd);
             // feed-forward
-            rmsNorm(s.x, s.xb, lw.ffnNorm(), n, embd);
-            QuantizedInput ffnq = proj.quantize(s.xb, n, gateUp[l]);   // quantized once for gate and up
+            rmsNorm(ws.x, ws.xb, lw.ffnNorm(), n, embd);
+            QuantizedInput ffnq = proj.quantize(ws.xb, n, gateUp[l]);   // quantized once for gate and up
             proj.matmul(gateUp[l], ffnq, gateUpOut);
             gate((long) n * c.feedForwardLength());
-            if (lw.ffnSubNorm() != null) rmsNorm(s.hb, s.hb, lw.ffnSubNorm(), n, c.feedForwardLength());
-            QuantizedInput hbq = proj.quantize(s.hb, n, lw.down());
-            proj.matmul(lw.down(), hbq, s.proj);
-            add(s.x, s.proj, (long) n * embd);
+            if (lw.ffnSubNorm() != null) rmsNorm(ws.hb, ws.hb, lw.ffnSubNorm(), n, c.feedForwardLength());
+            QuantizedInput hbq = proj.quantize(ws.hb, n, lw.down());
+            proj.matmul(lw.down(), hbq, ws.proj);
+            add(ws.x, ws.proj, (long) n * embd);
         }
         for (int t = 0; t < n; t++) rowCache[t].advance(1);
         if (!computeLogits) return;
         int first = allLogits ? 0 : n - 1;
         int rows = n - first;
-        MemorySegment lastRows = s.x.asSlice((long) first * embd * Float.BYTES, (long) rows * embd * Float.BYTES);
-        rmsNorm(lastRows, s.xb, w.outputNorm(), rows, embd);
-        QuantizedInput headq = proj.quantize(s.xb, rows, w.output());
-        proj.matmul(w.output(), headq, s.logitsRows(rows));
+        MemorySegment lastRows = ws.x.asSlice((long) first * embd * Float.BYTES, (long) rows * embd * Float.BYTES);
+        rmsNorm(lastRows, ws.xb, w.outputNorm(), rows, embd);
+        QuantizedInput headq = proj.quantize(ws.xb, rows, w.output());
+        proj.matmul(w.output(), headq, ws.logitsRows(rows));
     }
 
     private void embed(int token, MemorySegment dst, long offset) {
@@ -310,9 +332,9 @@ public final class Forward {
             long src = (long) t * kvDim;
             long dst = (long) rowPos[t] * kvDim;
             for (int i = 0; i < kvDim; i++) {
-                float kv = s.k.getAtIndex(F32, src + i);
-                float vv = s.v.getAtIndex(F32, src + i);
-                if (s.kvType == KvCacheType.F16) {
+                float kv = ws.k.getAtIndex(F32, src + i);
+                float vv = ws.v.getAtIndex(F32, src + i);
+                if (ws.kvType == KvCacheType.F16) {
                     kc.setAtIndex(F16, dst + i, Float.floatToFloat16(kv));
                     vc.setAtIndex(F16, dst + i, Float.floatToFloat16(vv));
                 } else {
@@ -332,7 +354,7 @@ public final class Forward {
         if (n >= 2L * GATE_GRAIN) {
             parallel.forRows((int) n, GATE_GRAIN, gateTask);
         } else {
-            gateRange(s.hb, s.hb2, 0, n, c.activation());
+            gateRange(ws.hb, ws.hb2, 0, n, c.activation());
         }
     }
 
@@ -383,7 +405,7 @@ public final class Forward {
         void set(int layer, int tokensPerSequence, boolean oneSequence) {
             this.layer = layer;
             this.oneSequence = oneSequence;
-            this.roundWeights = s.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(tokensPerSequence);
+            this.roundWeights = ws.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(tokensPerSequence);
         }
 
         @Override
@@ -392,8 +414,8 @@ public final class Forward {
             if (oneSequence) {
                 // a prompt chunk: consecutive positions of one cache
                 KvCache kv = rowCache[0];
-                kernels.attention(attentionShape, s.q, kv.keyCache[layer], kv.valueCache[layer], rowPos[0], row0, row1,
-                        roundWeights, scratch, s.att);
+                kernels.attention(attentionShape, ws.q, kv.keyCache[layer], kv.valueCache[layer], rowPos[0], row0, row1,
+                        roundWeights, scratch, ws.att);
                 return;
             }
             // a step of several sequences: each token's rows against its own cache, at its own position

@@ -11,15 +11,16 @@ import java.util.function.IntPredicate;
 public final class Generator {
 
     private final Forward forward;
-    private final Session session;
+    private final KvCache cache;
     private final int vocabSize;
     private final float[] logits;
     private final int[] one = new int[1];
 
-    public Generator(Forward forward) {
+    /** Generates with {@code forward} into {@code cache}: the sequence continues from the cache's position. */
+    public Generator(Forward forward, KvCache cache) {
         this.forward = forward;
-        this.session = forward.session();
-        this.vocabSize = session.config().vocabSize();
+        this.cache = cache;
+        this.vocabSize = forward.vocabSize();
         this.logits = new float[vocabSize];
     }
 
@@ -29,9 +30,9 @@ public final class Generator {
     }
 
     /**
-     * Generates up to {@code maxTokens} tokens after {@code prompt} (which continues the session: a chat
-     * passes only the new turn, with the same {@code sampler}, whose history is cut back to the
-     * session's position first, e.g. after a rewind). {@code isEndOfGeneration} says which ids stop
+     * Generates up to {@code maxTokens} tokens after {@code prompt} (which continues the sequence in the cache: a
+     * chat passes only the new turn, with the same {@code sampler}, whose history is cut back to the
+     * cache's position first, e.g. after a rewind). {@code isEndOfGeneration} says which ids stop
      * generation (they are not passed to the listener). {@code stepLogits}, if not null, receives a copy
      * of the logits each generated token was chosen from (row i for token i), e.g. for
      * {@code --logits-out}.
@@ -40,28 +41,28 @@ public final class Generator {
                                      TokenListener listener, LogitsSink stepLogits) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt: nothing to continue from");
         StopRule stop = new StopRule(maxTokens, isEndOfGeneration);
-        if (session.position() + prompt.length > session.contextSize()) {
-            throw new ContextOverflowException(session.position(), prompt.length, session.contextSize());
+        if (cache.position() + prompt.length > cache.contextSize()) {
+            throw new ContextOverflowException(cache.position(), prompt.length, cache.contextSize());
         }
-        sampler.rewind(session.position());
-        sampler.reserve(session.contextSize());
-        int[] out = new int[Math.min(maxTokens, session.contextSize())];
+        sampler.rewind(cache.position());
+        sampler.reserve(cache.contextSize());
+        int[] out = new int[Math.min(maxTokens, cache.contextSize())];
         long t0 = System.nanoTime();
-        forward.run(prompt, 0, prompt.length, false);
+        forward.run(cache, prompt, 0, prompt.length, false);
         sampler.accept(prompt, 0, prompt.length);
-        session.copyLogits(0, logits);
+        forward.copyLogits(0, logits);
         long t1 = System.nanoTime();
         GenerationResult.StopReason reason;
         while ((reason = stop.beforeSampling()) == null) {
             if (stepLogits != null) stepLogits.accept(stop.generated(), logits);
             int next = sampler.sample(logits, vocabSize);
-            reason = stop.afterSampling(next, listener, session.kvCache());
+            reason = stop.afterSampling(next, listener, cache);
             if (reason != GenerationResult.StopReason.END_OF_GENERATION) out[stop.generated() - 1] = next; // delivered
             if (reason != null) break;
             one[0] = next;
-            forward.run(one, 0, 1, false);
+            forward.run(cache, one, 0, 1, false);
             sampler.accept(next);
-            session.copyLogits(0, logits);
+            forward.copyLogits(0, logits);
         }
         long t2 = System.nanoTime();
         return new GenerationResult(Arrays.copyOf(out, stop.generated()), reason, prompt.length, t1 - t0, t2 - t1);

@@ -7,9 +7,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One sequence's attention memory: the K and V rows of every layer for each position so far, and the
- * position itself. Separate from the forward pass's scratch buffers ({@link Session}) so that several
- * sequences can share one batch workspace: {@link Forward#step} runs one token of each of several
- * caches through the projections together (continuous batching).
+ * position itself: the per-sequence state, passed to each {@link Forward} call. Separate from the
+ * forward pass's scratch buffers (its {@link Workspace}) so that several sequences can share one:
+ * {@link Forward#step} runs one token of each of several caches through the projections together
+ * (continuous batching).
  */
 public final class KvCache implements AutoCloseable {
 

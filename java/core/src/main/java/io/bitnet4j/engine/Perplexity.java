@@ -32,19 +32,22 @@ public final class Perplexity {
     private Perplexity() {}
 
     /**
-     * @param forward   the forward pass of a session whose context holds at least {@code ctx} tokens
+     * @param forward   the forward pass
+     * @param cache     the KV cache the chunks are evaluated in (rewound to 0 before each), of at least
+     *                  {@code ctx} tokens
      * @param tokens    the tokenized text
      * @param ctx       tokens per chunk (at least 4)
      * @param maxChunks evaluate at most this many chunks (≤ 0: all)
      * @param bos       the id that replaces the first token of every chunk
      */
-    public static Result measure(Forward forward, int[] tokens, int ctx, int maxChunks, int bos, ChunkListener listener) {
+    public static Result measure(Forward forward, KvCache cache, int[] tokens, int ctx, int maxChunks, int bos,
+                                 ChunkListener listener) {
         Objects.requireNonNull(tokens, "tokens");
-        Session s = forward.session();
-        int vocab = s.config().vocabSize();
+        int vocab = forward.vocabSize();
         if (ctx < 4) throw new IllegalArgumentException("perplexity needs a context of at least 4 tokens, got " + ctx);
-        if (ctx > s.contextSize()) {
-            throw new IllegalArgumentException("chunk size " + ctx + " exceeds the session's context " + s.contextSize());
+        if (ctx > cache.contextSize()) {
+            throw new IllegalArgumentException("chunk size " + ctx + " exceeds the session's context " + cache.contextSize()
+                    + " (the KV cache's)");
         }
         if (bos < 0 || bos >= vocab) throw new IllegalArgumentException("BOS id " + bos + " outside the vocabulary");
         int available = tokens.length / ctx;
@@ -62,16 +65,16 @@ public final class Perplexity {
         for (int c = 0; c < chunks; c++) {
             System.arraycopy(tokens, c * ctx, chunk, 0, ctx);
             chunk[0] = bos;
-            s.rewind(0);
+            cache.rewind(0);
             // in pieces of at most the batch size: run(..., allLogits) keeps the logits of its last piece only
-            int batch = s.batchSize;
+            int batch = forward.batchSize();
             for (int off = 0; off < ctx; off += batch) {
                 int n = Math.min(batch, ctx - off);
-                forward.run(chunk, off, n, true);
+                forward.run(cache, chunk, off, n, true);
                 for (int i = 0; i < n; i++) {
                     int j = off + i;
                     if (j < first || j >= ctx - 1) continue;
-                    s.copyLogits(i, row);
+                    forward.copyLogits(i, row);
                     double nll = negativeLogLikelihood(row, chunk[j + 1]);
                     sum += nll;
                     sumSq += nll * nll;

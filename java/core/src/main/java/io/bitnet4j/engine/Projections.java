@@ -21,7 +21,7 @@ final class Projections {
 
     private final Kernels kernels;
     private final Parallel parallel;
-    /** The session's holder: {@link #quantize} fills it, the matmuls read it. */
+    /** The workspace's holder: {@link #quantize} fills it, the matmuls read it. */
     private final QuantizedInput quantized;
     private final GroupTask groupTask = new GroupTask();
     /** One matrix as a group of one (reused: the token loop allocates nothing). */
@@ -43,7 +43,7 @@ final class Projections {
     /**
      * x (ntok rows of the matrices' common row length) in every activation format the matrices read — one,
      * unless their types differ — each quantized once. The result stays valid until the next quantize: it
-     * is the session's one holder, so it is handed straight to the matmuls of this input.
+     * is the workspace's one holder, so it is handed straight to the matmuls of this input.
      */
     QuantizedInput quantize(MemorySegment x, int ntok, Linear[] ws) {
         quantized.set(x, ntok, ws[0].cols());

@@ -81,15 +81,14 @@ class ArchitectureOracleTest {
         Path file = dir.resolve("m.gguf");
         model.write(file);
         ReferenceTransformer oracle = new ReferenceTransformer(model);
-        try (LoadedModel m = LoadedModel.open(file, options); Session s = m.newSession(0)) {
-            Forward f = m.forward(s);
+        try (LoadedModel m = LoadedModel.open(file, options); Forward f = m.newForward(0); KvCache cache = m.newKvCache(0)) {
             int[] seq = Arrays.copyOf(PROMPT, PROMPT.length + STEPS.length);
-            f.run(PROMPT, 0, PROMPT.length, false);
-            compare(name + " prompt", s, oracle.logits(PROMPT), tolerance);
+            f.run(cache, PROMPT, 0, PROMPT.length, false);
+            compare(name + " prompt", f, oracle.logits(PROMPT), tolerance);
             for (int i = 0; i < STEPS.length; i++) {
                 seq[PROMPT.length + i] = STEPS[i];
-                f.run(STEPS, i, 1, false);
-                compare(name + " step " + i, s, oracle.logits(Arrays.copyOf(seq, PROMPT.length + i + 1)), tolerance);
+                f.run(cache, STEPS, i, 1, false);
+                compare(name + " step " + i, f, oracle.logits(Arrays.copyOf(seq, PROMPT.length + i + 1)), tolerance);
             }
         }
     }
@@ -98,9 +97,9 @@ class ArchitectureOracleTest {
         return LoadOptions.defaults().withThreads(1).withKernels(KernelTier.SCALAR).withKvType(KvCacheType.F32);
     }
 
-    private static void compare(String what, Session s, double[] expected, double tolerance) {
+    private static void compare(String what, Forward f, double[] expected, double tolerance) {
         float[] got = new float[expected.length];
-        s.copyLogits(0, got);
+        f.copyLogits(0, got);
         double maxAbs = 0, maxDiff = 0;
         int worst = -1;
         for (int i = 0; i < expected.length; i++) {
@@ -124,10 +123,10 @@ class ArchitectureOracleTest {
         Path file = dir.resolve("m.gguf");
         model.write(file, false);
         double[] expected = new ReferenceTransformer(model).logits(PROMPT);
-        try (LoadedModel m = LoadedModel.open(file, options()); Session s = m.newSession(0)) {
-            m.forward(s).run(PROMPT, 0, PROMPT.length, false);
+        try (LoadedModel m = LoadedModel.open(file, options()); Forward f = m.newForward(0); KvCache cache = m.newKvCache(0)) {
+            f.run(cache, PROMPT, 0, PROMPT.length, false);
             float[] got = new float[expected.length];
-            s.copyLogits(0, got);
+            f.copyLogits(0, got);
             double maxAbs = 0, maxDiff = 0;
             for (int i = 0; i < got.length; i++) {
                 maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
@@ -142,14 +141,13 @@ class ArchitectureOracleTest {
         TinyModel model = new TinyModel(Spec.of("llama", 4, 2), 3);
         Path file = dir.resolve("m.gguf");
         model.write(file);
-        try (LoadedModel m = LoadedModel.open(file, options()); Session s = m.newSession(8)) {
-            Forward f = m.forward(s);
+        try (LoadedModel m = LoadedModel.open(file, options()); Forward f = m.newForward(8); KvCache cache = m.newKvCache(8)) {
             int[] longPrompt = new int[9];
             Arrays.fill(longPrompt, 5);
-            assertThrows(ContextOverflowException.class, () -> f.run(longPrompt, 0, longPrompt.length, false));
-            assertEquals(0, s.position());
-            f.run(longPrompt, 0, 8, false);
-            assertThrows(ContextOverflowException.class, () -> f.run(longPrompt, 0, 1, false));
+            assertThrows(ContextOverflowException.class, () -> f.run(cache, longPrompt, 0, longPrompt.length, false));
+            assertEquals(0, cache.position());
+            f.run(cache, longPrompt, 0, 8, false);
+            assertThrows(ContextOverflowException.class, () -> f.run(cache, longPrompt, 0, 1, false));
         }
     }
 
@@ -158,30 +156,28 @@ class ArchitectureOracleTest {
         TinyModel model = new TinyModel(Spec.of("bitnet-b1.58", 4, 2), 5);
         Path file = dir.resolve("m.gguf");
         model.write(file);
-        try (LoadedModel m = LoadedModel.open(file, options()); Session s = m.newSession(0)) {
-            Forward f = m.forward(s);
-            f.run(PROMPT, 0, PROMPT.length, false);
-            f.run(STEPS, 0, 2, false);
+        try (LoadedModel m = LoadedModel.open(file, options()); Forward f = m.newForward(0); KvCache cache = m.newKvCache(0)) {
+            f.run(cache, PROMPT, 0, PROMPT.length, false);
+            f.run(cache, STEPS, 0, 2, false);
             float[] first = new float[model.spec.vocab()];
-            s.copyLogits(0, first);
-            s.rewind(PROMPT.length);
-            f.run(STEPS, 0, 2, false);
+            f.copyLogits(0, first);
+            cache.rewind(PROMPT.length);
+            f.run(cache, STEPS, 0, 2, false);
             float[] again = new float[first.length];
-            s.copyLogits(0, again);
+            f.copyLogits(0, again);
             assertArrayEquals(first, again, "rewind to the prompt and re-run the same tokens");
             // a different continuation after rewind must not see the stale cache entries
-            s.rewind(PROMPT.length);
-            f.run(STEPS, 2, 2, false);
+            cache.rewind(PROMPT.length);
+            f.run(cache, STEPS, 2, 2, false);
             float[] other = new float[first.length];
-            s.copyLogits(0, other);
+            f.copyLogits(0, other);
             int[] fresh = Arrays.copyOf(PROMPT, PROMPT.length + 2);
             fresh[PROMPT.length] = STEPS[2];
             fresh[PROMPT.length + 1] = STEPS[3];
-            try (Session s2 = m.newSession(0)) {
-                Forward f2 = m.forward(s2);
-                f2.run(fresh, 0, fresh.length, false);
+            try (Forward f2 = m.newForward(0); KvCache cache2 = m.newKvCache(0)) {
+                f2.run(cache2, fresh, 0, fresh.length, false);
                 float[] direct = new float[first.length];
-                s2.copyLogits(0, direct);
+                f2.copyLogits(0, direct);
                 for (int i = 0; i < direct.length; i++) {
                     assertEquals(direct[i], other[i], 1e-4f * Math.max(1f, Math.abs(direct[i])), "logit " + i);
                 }

@@ -88,19 +88,17 @@ class ContinuousBatchingTest {
             // alone: logits after the prompt (index 0) and after each forced token
             float[][][] alone = new float[n][STEPS + 1][vocab];
             for (int i = 0; i < n; i++) {
-                try (Session s = m.newSession(ctx)) {
-                    Forward f = m.forward(s);
-                    f.run(prompts[i], 0, prompts[i].length, false);
-                    s.copyLogits(0, alone[i][0]);
+                try (Forward f = m.newForward(ctx); KvCache cache = m.newKvCache(ctx)) {
+                    f.run(cache, prompts[i], 0, prompts[i].length, false);
+                    f.copyLogits(0, alone[i][0]);
                     for (int st = 0; st < STEPS; st++) {
-                        f.run(cont[i], st, 1, false);
-                        s.copyLogits(0, alone[i][st + 1]);
+                        f.run(cache, cont[i], st, 1, false);
+                        f.copyLogits(0, alone[i][st + 1]);
                     }
                 }
             }
             // batched: sequence i joins at step i (its prompt read alone first), then steps with the others
-            try (Session ws = m.newSession(ctx)) {
-                Forward f = m.forward(ws);
+            try (Forward f = m.newForward(ctx)) {
                 KvCache[] caches = new KvCache[n];
                 int[] done = new int[n];
                 float[] got = new float[vocab];
@@ -109,7 +107,7 @@ class ContinuousBatchingTest {
                     for (int round = 0; ; round++) {
                         if (round < n) {
                             f.run(caches[round], prompts[round], 0, prompts[round].length, false);
-                            ws.copyLogits(0, got);
+                            f.copyLogits(0, got);
                             assertArrayEquals(alone[round][0], got, "sequence " + round + " prompt");
                         }
                         KvCache[] rowCaches = new KvCache[n];
@@ -126,7 +124,7 @@ class ContinuousBatchingTest {
                         f.step(rowCaches, rowTokens, rows);
                         for (int r = 0; r < rows; r++) {
                             int i = rowSeq[r];
-                            ws.copyLogits(r, got);
+                            f.copyLogits(r, got);
                             done[i]++;
                             assertArrayEquals(alone[i][done[i]], got, "sequence " + i + " step " + done[i] + " in a batch of " + rows);
                             assertEquals(prompts[i].length + done[i], caches[i].position());
@@ -142,10 +140,9 @@ class ContinuousBatchingTest {
     @Test
     void aStepRejectsTheSameCacheTwiceAndAFullCache() throws Exception {
         try (LoadedModel m = LoadedModel.open(demoModel(), LoadOptions.defaults().withThreads(1));
-             Session ws = m.newSession(8);
+             Forward f = m.newForward(8);
              KvCache a = new KvCache(m.config(), 8, KvCacheType.F16);
              KvCache small = new KvCache(m.config(), 2, KvCacheType.F16)) {
-            Forward f = m.forward(ws);
             assertThrows(IllegalArgumentException.class, () -> f.step(new KvCache[] {a, a}, new int[] {1, 2}, 2));
             f.run(small, new int[] {1, 2}, 0, 2, false);
             assertThrows(ContextOverflowException.class, () -> f.step(new KvCache[] {small}, new int[] {3}, 1));
@@ -204,9 +201,9 @@ class ContinuousBatchingTest {
             List<List<Integer>> expected = new ArrayList<>();
             List<GenerationResult.StopReason> expectedReasons = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                try (Session s = m.newSession(128)) {
+                try (Forward f = m.newForward(128); KvCache cache = m.newKvCache(128)) {
                     List<Integer> t = new ArrayList<>();
-                    GenerationResult r = new Generator(m.forward(s)).generate(prompts[i], limits[i],
+                    GenerationResult r = new Generator(f, cache).generate(prompts[i], limits[i],
                             new Sampler(params[i], m.config().vocabSize()), eog, id -> t.add(id), null);
                     expected.add(t);
                     expectedReasons.add(r.stopReason());

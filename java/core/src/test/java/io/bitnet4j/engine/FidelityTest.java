@@ -36,14 +36,14 @@ class FidelityTest {
         assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
         ReferenceData ref = ReferenceData.load(name);
         LoadOptions opts = LoadOptions.defaults().withThreads(2).withKernels(tier);
-        try (LoadedModel m = LoadedModel.open(ref.model(), opts); Session s = m.newSession(256)) {
+        try (LoadedModel m = LoadedModel.open(ref.model(), opts); Forward f = m.newForward(256); KvCache cache = m.newKvCache(256)) {
             int[] ids = m.tokenizer().encode(ref.prompt(), true, false);
             assertArrayEquals(ref.promptIds(), ids, "prompt token ids");
             assertEquals(ref.vocab(), m.config().vocabSize());
 
             int steps = ref.stepLogits().length;
             float[][] got = new float[steps][];
-            Generator g = new Generator(m.forward(s));
+            Generator g = new Generator(f, cache);
             GenerationResult r = g.generate(ids, steps, new Sampler(SamplerParams.GREEDY, ref.vocab()),
                     id -> false, id -> true, (step, logits) -> got[step] = logits.clone());
             for (int step = 0; step < steps; step++) {

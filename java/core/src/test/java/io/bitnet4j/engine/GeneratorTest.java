@@ -5,23 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** {@link Generator} keeps its sampler's history to the tokens the session holds. */
+/** {@link Generator} keeps its sampler's history to the tokens the KV cache holds. */
 class GeneratorTest {
 
     @Test
-    void aRewoundSessionCutsTheSamplersHistory() throws Exception {
+    void aRewoundCacheCutsTheSamplersHistory() throws Exception {
         try (LoadedModel m = LoadedModel.open(ContinuousBatchingTest.demoModel(), LoadOptions.defaults().withThreads(1));
-             Session s = m.newSession(64)) {
-            Generator g = new Generator(m.forward(s));
+             Forward f = m.newForward(64);
+             KvCache cache = m.newKvCache(64)) {
+            Generator g = new Generator(f, cache);
             // greedy with a penalty over the whole history: the history decides the tokens
             Sampler sampler = new Sampler(new SamplerParams(0f, 0, 1f, 0f, 1.5f, -1, 0), m.config().vocabSize());
             int[] prompt = {1, 17, 300, 42};
             GenerationResult first = g.generate(prompt, 6, sampler, id -> false, id -> true, null);
-            assertEquals(s.position(), sampler.historySize(), "prompt and fed-back tokens");
-            s.rewind(0);
+            assertEquals(cache.position(), sampler.historySize(), "prompt and fed-back tokens");
+            cache.rewind(0);
             GenerationResult again = g.generate(prompt, 6, sampler, id -> false, id -> true, null);
             assertArrayEquals(first.generated(), again.generated(), "the first turn's tokens no longer penalised");
-            assertEquals(s.position(), sampler.historySize());
+            assertEquals(cache.position(), sampler.historySize());
         }
     }
 }

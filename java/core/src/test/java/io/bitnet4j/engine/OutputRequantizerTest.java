@@ -57,10 +57,10 @@ class OutputRequantizerTest {
     }
 
     private static float[] lastLogits(LoadedModel m, int[] prompt) {
-        try (Session s = m.newSession(64)) {
-            m.forward(s).run(prompt, 0, prompt.length, false);
+        try (Forward f = m.newForward(64); KvCache cache = m.newKvCache(64)) {
+            f.run(cache, prompt, 0, prompt.length, false);
             float[] l = new float[m.config().vocabSize()];
-            s.copyLogits(0, l);
+            f.copyLogits(0, l);
             return l;
         }
     }

@@ -51,10 +51,10 @@ class PerplexityTest {
         int[] batch = {64, 16};
         for (int i = 0; i < 2; i++) {
             LoadOptions o = new LoadOptions(1, null, KvCacheType.F16, batch[i], TokenizerOptions.defaults());
-            try (LoadedModel m = LoadedModel.open(model, o); Session s = m.newSession(ctx)) {
+            try (LoadedModel m = LoadedModel.open(model, o); Forward f = m.newForward(ctx); KvCache cache = m.newKvCache(ctx)) {
                 int[] ids = m.tokenizer().encode(Files.readString(text).substring(0, 3000), true, false);
                 List<Integer> seen = new ArrayList<>();
-                Perplexity.Result r = Perplexity.measure(m.forward(s), ids, ctx, 3, m.tokenizer().bosId(),
+                Perplexity.Result r = Perplexity.measure(f, cache, ids, ctx, 3, m.tokenizer().bosId(),
                         (c, total, running) -> seen.add(c * 1000 + total));
                 assertEquals(List.of(1003, 2003, 3003), seen);
                 assertEquals(3, r.chunks());
@@ -71,14 +71,13 @@ class PerplexityTest {
     @Test
     void badArgumentsAreNamed() throws Exception {
         LoadOptions o = new LoadOptions(1, null, KvCacheType.F16, 32, TokenizerOptions.defaults());
-        try (LoadedModel m = LoadedModel.open(model, o); Session s = m.newSession(32)) {
-            Forward f = m.forward(s);
+        try (LoadedModel m = LoadedModel.open(model, o); Forward f = m.newForward(32); KvCache cache = m.newKvCache(32)) {
             int bos = m.tokenizer().bosId();
-            var shortInput = assertThrows(IllegalArgumentException.class, () -> Perplexity.measure(f, new int[10], 32, 0, bos, null));
+            var shortInput = assertThrows(IllegalArgumentException.class, () -> Perplexity.measure(f, cache, new int[10], 32, 0, bos, null));
             assertTrue(shortInput.getMessage().contains("at least one chunk"), shortInput.getMessage());
-            var tooLong = assertThrows(IllegalArgumentException.class, () -> Perplexity.measure(f, new int[100], 64, 0, bos, null));
+            var tooLong = assertThrows(IllegalArgumentException.class, () -> Perplexity.measure(f, cache, new int[100], 64, 0, bos, null));
             assertTrue(tooLong.getMessage().contains("exceeds the session's context"), tooLong.getMessage());
-            var badBos = assertThrows(IllegalArgumentException.class, () -> Perplexity.measure(f, new int[100], 32, 0, -1, null));
+            var badBos = assertThrows(IllegalArgumentException.class, () -> Perplexity.measure(f, cache, new int[100], 32, 0, -1, null));
             assertTrue(badBos.getMessage().contains("BOS"), badBos.getMessage());
         }
     }

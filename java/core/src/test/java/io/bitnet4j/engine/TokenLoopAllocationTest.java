@@ -21,18 +21,17 @@ class TokenLoopAllocationTest {
         assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
         ReferenceData ref = ReferenceData.load("bitnetcpp-tiny-bitnet-b1.58-i2_s");
         LoadOptions opts = LoadOptions.defaults().withThreads(1).withKernels(tier);
-        try (LoadedModel m = LoadedModel.open(ref.model(), opts); Session s = m.newSession(256)) {
-            Forward f = m.forward(s);
+        try (LoadedModel m = LoadedModel.open(ref.model(), opts); Forward f = m.newForward(256); KvCache cache = m.newKvCache(256)) {
             int[] one = {ref.promptIds()[0]};
             int rounds = tier == KernelTier.SCALAR ? 8 : 30; // the scalar tier is slow per step, and compiles sooner
             for (int round = 0; round < rounds; round++) { // warm-up: C2 compiles the loop (escape analysis), thread-local scratch
-                s.rewind(0);
-                for (int i = 0; i < 100; i++) f.run(one, 0, 1, false);
+                cache.rewind(0);
+                for (int i = 0; i < 100; i++) f.run(cache, one, 0, 1, false);
             }
-            s.rewind(0);
+            cache.rewind(0);
             long tid = Thread.currentThread().threadId();
             long before = bean.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < 100; i++) f.run(one, 0, 1, false);
+            for (int i = 0; i < 100; i++) f.run(cache, one, 0, 1, false);
             long allocated = bean.getThreadAllocatedBytes(tid) - before;
             // Native and scalar: nothing (a few bytes of slack). Vector API: its vectors stay unboxed only
             // where C2 inlines the kernel, a decision taken with the whole JVM's profile: alone this test

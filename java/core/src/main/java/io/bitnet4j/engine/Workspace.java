@@ -11,14 +11,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * One conversation's state: its {@link KvCache} (with the position), and every scratch buffer the
- * forward pass needs, allocated once (off-heap, 64-byte aligned) so the token loop allocates nothing.
- * The scratch buffers hold {@code batchSize} rows; {@link Forward#step} can fill them with one token
- * each of several other caches.
+ * Every scratch buffer of a forward pass, allocated once (off-heap, 64-byte aligned) so the token loop
+ * allocates nothing. The buffers hold {@code batchSize} rows: the tokens of one prompt chunk, or one
+ * token each of several sequences ({@link Forward#step}). No sequence state: a sequence's K/V rows and
+ * position are its {@link KvCache}, passed to each pass. Owned by its {@link Forward}.
  */
-public final class Session implements AutoCloseable {
+final class Workspace implements AutoCloseable {
 
     final ModelConfig config;
+    /** The longest context a cache served by this workspace may hold (sizes the attention scratch). */
     final int contextSize;
     final int batchSize;
     final KvCacheType kvType;
@@ -35,13 +36,11 @@ public final class Session implements AutoCloseable {
     final MemorySegment hb;     // FFN gate [batch][ff]
     final MemorySegment hb2;    // FFN up   [batch][ff]
     /** [rows][vocab]: one row until a caller asks for the logits of every token of a batch (see {@link #logitsRows}). */
-    MemorySegment logits;
+    private MemorySegment logits;
     /** The input of the current matmul(s) in the activation formats they read [batch][k], see {@link #reserveInputs}. */
     final QuantizedInput quantized;
-    /** This session's own sequence. */
-    final KvCache kv;
 
-    public Session(ModelConfig config, int contextSize, int batchSize, KvCacheType kvType) {
+    Workspace(ModelConfig config, int contextSize, int batchSize, KvCacheType kvType) {
         if (contextSize <= 0 || contextSize > config.contextLength()) {
             throw new IllegalArgumentException("context size " + contextSize + " must be in 1.." + config.contextLength()
                     + " (the model's context_length)");
@@ -64,7 +63,6 @@ public final class Session implements AutoCloseable {
         hb2 = floats(b, config.feedForwardLength());
         logits = floats(1, config.vocabSize());  // 0.5 MB for a 128k vocabulary; a batch of rows would be 131 MB
         quantized = new QuantizedInput(b, arena);
-        kv = new KvCache(config, contextSize, kvType);
     }
 
     /**
@@ -91,39 +89,6 @@ public final class Session implements AutoCloseable {
         return arena.allocate(Math.max(bytes, 64), 64);
     }
 
-    public ModelConfig config() {
-        return config;
-    }
-
-    /** Tokens already in the KV cache. */
-    public int position() {
-        return kv.position();
-    }
-
-    public int contextSize() {
-        return contextSize;
-    }
-
-    /** Forgets everything after {@code newPosition} (e.g. to reuse a shared chat prefix). */
-    public void rewind(int newPosition) {
-        kv.rewind(newPosition);
-    }
-
-    /** This session's own KV cache. */
-    public KvCache kvCache() {
-        return kv;
-    }
-
-    /** Rows of the batch scratch buffers: the most tokens one forward pass takes. */
-    public int batchSize() {
-        return batchSize;
-    }
-
-    /** Bytes of KV cache this session holds. */
-    public long kvCacheBytes() {
-        return kv.bytes();
-    }
-
     /** The logits buffer with room for {@code rows} rows (grown on first need; the arena keeps the old one until close). */
     MemorySegment logitsRows(int rows) {
         long bytes = (long) rows * config.vocabSize() * Float.BYTES;
@@ -132,7 +97,7 @@ public final class Session implements AutoCloseable {
     }
 
     /** Copies logits row {@code row} of the last forward pass into {@code dst}. */
-    public void copyLogits(int row, float[] dst) {
+    void copyLogits(int row, float[] dst) {
         if (row < 0 || (long) (row + 1) * config.vocabSize() * Float.BYTES > logits.byteSize()) {
             throw new IllegalArgumentException("no logits row " + row + ": the last pass kept "
                     + logits.byteSize() / Float.BYTES / config.vocabSize() + " row(s)");
@@ -144,6 +109,5 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
-        kv.close();
     }
 }
