@@ -1,12 +1,12 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.engine.ChatFormat;
-import io.bitnet4j.engine.Forward;
-import io.bitnet4j.engine.GenerationResult;
-import io.bitnet4j.engine.Generator;
-import io.bitnet4j.engine.KvCache;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Sampler;
+import io.bitnet4j.generation.ChatFormat;
+import io.bitnet4j.generation.GenerationResult;
+import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.Sampler;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Utf8StreamDecoder;
 import org.jline.reader.EndOfFileException;

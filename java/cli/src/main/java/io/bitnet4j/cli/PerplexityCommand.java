@@ -1,9 +1,9 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.engine.Forward;
-import io.bitnet4j.engine.KvCache;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Perplexity;
+import io.bitnet4j.generation.Perplexity;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,15 +1,17 @@
 package io.bitnet4j.engine;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
+import io.bitnet4j.graph.OutputRequantizer;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.model.ModelWeights;
+import io.bitnet4j.tensor.TensorType;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Tokenizers;
-
-import io.bitnet4j.tensor.TensorType;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -19,7 +21,9 @@ import java.util.List;
 
 /**
  * A model ready to run: the mapped GGUF file, its config and weights, its tokenizer, the chosen
- * kernels and the thread pool. The entry point for embedding bitnet4j in an application:
+ * kernels and the thread pool. The entry point for embedding bitnet4j in an application (the forward
+ * pass and KV caches it makes are {@code io.bitnet4j.graph}'s, the generation loop
+ * {@code io.bitnet4j.generation}'s):
  * <pre>{@code
  * try (LoadedModel m = LoadedModel.open(path, LoadOptions.defaults());
  *      Forward f = m.newForward(2048);

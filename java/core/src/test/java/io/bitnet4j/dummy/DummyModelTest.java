@@ -1,16 +1,16 @@
 package io.bitnet4j.dummy;
 
-import io.bitnet4j.engine.Forward;
-import io.bitnet4j.engine.GenerationResult;
-import io.bitnet4j.engine.Generator;
-import io.bitnet4j.engine.KvCache;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Sampler;
-import io.bitnet4j.engine.SamplerParams;
+import io.bitnet4j.generation.GenerationResult;
+import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.Sampler;
+import io.bitnet4j.generation.SamplerParams;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.model.ModelConfig;

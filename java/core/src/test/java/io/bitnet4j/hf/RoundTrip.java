@@ -1,10 +1,10 @@
 package io.bitnet4j.hf;
 
-import io.bitnet4j.engine.Forward;
-import io.bitnet4j.engine.KvCacheType;
-import io.bitnet4j.engine.KvCache;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
+import io.bitnet4j.graph.KvCacheType;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.kernels.ScalarKernels;
 import io.bitnet4j.model.ModelConfig;
