@@ -1,10 +1,9 @@
 package io.bitnet4j.generation;
 
 import static io.bitnet4j.graph.BatchedStepTest.PROMPTS;
-import static io.bitnet4j.graph.BatchedStepTest.demoModel;
+import static io.bitnet4j.graph.BatchedStepTest.openDemoModel;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.graph.Forward;
 import io.bitnet4j.graph.KvCache;
@@ -55,7 +54,7 @@ class ContinuousBatcherTest {
     /** Eight sampled requests through three slots: each gets the tokens of a single Generator run. */
     @Test
     void batcherReproducesSingleRuns() throws Exception {
-        try (LoadedModel m = LoadedModel.open(demoModel(), LoadOptions.defaults().withThreads(2))) {
+        try (LoadedModel m = openDemoModel(2)) {
             int n = 8;
             int[][] prompts = new int[n][];
             SamplerParams[] params = new SamplerParams[n];
@@ -100,7 +99,7 @@ class ContinuousBatcherTest {
 
     @Test
     void fullQueueIsRejectedAndCancelFreesTheSlot() throws Exception {
-        try (LoadedModel m = LoadedModel.open(demoModel(), LoadOptions.defaults().withThreads(1));
+        try (LoadedModel m = openDemoModel(1);
              ContinuousBatcher b = new ContinuousBatcher(m, 1, 64, 1)) {
             Semaphore permits = new Semaphore(0);
             b.onIteration(permits::acquireUninterruptibly);

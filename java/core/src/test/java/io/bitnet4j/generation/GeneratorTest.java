@@ -1,6 +1,5 @@
 package io.bitnet4j.generation;
 
-import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.graph.BatchedStepTest;
 import io.bitnet4j.graph.Forward;
@@ -16,7 +15,7 @@ class GeneratorTest {
 
     @Test
     void aRewoundCacheCutsTheSamplersHistory() throws Exception {
-        try (LoadedModel m = LoadedModel.open(BatchedStepTest.demoModel(), LoadOptions.defaults().withThreads(1));
+        try (LoadedModel m = BatchedStepTest.openDemoModel(1);
              Forward f = m.newForward(64);
              KvCache cache = m.newKvCache(64)) {
             Generator g = new Generator(f, cache);

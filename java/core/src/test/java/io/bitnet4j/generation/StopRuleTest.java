@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.generation.GenerationResult.StopReason;
 import io.bitnet4j.graph.BatchedStepTest;
@@ -20,7 +19,7 @@ class StopRuleTest {
 
     @Test
     void checksRunInTheirOrder() throws Exception {
-        try (LoadedModel m = LoadedModel.open(BatchedStepTest.demoModel(), LoadOptions.defaults().withThreads(1));
+        try (LoadedModel m = BatchedStepTest.openDemoModel(1);
              Forward forward = m.newForward(3);
              KvCache cache = m.newKvCache(3)) {
             List<Integer> got = new ArrayList<>();

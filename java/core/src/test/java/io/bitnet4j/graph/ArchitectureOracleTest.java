@@ -11,6 +11,7 @@ import io.bitnet4j.graph.TinyModel.Scales;
 import io.bitnet4j.graph.TinyModel.Spec;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.tensor.TensorType;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Stream;
@@ -80,8 +81,7 @@ class ArchitectureOracleTest {
 
     private void checkAgainstOracle(String name, Spec spec, double tolerance, LoadOptions options) throws Exception {
         TinyModel model = new TinyModel(spec, name.hashCode());
-        Path file = dir.resolve("m.gguf");
-        model.write(file);
+        Path file = write(model);
         ReferenceTransformer oracle = new ReferenceTransformer(model);
         try (LoadedModel m = LoadedModel.open(file, options); Forward f = m.newForward(0); KvCache cache = m.newKvCache(0)) {
             int[] seq = Arrays.copyOf(PROMPT, PROMPT.length + STEPS.length);
@@ -93,6 +93,13 @@ class ArchitectureOracleTest {
                 compare(name + " step " + i, f, oracle.logits(Arrays.copyOf(seq, PROMPT.length + i + 1)), tolerance);
             }
         }
+    }
+
+    /** The model as a GGUF file in the test's directory. */
+    private Path write(TinyModel model) throws IOException {
+        Path file = dir.resolve("m.gguf");
+        model.write(file);
+        return file;
     }
 
     private static LoadOptions options() {
@@ -141,8 +148,7 @@ class ArchitectureOracleTest {
     @Test
     void promptLongerThanTheContextIsAClearError() throws Exception {
         TinyModel model = new TinyModel(Spec.of("llama", 4, 2), 3);
-        Path file = dir.resolve("m.gguf");
-        model.write(file);
+        Path file = write(model);
         try (LoadedModel m = LoadedModel.open(file, options()); Forward f = m.newForward(8); KvCache cache = m.newKvCache(8)) {
             int[] longPrompt = new int[9];
             Arrays.fill(longPrompt, 5);
@@ -156,8 +162,7 @@ class ArchitectureOracleTest {
     @Test
     void rewindAndRerunGivesIdenticalLogits() throws Exception {
         TinyModel model = new TinyModel(Spec.of("bitnet-b1.58", 4, 2), 5);
-        Path file = dir.resolve("m.gguf");
-        model.write(file);
+        Path file = write(model);
         try (LoadedModel m = LoadedModel.open(file, options()); Forward f = m.newForward(0); KvCache cache = m.newKvCache(0)) {
             f.run(cache, PROMPT, 0, PROMPT.length, false);
             f.run(cache, STEPS, 0, 2, false);

@@ -8,6 +8,7 @@ import io.bitnet4j.graph.TinyModel.Spec;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.kernels.NativeKernels;
 import io.bitnet4j.tensor.TensorType;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,10 +39,15 @@ public class BatchedStepTest {
     static final int STEPS = 6;
 
     /** The shipped demo model (I2_S, f16 tied head). */
-    public static Path demoModel() {
+    static Path demoModel() {
         Path p = Path.of(System.getProperty("user.dir")).resolve("../../models/bitnet4j-brown-6m-i2_s.gguf").normalize();
         org.junit.jupiter.api.Assertions.assertTrue(Files.exists(p), "shipped model not found at " + p);
         return p;
+    }
+
+    /** {@link #demoModel()} opened with the default options and {@code threads} threads. */
+    public static LoadedModel openDemoModel(int threads) throws IOException {
+        return LoadedModel.open(demoModel(), LoadOptions.defaults().withThreads(threads));
     }
 
     static Stream<Arguments> tiers() {
@@ -137,7 +143,7 @@ public class BatchedStepTest {
 
     @Test
     void aStepRejectsTheSameCacheTwiceAndAFullCache() throws Exception {
-        try (LoadedModel m = LoadedModel.open(demoModel(), LoadOptions.defaults().withThreads(1));
+        try (LoadedModel m = openDemoModel(1);
              Forward f = m.newForward(8);
              KvCache a = new KvCache(m.config(), 8, KvCacheType.F16);
              KvCache small = new KvCache(m.config(), 2, KvCacheType.F16)) {
