@@ -3,11 +3,11 @@ package io.bitnet4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.bitnet4j.engine.Forward;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Session;
 import io.bitnet4j.gguf.GgufKeys;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,15 +116,14 @@ final class BenchCommand implements Callable<Integer> {
                 if (maxCtx > c.contextLength()) {
                     throw new IllegalArgumentException("test length " + maxCtx + " exceeds the model's context_length " + c.contextLength());
                 }
-                try (Session s = m.newSession(Math.max(1, maxCtx))) {
-                    Forward f = m.forward(s);
+                try (Forward f = m.newForward(Math.max(1, maxCtx)); KvCache cache = m.newKvCache(f.contextSize())) {
                     SplittableRandom rnd = new SplittableRandom(1);
                     for (int p : prompt) {
                         if (p == 0) continue;
                         int[] ids = randomTokens(rnd, p, c.vocabSize());
                         rows.add(measure(name, m, params, backend, t, "pp" + p, p, () -> {
-                            s.rewind(0);
-                            f.run(ids, 0, ids.length, false);
+                            cache.rewind(0);
+                            f.run(cache, ids, 0, ids.length, false);
                         }, err));
                     }
                     if (gen.stream().anyMatch(n -> n > 0)) {
@@ -135,10 +134,10 @@ final class BenchCommand implements Callable<Integer> {
                         if (n == 0) continue;
                         int[] one = new int[1];
                         rows.add(measure(name, m, params, backend, t, "tg" + n, n, () -> {
-                            s.rewind(0);
+                            cache.rewind(0);
                             for (int i = 0; i < n; i++) {
                                 one[0] = rnd.nextInt(c.vocabSize());
-                                f.run(one, 0, 1, false);
+                                f.run(cache, one, 0, 1, false);
                             }
                         }, err));
                     }

@@ -1,11 +1,12 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.engine.ChatFormat;
-import io.bitnet4j.engine.GenerationResult;
-import io.bitnet4j.engine.Generator;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Sampler;
-import io.bitnet4j.engine.Session;
+import io.bitnet4j.generation.ChatFormat;
+import io.bitnet4j.generation.GenerationResult;
+import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.Sampler;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Utf8StreamDecoder;
 import org.jline.reader.EndOfFileException;
@@ -102,7 +103,8 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         try (LoadedModel m = model.open(err);
-             Session session = m.newSession(model.contextFor(m, err));
+             Forward forward = m.newForward(model.contextFor(m, err));
+             KvCache cache = m.newKvCache(forward.contextSize());
              Input input = openInput()) {
             m.notes().forEach(n -> err.println("note: " + n));
             Tokenizer tok = m.tokenizer();
@@ -111,7 +113,7 @@ final class ChatCommand implements Callable<Integer> {
                     + "; /exit to quit, /reset to start over");
             err.flush();
             PrintWriter out = input.writer();
-            Generator generator = new Generator(m.forward(session));
+            Generator generator = new Generator(forward, cache);
             Sampler sampler = new Sampler(sampling.params(), m.config().vocabSize());
             List<ChatFormat.Message> pending = new ArrayList<>();
             if (system != null && !system.isBlank()) pending.add(new ChatFormat.Message("system", system));
@@ -120,7 +122,7 @@ final class ChatCommand implements Callable<Integer> {
                 String line = input.readLine("> ");
                 if (line == null || line.strip().equals("/exit")) break;
                 if (line.strip().equals("/reset")) {
-                    session.rewind(0);
+                    cache.rewind(0);
                     pending.clear();
                     if (system != null && !system.isBlank()) pending.add(new ChatFormat.Message("system", system));
                     endToken = Tokenizer.NO_TOKEN;
@@ -128,7 +130,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 if (line.isBlank()) continue;
                 pending.add(new ChatFormat.Message("user", line));
-                String text = format.render(pending, session.position() == 0, tok);
+                String text = format.render(pending, cache.position() == 0, tok);
                 pending.clear();
                 int[] turn = tok.encode(text, false, true);
                 if (endToken != Tokenizer.NO_TOKEN) {
@@ -137,9 +139,9 @@ final class ChatCommand implements Callable<Integer> {
                     System.arraycopy(turn, 0, withEnd, 1, turn.length);
                     turn = withEnd;
                 }
-                int room = session.contextSize() - session.position() - turn.length;
+                int room = cache.contextSize() - cache.position() - turn.length;
                 if (room <= 0) {
-                    err.println("error: the context is full (" + session.contextSize() + " tokens); /reset to start over or raise -c");
+                    err.println("error: the context is full (" + cache.contextSize() + " tokens); /reset to start over or raise -c");
                     err.flush();
                     continue;
                 }

@@ -1,7 +1,7 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.engine.ContextOverflowException;
 import io.bitnet4j.gguf.GgufFormatException;
+import io.bitnet4j.graph.ContextOverflowException;
 import io.bitnet4j.model.ModelException;
 import picocli.CommandLine;
 

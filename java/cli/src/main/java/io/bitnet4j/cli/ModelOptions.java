@@ -1,8 +1,8 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.engine.KvCacheType;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
+import io.bitnet4j.graph.KvCacheType;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.tensor.TensorType;
 import io.bitnet4j.tokenizer.TokenizerOptions;

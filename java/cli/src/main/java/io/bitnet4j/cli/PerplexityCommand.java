@@ -1,8 +1,9 @@
 package io.bitnet4j.cli;
 
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Perplexity;
-import io.bitnet4j.engine.Session;
+import io.bitnet4j.generation.Perplexity;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,8 +68,8 @@ final class PerplexityCommand implements Callable<Integer> {
                         chunks > 0 ? Math.min(chunks, ids.length / ctx) : ids.length / ctx, ctx);
             }
             Perplexity.Result r;
-            try (Session s = m.newSession(ctx)) {
-                r = Perplexity.measure(m.forward(s), ids, ctx, chunks, bos, (c, total, running) -> {
+            try (Forward f = m.newForward(ctx); KvCache cache = m.newKvCache(ctx)) {
+                r = Perplexity.measure(f, cache, ids, ctx, chunks, bos, (c, total, running) -> {
                     if (!json) {
                         out.printf(Locale.ROOT, "[%d]%.4f,", c, running.ppl());
                         out.flush();

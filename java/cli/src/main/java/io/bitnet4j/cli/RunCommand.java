@@ -2,12 +2,13 @@ package io.bitnet4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.bitnet4j.engine.GenerationResult;
-import io.bitnet4j.engine.Generator;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Sampler;
-import io.bitnet4j.engine.SamplerParams;
-import io.bitnet4j.engine.Session;
+import io.bitnet4j.generation.GenerationResult;
+import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.Sampler;
+import io.bitnet4j.generation.SamplerParams;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Utf8StreamDecoder;
 import picocli.CommandLine.ArgGroup;
@@ -85,9 +86,10 @@ final class RunCommand implements Callable<Integer> {
             }
             int limit = nPredict < 0 ? ctx - ids.length : Math.min(nPredict, ctx - ids.length);
             SamplerParams params = sampling.params();
-            try (Session session = m.newSession(ctx);
+            try (Forward forward = m.newForward(ctx);
+                 KvCache cache = m.newKvCache(ctx);
                  LogitsWriter logits = logitsOut == null ? null : new LogitsWriter(logitsOut)) {
-                Generator g = new Generator(m.forward(session));
+                Generator g = new Generator(forward, cache);
                 OutputStream stdout = new BufferedOutputStream(System.out, 1 << 12);
                 Utf8StreamDecoder decoder = new Utf8StreamDecoder();
                 if (!json && !noDisplayPrompt) {

@@ -1,6 +1,6 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.engine.SamplerParams;
+import io.bitnet4j.generation.SamplerParams;
 import picocli.CommandLine.Option;
 
 /** Sampling flags with llama.cpp's names and defaults. */

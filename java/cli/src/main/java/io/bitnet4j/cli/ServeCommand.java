@@ -1,7 +1,7 @@
 package io.bitnet4j.cli;
 
-import io.bitnet4j.engine.ContinuousBatcher;
 import io.bitnet4j.engine.LoadedModel;
+import io.bitnet4j.generation.ContinuousBatcher;
 import io.bitnet4j.server.OpenAiServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

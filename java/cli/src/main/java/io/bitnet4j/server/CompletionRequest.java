@@ -1,8 +1,8 @@
 package io.bitnet4j.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.bitnet4j.engine.ChatFormat;
-import io.bitnet4j.engine.SamplerParams;
+import io.bitnet4j.generation.ChatFormat;
+import io.bitnet4j.generation.SamplerParams;
 import io.bitnet4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.bitnet4j.engine.ChatFormat;
-import io.bitnet4j.engine.ContinuousBatcher;
-import io.bitnet4j.engine.GenerationResult;
 import io.bitnet4j.engine.LoadedModel;
+import io.bitnet4j.generation.ChatFormat;
+import io.bitnet4j.generation.ContinuousBatcher;
+import io.bitnet4j.generation.GenerationResult;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Utf8StreamDecoder;
 

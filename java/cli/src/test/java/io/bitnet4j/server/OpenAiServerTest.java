@@ -12,14 +12,15 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
-import io.bitnet4j.engine.ChatFormat;
-import io.bitnet4j.engine.ContinuousBatcher;
-import io.bitnet4j.engine.Generator;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Sampler;
-import io.bitnet4j.engine.SamplerParams;
-import io.bitnet4j.engine.Session;
+import io.bitnet4j.generation.ChatFormat;
+import io.bitnet4j.generation.ContinuousBatcher;
+import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.Sampler;
+import io.bitnet4j.generation.SamplerParams;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Utf8StreamDecoder;
 import java.io.BufferedReader;
@@ -102,8 +103,8 @@ class OpenAiServerTest {
         StringBuilder sb = new StringBuilder();
         Utf8StreamDecoder d = new Utf8StreamDecoder();
         synchronized (OpenAiServerTest.class) {
-            try (Session s = reference.newSession(CTX)) {
-                new Generator(reference.forward(s)).generate(prompt, maxTokens, new Sampler(sp, model.config().vocabSize()),
+            try (Forward f = reference.newForward(CTX); KvCache cache = reference.newKvCache(CTX)) {
+                new Generator(f, cache).generate(prompt, maxTokens, new Sampler(sp, model.config().vocabSize()),
                         tok::isEndOfGeneration, id -> {
                             sb.append(d.accept(tok, id));
                             return true;

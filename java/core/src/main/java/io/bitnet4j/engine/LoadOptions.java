@@ -1,5 +1,6 @@
 package io.bitnet4j.engine;
 
+import io.bitnet4j.graph.KvCacheType;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.tensor.TensorType;
 import io.bitnet4j.tokenizer.TokenizerOptions;

@@ -1,15 +1,17 @@
 package io.bitnet4j.engine;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
+import io.bitnet4j.graph.OutputRequantizer;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.model.ModelWeights;
+import io.bitnet4j.tensor.TensorType;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Tokenizers;
-
-import io.bitnet4j.tensor.TensorType;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -19,11 +21,14 @@ import java.util.List;
 
 /**
  * A model ready to run: the mapped GGUF file, its config and weights, its tokenizer, the chosen
- * kernels and the thread pool. The entry point for embedding bitnet4j in an application:
+ * kernels and the thread pool. The entry point for embedding bitnet4j in an application (the forward
+ * pass and KV caches it makes are {@code io.bitnet4j.graph}'s, the generation loop
+ * {@code io.bitnet4j.generation}'s):
  * <pre>{@code
  * try (LoadedModel m = LoadedModel.open(path, LoadOptions.defaults());
- *      Session s = m.newSession(2048)) {
- *     Generator g = new Generator(m.forward(s));
+ *      Forward f = m.newForward(2048);
+ *      KvCache cache = m.newKvCache(2048)) {
+ *     Generator g = new Generator(f, cache);
  *     ...
  * }
  * }</pre>
@@ -91,15 +96,26 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    /** A new conversation with room for {@code contextSize} tokens (0 = the model's context_length). */
-    public Session newSession(int contextSize) {
-        int ctx = contextSize <= 0 ? config.contextLength() : contextSize;
-        return new Session(config, ctx, options.batchSize(), options.kvType());
+    /**
+     * A forward pass serving KV caches of up to {@code contextSize} tokens (0 = the model's
+     * context_length), its workspace holding the options' batch size of rows (at most the context).
+     */
+    public Forward newForward(int contextSize) {
+        return newForward(contextSize, options.batchSize());
     }
 
-    /** The forward pass of one session (each session needs its own). */
-    public Forward forward(Session session) {
-        return new Forward(config, weights, kernels, parallel, session);
+    /** {@link #newForward(int)} with a workspace of {@code batchRows} rows (e.g. one per batched sequence). */
+    public Forward newForward(int contextSize, int batchRows) {
+        return new Forward(config, weights, kernels, parallel, context(contextSize), batchRows, options.kvType());
+    }
+
+    /** One sequence's KV cache of {@code contextSize} tokens (0 = the model's context_length), of the options' KV type. */
+    public KvCache newKvCache(int contextSize) {
+        return new KvCache(config, context(contextSize), options.kvType());
+    }
+
+    private int context(int contextSize) {
+        return contextSize <= 0 ? config.contextLength() : contextSize;
     }
 
     public GgufFile gguf() {

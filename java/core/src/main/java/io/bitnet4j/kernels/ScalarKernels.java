@@ -241,7 +241,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
      * (the code-1 offset taken out through bsums); each lane converted to float, multiplied by the
      * block scale and added to its own float accumulator; the eight accumulators reduced at the end
      * as hsum_float_8 does. Integer results are exact either way; this fixes the float rounding, which
-     * the reference logits depend on (see io.bitnet4j.engine.ReferenceNumerics).
+     * the reference logits depend on (see io.bitnet4j.graph.ReferenceNumerics).
      */
     static final int LANES = 8;
 

@@ -1,15 +1,16 @@
 package io.bitnet4j.dummy;
 
-import io.bitnet4j.engine.GenerationResult;
-import io.bitnet4j.engine.Generator;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Sampler;
-import io.bitnet4j.engine.SamplerParams;
-import io.bitnet4j.engine.Session;
+import io.bitnet4j.generation.GenerationResult;
+import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.Sampler;
+import io.bitnet4j.generation.SamplerParams;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.model.ModelConfig;
@@ -64,9 +65,10 @@ class DummyModelTest {
 
     static int[] greedy(Path model, KernelTier tier, String prompt, int n) throws IOException {
         try (LoadedModel m = LoadedModel.open(model, LoadOptions.defaults().withThreads(2).withKernels(tier));
-             Session s = m.newSession(128)) {
+             Forward f = m.newForward(128);
+             KvCache cache = m.newKvCache(128)) {
             int[] ids = m.tokenizer().encode(prompt, true, false);
-            GenerationResult r = new Generator(m.forward(s)).generate(ids, n,
+            GenerationResult r = new Generator(f, cache).generate(ids, n,
                     new Sampler(SamplerParams.GREEDY, m.config().vocabSize()), id -> false, id -> true, null);
             assertEquals(n, r.generated().length);
             return r.generated();

@@ -1,10 +1,10 @@
 package io.bitnet4j.hf;
 
-import io.bitnet4j.engine.Forward;
-import io.bitnet4j.engine.KvCacheType;
-import io.bitnet4j.engine.Session;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
+import io.bitnet4j.graph.KvCacheType;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.kernels.ScalarKernels;
 import io.bitnet4j.model.ModelConfig;
@@ -84,10 +84,11 @@ final class RoundTrip {
         try (GgufFile g = GgufFile.open(gguf); Parallel par = new Parallel(1)) {
             ModelConfig c = ModelConfig.from(g);
             ModelWeights mw = ModelWeights.load(g, c);
-            try (Session s = new Session(c, ctx, tokens.length, KvCacheType.F32)) {
-                new Forward(c, mw, ScalarKernels.instance(), par, s).run(tokens, 0, tokens.length, true);
+            try (Forward f = new Forward(c, mw, ScalarKernels.instance(), par, ctx, tokens.length, KvCacheType.F32);
+                 KvCache cache = new KvCache(c, ctx, KvCacheType.F32)) {
+                f.run(cache, tokens, 0, tokens.length, true);
                 float[][] out = new float[tokens.length][vocab];
-                for (int i = 0; i < tokens.length; i++) s.copyLogits(i, out[i]);
+                for (int i = 0; i < tokens.length; i++) f.copyLogits(i, out[i]);
                 return out;
             }
         }

@@ -2,18 +2,19 @@ package io.bitnet4j.quantize;
 
 import io.bitnet4j.dummy.DummyModel;
 import io.bitnet4j.dummy.DummyShape;
-import io.bitnet4j.engine.GenerationResult;
-import io.bitnet4j.engine.Generator;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.engine.Sampler;
-import io.bitnet4j.engine.SamplerParams;
-import io.bitnet4j.engine.Session;
+import io.bitnet4j.generation.GenerationResult;
+import io.bitnet4j.generation.Generator;
+import io.bitnet4j.generation.Sampler;
+import io.bitnet4j.generation.SamplerParams;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufFileType;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
 import io.bitnet4j.gguf.TestData;
+import io.bitnet4j.graph.Forward;
+import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.model.ModelException;
 import io.bitnet4j.tensor.I2sCodec;
@@ -141,10 +142,10 @@ class QuantizerTest {
 
     private static Run run(Path model) throws Exception {
         LoadOptions opts = LoadOptions.defaults().withThreads(1).withKernels(KernelTier.SCALAR);
-        try (LoadedModel m = LoadedModel.open(model, opts); Session s = m.newSession(256)) {
+        try (LoadedModel m = LoadedModel.open(model, opts); Forward f = m.newForward(256); KvCache cache = m.newKvCache(256)) {
             int[] prompt = m.tokenizer().encode(PROMPT, true, false);
             float[][] logits = new float[16][];
-            GenerationResult r = new Generator(m.forward(s)).generate(prompt, 16,
+            GenerationResult r = new Generator(f, cache).generate(prompt, 16,
                     new Sampler(SamplerParams.GREEDY, m.config().vocabSize()), id -> false, id -> true,
                     (step, l) -> logits[step] = l.clone());
             return new Run(r.generated(), logits);

@@ -1,7 +1,0 @@
-package io.bitnet4j.engine;
-
-/** Receives each generated token as soon as it is chosen; return false to stop generating. */
-@FunctionalInterface
-public interface TokenListener {
-    boolean onToken(int tokenId);
-}

@@ -1,0 +1,45 @@
+package io.bitnet4j.graph;
+
+import io.bitnet4j.model.LayerWeights;
+import io.bitnet4j.model.Linear;
+import io.bitnet4j.model.ModelConfig;
+import io.bitnet4j.model.ModelWeights;
+import io.bitnet4j.tensor.TensorType;
+
+import java.util.List;
+
+/**
+ * Which reference engine's arithmetic to reproduce where the two differ.
+ *
+ * <p>Ternary models are numerically fragile: every projection re-quantizes its input to int8, so a
+ * one-ulp difference anywhere upstream can flip a rounding and move the logits by several percent
+ * (measured on the reference models: a 1e-6 relative nudge of the norm outputs moved logits by
+ * 0.1–0.2). Matching bitnet.cpp and llama.cpp "token for token" therefore means doing the float
+ * work in their order. Most of it is common to both (kernel epilogues, the SIMD exp of SiLU); this
+ * type holds what is not. The choice follows the engine that writes such files: bitnet.cpp for its
+ * architectures ({@code bitnet-b1.58}, {@code bitnet-25}) and for I2_S weights, llama.cpp otherwise.
+ */
+public enum ReferenceNumerics {
+    /**
+     * bitnet.cpp (its llama.cpp fork, x86 AVX2 build): a prompt batch multiplies the attention weights
+     * by the f16 V cache in f32 (its tinyBLAS path), a single-token step rounds them to f16 first.
+     */
+    BITNET_CPP,
+    /** llama.cpp: the attention weights are always rounded to f16 before the product with the f16 V cache. */
+    LLAMA_CPP;
+
+    /** Whether attention weights are rounded to f16 before multiplying the (f16) V cache. */
+    public boolean roundsAttentionWeights(int batchTokens) {
+        return this == LLAMA_CPP || batchTokens == 1;
+    }
+
+    public static ReferenceNumerics forModel(ModelConfig config, ModelWeights weights) {
+        if (config.architectureName().startsWith("bitnet-")) return BITNET_CPP;
+        for (LayerWeights l : weights.layers()) {
+            for (Linear w : List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down())) {
+                if (w.type() == TensorType.I2_S) return BITNET_CPP;
+            }
+        }
+        return LLAMA_CPP;
+    }
+}
