@@ -143,18 +143,22 @@ public final class Quantizer {
     /** Checks, without writing anything, that {@code in} can be quantized with these options. */
     public static Summary check(Path in, Options o) throws IOException {
         try (GgufFile g = GgufFile.open(in)) {
-            String arch = architecture(g);
+            String arch = architecture(g, o);
             List<Plan> plans = plan(g, o);
             return new Summary(arch, plans.size(), (int) plans.stream().filter(p -> !p.copy()).count(), g.hasTensor(GgufTensorNames.OUTPUT));
         }
     }
 
-    private static String architecture(GgufFile g) {
+    private static String architecture(GgufFile g, Options o) {
         String arch = g.getString(GgufKeys.ARCHITECTURE, null);
         if (arch == null) throw new ModelException(g.path() + ": no " + GgufKeys.ARCHITECTURE + " in the metadata");
         if (!ARCHITECTURES.contains(arch)) {
             throw new ModelException(g.path() + ": architecture '" + arch + "' is not supported by quantize (expected one of "
                     + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
+        }
+        if (bitnetCppStyle(arch) && (o.type() == TensorType.Q1_0 || o.type() == TensorType.Q2_0)) {
+            throw new ModelException(g.path() + ": architecture '" + arch + "' is bitnet.cpp's, whose ggml has no " + o.type()
+                    + " (a mainline-only type); use i2_s or tq2_0, or a model of architecture bitnet or llama");
         }
         return arch;
     }
@@ -163,7 +167,7 @@ public final class Quantizer {
     public static Result quantize(Path in, Path out, Options o, GgufWriter.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
         try (GgufFile g = GgufFile.open(in)) {
-            String arch = architecture(g);
+            String arch = architecture(g, o);
             List<Plan> plans = plan(g, o);
             if (!bitnetCppStyle(arch)) plans.sort(Comparator.comparing(p -> p.source().name(), MAINLINE_ORDER));
 
