@@ -43,7 +43,7 @@ extern "C" {
 #define B4J_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature or a layout below changes; Java refuses a library with another value. */
-#define B4J_ABI_VERSION 3
+#define B4J_ABI_VERSION 4
 
 #define B4J_QK_I2S 128          /* weights per I2_S group */
 #define B4J_I2S_GROUP_BYTES 32  /* bytes per I2_S group */
@@ -119,6 +119,24 @@ B4J_API void b4j_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t r
  * ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)). */
 B4J_API void b4j_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y);
 B4J_API void b4j_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+
+/* ---- Q1_0 / Q2_0 weights x Q8_0 activations (llama.cpp's formats of PrismML's Bonsai / Ternary-Bonsai) ----
+ * Q1_0: blocks of 128, { fp16 d; uint8 qs[16]; } = 18 bytes; bit j (qs[j/8] bit j%8) set = +d, clear = -d.
+ * Q2_0: blocks of 64, { fp16 d; uint8 qs[16]; } = 18 bytes; code c = (qs[j/4] >> 2*(j%4)) & 3, value (c-1)*d.
+ * Activations: Q8_0 rows of k/32 blocks (one Q1_0 block reads four, one Q2_0 block two). k % 128 (% 64) == 0.
+ * Per (row, token), bit for bit as ggml's x86 build (d99724f) computes them:
+ *  - Q1_0 = the AVX2 ggml_vec_dot_q1_0_q8_0 (ggml has no AVX-512 branch): per block, per Q8_0 sub-block K
+ *    (weights 32K..32K+31) eight int32 lanes, lane L = Σ_{j=4L..4L+3} s_j, s_j = y_j if the bit is set else
+ *    the int8 negation of y_j (so -128 stays -128); accb = dy_0 * (float)lane (a multiply), then for K = 1..3
+ *    accb = fmaf(dy_K, (float)lane, accb); then acc = fmaf(d, accb, acc) (fused), blocks in order from 0;
+ *    result hsum_float_8(acc) = ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)).
+ *  - Q2_0 = the generic C ggml_vec_dot_q2_0_q8_0 (x86 has no SIMD one), which gcc compiles without FMA:
+ *    per block s_h = Σ (c-1)*y over Q8_0 sub-block h (exact); sumi = 0.0f + dy_0*(float)s_0;
+ *    sumi = sumi + dy_1*(float)s_1; sumf = sumf + d*sumi (each a float multiply, then an add), from 0. */
+B4J_API void b4j_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+B4J_API void b4j_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
 
 /* ---- causal attention over a KV cache ----

@@ -165,6 +165,16 @@ B4J_API void b4j_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64
     K()->gemm_q8_0_q8_0(w, k, row0, row1, act, ntok, out, out_stride);
 }
 
+B4J_API void b4j_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    K()->gemm_q1_0_q8_0(w, k, row0, row1, act, ntok, out, out_stride);
+}
+
+B4J_API void b4j_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    K()->gemm_q2_0_q8_0(w, k, row0, row1, act, ntok, out, out_stride);
+}
+
 B4J_API void b4j_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
                            int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                            int32_t round_weights, float *scratch, float *out) {

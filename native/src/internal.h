@@ -31,6 +31,10 @@ typedef struct b4j_kernels {
                       const float *x, int64_t ntok, float *out, int64_t out_stride);
     void (*gemm_q8_0_q8_0)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+    void (*gemm_q1_0_q8_0)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                           const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+    void (*gemm_q2_0_q8_0)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                           const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
     void (*attention)(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
                       int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                       int32_t round_weights, float *scratch, float *out);
@@ -70,6 +74,10 @@ void b4j_scalar_attention(const float *q, const void *k, const void *v, int32_t 
 /* softmax of one score row into attention weights, the reference order (shared by every variant) */
 void b4j_softmax_weights(float *scores, int64_t len, int32_t round_weights);
 void b4j_scalar_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                               const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                               const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+void b4j_scalar_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
 
 /* ---- numeric helpers with exactly ggml's semantics ---- */
@@ -148,6 +156,48 @@ static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
 
 static inline float b4j_hsum_float_8(const float *a) {
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+/* ---- Q1_0 / Q2_0 x Q8_0 (bitnet4j.h gives the float order) ----
+ * A GEMM over a variant's DOTS(wp, ap, n, nb, res): n <= 4 independent (weight row, activation row) dot
+ * products of nb weight blocks each, results in res[] — four rows of the one token of a GEMV, or one row
+ * of four tokens of a GEMM. Each dot is computed alone in a fixed order, so the grouping changes nothing. */
+#define B4J_PAIR_GEMM(NAME, DOTS, QK, BLOCK_BYTES)                                                        \
+    static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
+                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+        const int64_t nb = k / (QK), wrb = nb * (BLOCK_BYTES), arb = k / B4J_QK8_0 * B4J_Q8_0_BLOCK_BYTES; \
+        const uint8_t *wp[4], *ap[4];                                                                    \
+        float res[4];                                                                                    \
+        if (ntok == 1) {                                                                                 \
+            for (int64_t r = row0; r < row1; r += 4) {                                                   \
+                const int n = row1 - r < 4 ? (int)(row1 - r) : 4;                                        \
+                for (int i = 0; i < n; i++) { wp[i] = w + (r + i) * wrb; ap[i] = act; }                 \
+                DOTS(wp, ap, n, nb, res);                                                                \
+                for (int i = 0; i < n; i++) out[r + i] = res[i];                                         \
+            }                                                                                            \
+            return;                                                                                      \
+        }                                                                                                \
+        for (int64_t r = row0; r < row1; r++)                                                            \
+            for (int64_t t0 = 0; t0 < ntok; t0 += 4) {                                                   \
+                const int n = ntok - t0 < 4 ? (int)(ntok - t0) : 4;                                      \
+                for (int i = 0; i < n; i++) { wp[i] = w + r * wrb; ap[i] = act + (t0 + i) * arb; }       \
+                DOTS(wp, ap, n, nb, res);                                                                \
+                for (int i = 0; i < n; i++) out[(t0 + i) * out_stride + r] = res[i];                     \
+            }                                                                                            \
+    }
+
+#define B4J_QK1_0 128
+#define B4J_QK2_0 64
+#define B4J_Q1_0_BLOCK_BYTES 18 /* { fp16 d; uint8 qs[16]; } */
+#define B4J_Q2_0_BLOCK_BYTES 18 /* { fp16 d; uint8 qs[16]; } */
+
+/* One Q2_0 block (two Q8_0 blocks with scales dy0, dy1 and exact sums s0, s1 of (code-1)*y) added to sumf,
+ * as ggml's generic ggml_vec_dot_q2_0_q8_0 (the x86 build's) evaluates it: no FMA anywhere. */
+static inline float b4j_q2_0_block(float sumf, float d0, float dy0, int32_t s0, float dy1, int32_t s1) {
+    float sumi = 0.0f;
+    sumi += dy0 * (float)s0;
+    sumi += dy1 * (float)s1;
+    return sumf + d0 * sumi;
 }
 
 #endif /* BITNET4J_INTERNAL_H */

@@ -568,6 +568,80 @@ static void test_q8_0(void) {
             }
 }
 
+/* ---------------------------------------------------------------- Q1_0 / Q2_0 x Q8_0 */
+
+/* One case: every variant bit for bit against the scalar reference on the same bytes, which in turn must
+ * agree with the logical weights (Σ value*y*dy in double, to float rounding) so that the layout is checked
+ * independently of the float order. wk: W_RANDOM raw bits/codes with random d, W_ZERO zero scales,
+ * W_PLUS d = +inf in one block; ak: activation bytes (A_MIN = all -128, which negates to itself). */
+static void test_q12_case(int q2, int64_t k, int64_t rows, int64_t row0, int64_t row1, int64_t ntok, int wk, int ak) {
+    const int64_t qk = q2 ? 64 : 128, nb = k / qk, nab = k / 32, stride = rows + 3;
+    buf_t w = buf_alloc((size_t)(rows * nb * 18), 1), a = buf_alloc((size_t)(ntok * nab * 34), 0);
+    uint8_t *wp = (uint8_t *)w.p, *ap = (uint8_t *)a.p;
+    for (int64_t b = 0; b < rows * nb; b++) {
+        uint16_t dh = h_from_f(wk == W_ZERO ? 0.0f : rndf() * 0.05f);
+        if (wk == W_PLUS && b == 1) dh = 0x7c00;
+        memcpy(wp + b * 18, &dh, 2);
+        for (int j = 0; j < 16; j++) wp[b * 18 + 2 + j] = (uint8_t)rndi(0, 255);
+    }
+    for (int64_t b = 0; b < ntok * nab; b++) {
+        uint16_t dh = h_from_f(rndf() * 0.1f);
+        memcpy(ap + b * 34, &dh, 2);
+        for (int j = 0; j < 32; j++)
+            ap[b * 34 + 2 + j] = (uint8_t)(ak == A_RANDOM ? rndi(-128, 127) : ak == A_MIN ? -128 : ak == A_MAX ? 127 : 0);
+    }
+    char what[120];
+    snprintf(what, sizeof what, "gemm_q%d_0 k=%lld ntok=%lld rows=[%lld,%lld) w=%d a=%d", q2 ? 2 : 1, (long long)k,
+             (long long)ntok, (long long)row0, (long long)row1, wk, ak);
+    const char *isa = b4j_isa();
+    float *want = out_alloc(ntok, stride), *got = out_alloc(ntok, stride);
+    use("scalar");
+    if (q2) b4j_gemm_q2_0_q8_0(wp, k, row0, row1, ap, ntok, want, stride);
+    else b4j_gemm_q1_0_q8_0(wp, k, row0, row1, ap, ntok, want, stride);
+    use(isa);
+    if (q2) b4j_gemm_q2_0_q8_0(wp, k, row0, row1, ap, ntok, got, stride);
+    else b4j_gemm_q1_0_q8_0(wp, k, row0, row1, ap, ntok, got, stride);
+    check_exact(what, got, want, ntok, stride, row0, row1);
+    check_untouched(what, got, ntok, stride, row0, row1);
+    if (wk != W_PLUS)
+        for (int64_t t = 0; t < ntok; t++)
+            for (int64_t r = row0; r < row1; r++) {
+                double exact = 0, mag = 0;
+                for (int64_t i = 0; i < k; i++) {
+                    const uint8_t *x = wp + (r * nb + i / qk) * 18, *y = ap + (t * nab + i / 32) * 34;
+                    uint16_t xd, yd; memcpy(&xd, x, 2); memcpy(&yd, y, 2);
+                    const int j = (int)(i % qk);
+                    int v = q2 ? ((x[2 + j / 4] >> (2 * (j % 4))) & 3) - 1 : ((x[2 + j / 8] >> (j % 8)) & 1) ? 1 : -1;
+                    int yq = (int8_t)y[2 + i % 32];
+                    if (!q2 && v < 0 && yq == -128) { v = 1; } /* the int8 negation of -128 is -128 */
+                    const double p = (double)v * yq * f_from_h(xd) * f_from_h(yd);
+                    exact += p; mag += fabs(p);
+                }
+                g_checks++;
+                if (fabs(want[t * stride + r] - exact) > 1e-5 * mag + 1e-30)
+                    FAIL("%s: t=%lld r=%lld scalar %.9g, logical weights give %.9g", what, (long long)t, (long long)r,
+                         want[t * stride + r], exact);
+            }
+    free(want); free(got); buf_free(w); buf_free(a);
+}
+
+static void test_q12(void) {
+    const int64_t ks[] = {128, 384, 1152, 4096};
+    const int64_t ntoks[] = {1, 2, 3, 5, 9};
+    for (int q2 = 0; q2 <= 1; q2++)
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+            const int64_t k = q2 && ks[ki] == 1152 ? 1344 : ks[ki]; /* Q2_0: 21 blocks, an odd count */
+            for (size_t ni = 0; ni < sizeof ntoks / sizeof ntoks[0]; ni++) {
+                test_q12_case(q2, k, 13, 2, 13, ntoks[ni], W_RANDOM, A_RANDOM);
+                test_q12_case(q2, k, 7, 1, 6, ntoks[ni], W_RANDOM, A_RANDOM);
+            }
+            for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_q12_case(q2, k, 6, 0, 6, 2, W_RANDOM, ak);
+            test_q12_case(q2, k, 6, 0, 6, 3, W_ZERO, A_RANDOM);
+            if (k >= 256) test_q12_case(q2, k, 5, 0, 5, 2, W_PLUS, A_RANDOM);
+            test_q12_case(q2, k, 9, 4, 4, 3, W_RANDOM, A_RANDOM); /* empty row range */
+        }
+}
+
 /* ---------------------------------------------------------------- float weights */
 
 static void test_float_case(int kind /* 0 f32, 1 f16, 2 bf16 */, int64_t k, int64_t ntok, int special) {
@@ -947,6 +1021,7 @@ static int run_isa(const char *isa) {
     test_i2s();
     test_tq();
     test_q8_0();
+    test_q12();
     test_float();
     test_attention();
     test_nonfinite();

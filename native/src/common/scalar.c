@@ -14,6 +14,8 @@
  *  - Q8_0 dots: llama.cpp's x86 ggml_vec_dot_q8_0_q8_0: eight int32 lanes per block (lane L = the
  *    products of positions 4L..4L+3), acc[L] = fmaf(d_x * d_y, (float)lane, acc[L]) block by block,
  *    then hsum_float_8.
+ *  - Q1_0 dots: ggml's AVX2 ggml_vec_dot_q1_0_q8_0 (bitnet4j.h); Q2_0 dots: ggml's generic
+ *    ggml_vec_dot_q2_0_q8_0 as its x86 build runs it (no FMA), b4j_q2_0_block in internal.h.
  *  - I2_S: exact int dot of codes (0..3 as stored) and q, then b4j_i2s_epilogue
  *    (((float)dot - (float)sum) * (w_scale / act_scale)).
  *  - f32/f16/bf16: plain sequential float sums (SIMD variants reorder: tolerance, not exactness).
@@ -259,6 +261,69 @@ void b4j_scalar_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_
     }
 }
 
+/* ---------------------------------------------------------------- Q1_0 / Q2_0 x Q8_0 */
+
+/* Q1_0 in ggml's AVX2 order (bitnet4j.h): per 128-block and per Q8_0 sub-block K, eight int32 lanes of the
+ * signed activations (+y where the bit is set, the int8 negation of y where clear); accb = dy0*lane, then
+ * fma(dy, lane, accb) for K = 1..3; acc = fma(d0, accb, acc); hsum_float_8 at the end. */
+static void q1_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n, int64_t nb, float *res) {
+    for (int i = 0; i < n; i++) {
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *xb = wp[i] + b * B4J_Q1_0_BLOCK_BYTES;
+            float accb[8];
+            for (int kk = 0; kk < 4; kk++) {
+                const uint8_t *yb = ap[i] + (4 * b + kk) * B4J_Q8_0_BLOCK_BYTES;
+                const float dy = b4j_fp16_to_fp32(b4j_load_u16(yb));
+                for (int l = 0; l < 8; l++) {
+                    int32_t lane = 0;
+                    for (int j = 4 * l; j < 4 * l + 4; j++) {
+                        const int bit = (xb[2 + 4 * kk + j / 8] >> (j % 8)) & 1;
+                        const int8_t y = (int8_t)yb[2 + j];
+                        lane += bit ? y : (int8_t)(uint8_t)(0u - (uint8_t)y);
+                    }
+                    accb[l] = kk == 0 ? dy * (float)lane : fmaf(dy, (float)lane, accb[l]);
+                }
+            }
+            const float d0 = b4j_fp16_to_fp32(b4j_load_u16(xb));
+            for (int l = 0; l < 8; l++) acc[l] = fmaf(d0, accb[l], acc[l]);
+        }
+        res[i] = b4j_hsum_float_8(acc);
+    }
+}
+
+/* Q2_0 as ggml's generic C: per 64-block two exact sums of (code-1)*y, then b4j_q2_0_block. */
+static void q2_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n, int64_t nb, float *res) {
+    for (int i = 0; i < n; i++) {
+        float sumf = 0.0f;
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *xb = wp[i] + b * B4J_Q2_0_BLOCK_BYTES;
+            const uint8_t *y0 = ap[i] + 2 * b * B4J_Q8_0_BLOCK_BYTES, *y1 = y0 + B4J_Q8_0_BLOCK_BYTES;
+            int32_t s[2] = {0, 0};
+            for (int j = 0; j < 64; j++) {
+                const int code = (xb[2 + j / 4] >> (2 * (j % 4))) & 3;
+                s[j / 32] += (code - 1) * (int8_t)(j < 32 ? y0 : y1)[2 + j % 32];
+            }
+            sumf = b4j_q2_0_block(sumf, b4j_fp16_to_fp32(b4j_load_u16(xb)), b4j_fp16_to_fp32(b4j_load_u16(y0)), s[0],
+                                  b4j_fp16_to_fp32(b4j_load_u16(y1)), s[1]);
+        }
+        res[i] = sumf;
+    }
+}
+
+B4J_PAIR_GEMM(scalar_gemm_q1_0, q1_0_dots, B4J_QK1_0, B4J_Q1_0_BLOCK_BYTES)
+B4J_PAIR_GEMM(scalar_gemm_q2_0, q2_0_dots, B4J_QK2_0, B4J_Q2_0_BLOCK_BYTES)
+
+void b4j_scalar_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                               const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    scalar_gemm_q1_0(w, k, row0, row1, act, ntok, out, out_stride);
+}
+
+void b4j_scalar_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                               const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    scalar_gemm_q2_0(w, k, row0, row1, act, ntok, out, out_stride);
+}
+
 /* ---------------------------------------------------------------- float weights */
 
 void b4j_scalar_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
@@ -306,5 +371,7 @@ const b4j_kernels b4j_kernels_scalar = {
     .gemm_f16 = b4j_scalar_gemm_f16,
     .gemm_bf16 = b4j_scalar_gemm_bf16,
     .gemm_q8_0_q8_0 = b4j_scalar_gemm_q8_0_q8_0,
+    .gemm_q1_0_q8_0 = b4j_scalar_gemm_q1_0_q8_0,
+    .gemm_q2_0_q8_0 = b4j_scalar_gemm_q2_0_q8_0,
     .attention = b4j_scalar_attention,
 };

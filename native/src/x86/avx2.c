@@ -412,6 +412,81 @@ FLOAT_GEMM(avx2_gemm_f32, float, load8_f32, cvt1_f32)
 FLOAT_GEMM(avx2_gemm_f16, uint16_t, load8_f16, cvt1_f16)
 FLOAT_GEMM(avx2_gemm_bf16, uint16_t, load8_bf16, cvt1_bf16)
 
+/* ---------------------------------------------------------------- Q1_0 / Q2_0 x Q8_0 */
+
+/* Eight int32 lanes of a Q8_0 block's activations signed by 32 bits of a Q1_0 block (ggml's AVX2
+ * ggml_vec_dot_q1_0_q8_0): byte j takes bit j of the four bytes at bits; y negated (int8) where clear. */
+static inline __m256 q1_0_lanes(const uint8_t *bits, const uint8_t *yq) {
+    const __m256i byte_shuf = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                               2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit_masks = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    uint32_t b32;
+    memcpy(&b32, bits, 4);
+    const __m256i clear = _mm256_cmpeq_epi8(
+        _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)b32), byte_shuf), bit_masks), _mm256_setzero_si256());
+    const __m256i y = _mm256_loadu_si256((const __m256i *)yq);
+    const __m256i sy = _mm256_sub_epi8(_mm256_xor_si256(y, clear), clear);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), sy), _mm256_set1_epi16(1)));
+}
+
+static void q1_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n, int64_t nb, float *res) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = 0; b < nb; b++) {
+        for (int i = 0; i < n; i++) {
+            const uint8_t *xb = wp[i] + b * B4J_Q1_0_BLOCK_BYTES, *yb = ap[i] + 4 * b * B4J_Q8_0_BLOCK_BYTES;
+            __m256 accb = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b4j_load_u16(yb))), q1_0_lanes(xb + 2, yb + 2));
+            for (int kk = 1; kk < 4; kk++) {
+                const uint8_t *y = yb + kk * B4J_Q8_0_BLOCK_BYTES;
+                accb = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(b4j_load_u16(y))), q1_0_lanes(xb + 2 + 4 * kk, y + 2), accb);
+            }
+            acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(b4j_load_u16(xb))), accb, acc[i]);
+        }
+    }
+    for (int i = 0; i < n; i++) res[i] = hsum_ps(acc[i]);
+}
+
+/* The codes (0..3) of a Q2_0 block's weights 32h..32h+31 as bytes in weight order: byte j of qs[8h + j/4],
+ * shifted right by 2*(j%4) (four shifted copies merged by position masks). */
+static inline __m256i q2_0_codes(__m256i qs2, int h) {
+    const __m256i idx = h == 0 ? _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                                                  4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7)
+                               : _mm256_setr_epi8(8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11,
+                                                  12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15);
+    const __m256i v = _mm256_shuffle_epi8(qs2, idx);
+    const __m256i m0 = _mm256_set1_epi32(0x00000003), m1 = _mm256_set1_epi32(0x00000300);
+    const __m256i m2 = _mm256_set1_epi32(0x00030000), m3 = _mm256_set1_epi32(0x03000000);
+    return _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(v, m0), _mm256_and_si256(_mm256_srli_epi16(v, 2), m1)),
+                           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), m2), _mm256_and_si256(_mm256_srli_epi16(v, 6), m3)));
+}
+
+/* Σ (code-1)*y over one Q8_0 block as eight int32 partial sums: Σ code*y - Σ y (|pairs| <= 768: no saturation) */
+static inline __m256i q2_0_partial(__m256i codes, const uint8_t *yq) {
+    const __m256i y = _mm256_loadu_si256((const __m256i *)yq);
+    const __m256i d = _mm256_sub_epi16(_mm256_maddubs_epi16(codes, y), _mm256_maddubs_epi16(_mm256_set1_epi8(1), y));
+    return _mm256_madd_epi16(d, _mm256_set1_epi16(1));
+}
+
+static void q2_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n, int64_t nb, float *res) {
+    for (int i = 0; i < n; i++) {
+        float sumf = 0.0f;
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *xb = wp[i] + b * B4J_Q2_0_BLOCK_BYTES, *y0 = ap[i] + 2 * b * B4J_Q8_0_BLOCK_BYTES;
+            const uint8_t *y1 = y0 + B4J_Q8_0_BLOCK_BYTES;
+            const __m256i qs2 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(xb + 2)));
+            /* lanes 0..3: s0's partial sums, 4..7: s1's, after two horizontal adds of the two halves */
+            __m256i h = _mm256_hadd_epi32(q2_0_partial(q2_0_codes(qs2, 0), y0 + 2), q2_0_partial(q2_0_codes(qs2, 1), y1 + 2));
+            h = _mm256_hadd_epi32(h, h);
+            const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+            sumf = b4j_q2_0_block(sumf, _cvtsh_ss(b4j_load_u16(xb)), _cvtsh_ss(b4j_load_u16(y0)), _mm_cvtsi128_si32(s),
+                                  _cvtsh_ss(b4j_load_u16(y1)), _mm_extract_epi32(s, 1));
+        }
+        res[i] = sumf;
+    }
+}
+
+B4J_PAIR_GEMM(avx2_gemm_q1_0_q8_0, q1_0_dots, B4J_QK1_0, B4J_Q1_0_BLOCK_BYTES)
+B4J_PAIR_GEMM(avx2_gemm_q2_0_q8_0, q2_0_dots, B4J_QK2_0, B4J_Q2_0_BLOCK_BYTES)
+
 const b4j_kernels b4j_kernels_avx2 = {
     .name = "avx2",
     .quantize_i8 = avx2_quantize_i8,
@@ -424,5 +499,7 @@ const b4j_kernels b4j_kernels_avx2 = {
     .gemm_f16 = avx2_gemm_f16,
     .gemm_bf16 = avx2_gemm_bf16,
     .gemm_q8_0_q8_0 = avx2_gemm_q8_0_q8_0,
+    .gemm_q1_0_q8_0 = avx2_gemm_q1_0_q8_0,
+    .gemm_q2_0_q8_0 = avx2_gemm_q2_0_q8_0,
     .attention = b4j_scalar_attention,
 };

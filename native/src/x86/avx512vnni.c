@@ -513,6 +513,52 @@ static void avx512_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int
     if (r < row1) b4j_kernels_avx2.gemm_q8_0_q8_0(w, k, r, row1, act, 1, out, out_stride);
 }
 
+/* ---------------------------------------------------------------- Q1_0 / Q2_0 x Q8_0 */
+
+/* Q1_0 in ggml's AVX2 order (bitnet4j.h), two dot products per zmm: pair 2u in the low 256 bits, pair 2u+1
+ * in the high (an odd last pair is computed twice and dropped). The 32 sign bits of each pair are the
+ * halves of one 64-bit k-mask: y is negated (int8) where a bit is clear, and dpbusd with ones gives the
+ * eight lanes of four bytes of each half. */
+static void q1_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n, int64_t nb, float *res) {
+    const __m512i ones = _mm512_set1_epi8(1);
+    for (int u = 0; u < n; u += 2) {
+        const uint8_t *w0 = wp[u], *w1 = wp[u + 1 < n ? u + 1 : u], *a0 = ap[u], *a1 = ap[u + 1 < n ? u + 1 : u];
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *x0 = w0 + b * B4J_Q1_0_BLOCK_BYTES, *x1 = w1 + b * B4J_Q1_0_BLOCK_BYTES;
+            const uint8_t *y0 = a0 + 4 * b * B4J_Q8_0_BLOCK_BYTES, *y1 = a1 + 4 * b * B4J_Q8_0_BLOCK_BYTES;
+            __m512 accb = _mm512_setzero_ps();
+            for (int kk = 0; kk < 4; kk++) {
+                const int64_t o = kk * B4J_Q8_0_BLOCK_BYTES;
+                uint32_t m0, m1;
+                memcpy(&m0, x0 + 2 + 4 * kk, 4);
+                memcpy(&m1, x1 + 2 + 4 * kk, 4);
+                const __mmask64 clear = ~((__mmask64)m0 | ((__mmask64)m1 << 32));
+                const __m512i y = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(y0 + o + 2))),
+                                                     _mm256_loadu_si256((const __m256i *)(y1 + o + 2)), 1);
+                const __m512i sy = _mm512_mask_sub_epi8(y, clear, _mm512_setzero_si512(), y);
+                const __m512 lanes = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, sy));
+                const __m512 dy = _mm512_insertf32x8(_mm512_set1_ps(_cvtsh_ss(b4j_load_u16(y0 + o))),
+                                                     _mm256_set1_ps(_cvtsh_ss(b4j_load_u16(y1 + o))), 1);
+                accb = kk == 0 ? _mm512_mul_ps(dy, lanes) : _mm512_fmadd_ps(dy, lanes, accb);
+            }
+            const __m512 d = _mm512_insertf32x8(_mm512_set1_ps(_cvtsh_ss(b4j_load_u16(x0))),
+                                                _mm256_set1_ps(_cvtsh_ss(b4j_load_u16(x1))), 1);
+            acc = _mm512_fmadd_ps(d, accb, acc);
+        }
+        res[u] = hsum_float_8(_mm512_castps512_ps256(acc));
+        if (u + 1 < n) res[u + 1] = hsum_float_8(_mm512_extractf32x8_ps(acc, 1));
+    }
+}
+
+B4J_PAIR_GEMM(avx512_gemm_q1_0_q8_0, q1_0_dots, B4J_QK1_0, B4J_Q1_0_BLOCK_BYTES)
+
+/* Q2_0's float work is ggml's scalar chain per 64 weights; the AVX2 kernel's integer sums already keep up. */
+static void avx512_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
+                                  const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+    b4j_kernels_avx2.gemm_q2_0_q8_0(w, k, row0, row1, act, ntok, out, out_stride);
+}
+
 const b4j_kernels b4j_kernels_avx512vnni = {
     .name = "avx512vnni",
     .quantize_i8 = avx512_quantize_i8,
@@ -525,5 +571,7 @@ const b4j_kernels b4j_kernels_avx512vnni = {
     .gemm_f16 = avx512_gemm_f16,
     .gemm_bf16 = avx512_gemm_bf16,
     .gemm_q8_0_q8_0 = avx512_gemm_q8_0_q8_0,
+    .gemm_q1_0_q8_0 = avx512_gemm_q1_0_q8_0,
+    .gemm_q2_0_q8_0 = avx512_gemm_q2_0_q8_0,
     .attention = avx512_attention,
 };

@@ -14,9 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code quantize}: an F32/F16/BF16 BitNet GGUF model to I2_S, TQ2_0 or TQ1_0, like llama-quantize. */
+/** {@code quantize}: an F32/F16/BF16 BitNet GGUF model to I2_S, TQ2_0, TQ1_0, Q1_0 or Q2_0, like llama-quantize. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = {"Quantize an F32/F16/BF16 GGUF model (bitnet-b1.58, bitnet, llama) to a ternary type:",
+        description = {"Quantize an F32/F16/BF16 GGUF model (bitnet-b1.58, bitnet, llama) to a low-bit type:",
                 "the linear projections become TYPE, token_embd/output the embedding/output type, the rest is copied.",
                 "Streamed tensor by tensor; the output matches bitnet.cpp's / llama.cpp's llama-quantize."})
 final class QuantizeCommand implements Callable<Integer> {
@@ -30,7 +30,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "the GGUF file to write")
     Path output;
 
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "projection type: i2_s, tq2_0 or tq1_0")
+    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "projection type: i2_s, tq2_0, tq1_0, q1_0 or q2_0")
     String type;
 
     @Option(names = "--embedding-type", paramLabel = "TYPE", description = "token_embd type: f16, f32, q8_0 or q6_k (default: ${DEFAULT-VALUE})")
@@ -44,7 +44,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
+        TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0, TensorType.Q1_0, TensorType.Q2_0);
         TensorType embd = TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
         TensorType out = outputType == null ? null : TypeOption.parse("--output-type", outputType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
         if (!Files.exists(input)) throw new Errors.UsageException("input file " + input + " does not exist");

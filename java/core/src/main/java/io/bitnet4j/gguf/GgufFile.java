@@ -35,7 +35,9 @@ import java.util.Set;
  * in mainline ggml (IQ4_NL_4_4/4_8/8_8, since removed; MXFP4). Id 36 is read as I2_S only if the file
  * is a bitnet.cpp model — {@code general.architecture} {@code bitnet-b1.58} or {@code bitnet-25}, or
  * {@code general.file_type} 40 (MOSTLY_I2_S) — and the tensor's offset span matches the I2_S size
- * ({@code n/4 + 32} bytes, padded to the alignment); otherwise it is rejected as ambiguous.
+ * ({@code n/4 + 32} bytes, padded to the alignment); otherwise it is rejected as ambiguous. Ids 41
+ * (Q1_0) and 42 (Q2_0) are mainline ggml's only: believed unless the architecture is bitnet.cpp's (file_type
+ * 40 alone does not count there: mainline llama.cpp writes 40 for MOSTLY_Q1_0).
  */
 public final class GgufFile implements AutoCloseable {
     /** "GGUF" read as a little-endian u32. */
@@ -239,7 +241,9 @@ public final class GgufFile implements AutoCloseable {
         GgufEntry ftype = meta.get(GgufKeys.FILE_TYPE);
         String archName = arch != null && arch.value() instanceof String s ? s : null;
         long fileType = ftype != null && ftype.type().isInteger() ? ((Number) ftype.value()).longValue() : -1;
-        boolean bitnetCpp = (archName != null && BITNET_CPP_ARCHS.contains(archName)) || fileType == GgufFileType.MOSTLY_I2_S;
+        boolean bitnetArch = archName != null && BITNET_CPP_ARCHS.contains(archName);
+        // file_type 40 is MOSTLY_I2_S in bitnet.cpp but MOSTLY_Q1_0 in mainline: it only vouches for id 36
+        boolean bitnetCpp = bitnetArch || fileType == GgufFileType.MOSTLY_I2_S;
         String context = "architecture " + (archName == null ? "(none)" : archName)
                 + ", file_type " + (fileType < 0 ? "(none)" : fileType);
 
@@ -265,7 +269,7 @@ public final class GgufFile implements AutoCloseable {
             } catch (ArithmeticException e) {
                 throw new GgufFormatException(path, where + ": element count of shape " + Arrays.toString(r.ne()) + " overflows");
             }
-            TensorType type = resolveType(path, r, bitnetCpp, context, span[i], alignment);
+            TensorType type = resolveType(path, r, bitnetCpp, bitnetArch, context, span[i], alignment);
             String problem = type.rowLengthProblem(r.ne()[0]);
             if (problem != null) throw new GgufFormatException(path, where + " (" + type + "): " + problem);
             long bytes;
@@ -290,7 +294,8 @@ public final class GgufFile implements AutoCloseable {
         return out;
     }
 
-    private static TensorType resolveType(Path path, RawTensor r, boolean bitnetCpp, String context, long span, int alignment) {
+    private static TensorType resolveType(Path path, RawTensor r, boolean bitnetCpp, boolean bitnetArch, String context,
+                                          long span, int alignment) {
         int id = r.typeId();
         String where = "tensor " + r.name();
         switch (id) {
@@ -320,11 +325,18 @@ public final class GgufFile implements AutoCloseable {
             case 39 -> throw new GgufFormatException(path, where + (bitnetCpp
                     ? ": type TL2 (bitnet.cpp lookup-table format, id 39) is unsupported, re-quantize the model to I2_S"
                     : ": unsupported type id 39 (MXFP4 in mainline ggml, TL2 in bitnet.cpp); use a ternary (TQ1_0/TQ2_0/I2_S) or F16/BF16/F32/Q8_0 model"));
+            case 41, 42 -> {
+                if (bitnetArch) {
+                    throw new GgufFormatException(path, where + ": type id " + id + " (" + TensorType.byId(id)
+                            + " in mainline ggml) does not exist in bitnet.cpp's ggml, and this file is bitnet.cpp's (" + context + ")");
+                }
+                return TensorType.byId(id);
+            }
             default -> {
                 TensorType t = TensorType.byId(id);
                 if (t == null || !t.isSupported()) {
                     throw new GgufFormatException(path, where + ": unsupported tensor type id " + Integer.toUnsignedString(id)
-                            + " (supported: F32 0, F16 1, Q8_0 8, Q6_K 14, BF16 30, TQ1_0 34, TQ2_0 35, I2_S 36)");
+                            + " (supported: F32 0, F16 1, Q8_0 8, Q6_K 14, BF16 30, TQ1_0 34, TQ2_0 35, I2_S 36, Q1_0 41, Q2_0 42)");
                 }
                 return t;
             }

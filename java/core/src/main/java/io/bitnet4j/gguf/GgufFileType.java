@@ -15,6 +15,10 @@ public final class GgufFileType {
     public static final int MOSTLY_TQ2_0 = 37;
     /** LLAMA_FTYPE_MOSTLY_I2_S in bitnet.cpp's llama.h. */
     public static final int MOSTLY_I2_S = 40;
+    /** LLAMA_FTYPE_MOSTLY_Q1_0 in mainline llama.h: the same number as bitnet.cpp's MOSTLY_I2_S. */
+    public static final int MOSTLY_Q1_0 = 40;
+    /** LLAMA_FTYPE_MOSTLY_Q2_0 in mainline llama.h. */
+    public static final int MOSTLY_Q2_0 = 41;
 
     /** ggml's GGML_QNT_VERSION, which llama-quantize writes. */
     public static final int QUANTIZATION_VERSION = 2;
@@ -22,7 +26,7 @@ public final class GgufFileType {
     /**
      * The file type of a model whose projections are of this type.
      *
-     * @throws IllegalArgumentException for a type other than F32, F16, I2_S, TQ2_0 or TQ1_0
+     * @throws IllegalArgumentException for a type other than F32, F16, I2_S, TQ2_0, TQ1_0, Q1_0 or Q2_0
      */
     public static int of(TensorType projections) {
         return switch (projections) {
@@ -31,6 +35,8 @@ public final class GgufFileType {
             case I2_S -> MOSTLY_I2_S;
             case TQ1_0 -> MOSTLY_TQ1_0;
             case TQ2_0 -> MOSTLY_TQ2_0;
+            case Q1_0 -> MOSTLY_Q1_0;
+            case Q2_0 -> MOSTLY_Q2_0;
             default -> throw new IllegalArgumentException("no general.file_type for projections of type " + projections);
         };
     }

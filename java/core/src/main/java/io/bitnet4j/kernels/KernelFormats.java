@@ -25,6 +25,11 @@ public final class KernelFormats {
     /** Q8_0, weights and activations alike: { fp16 d; int8 qs[32]; }. */
     public static final int QK8_0 = TensorType.Q8_0.blockSize();
     public static final int Q8_0_BLOCK_BYTES = TensorType.Q8_0.bytesPerBlock();
+    /** Q1_0 / Q2_0 weights: { fp16 d; uint8 qs[16]; } per 128 / 64 values (four / two Q8_0 activation blocks). */
+    public static final int Q1_0_BLOCK = TensorType.Q1_0.blockSize();
+    public static final int Q1_0_BLOCK_BYTES = TensorType.Q1_0.bytesPerBlock();
+    public static final int Q2_0_BLOCK = TensorType.Q2_0.blockSize();
+    public static final int Q2_0_BLOCK_BYTES = TensorType.Q2_0.bytesPerBlock();
 
     /** Bytes of one Q8_K activation row of k values (k a positive multiple of {@link #QK_K}). */
     static long q8kRowBytes(int k) {

@@ -54,6 +54,14 @@ public sealed interface Kernels permits ScalarKernels, NativeKernels {
     void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
                  MemorySegment out, int outStride);
 
+    /** Q1_0 weights (18-byte blocks of 128 signs) times Q8_0 activations, as ggml's x86 ggml_vec_dot_q1_0_q8_0. */
+    void gemmQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                 MemorySegment out, int outStride);
+
+    /** Q2_0 weights (18-byte blocks of 64 2-bit codes) times Q8_0 activations, as ggml's x86 ggml_vec_dot_q2_0_q8_0. */
+    void gemmQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                 MemorySegment out, int outStride);
+
     /**
      * Float weights (row-major, k per row, any k >= 1, unaligned allowed) times f32 activations x (ntok rows
      * of k): out = Σ_i w[r*k+i] * x[t*k+i]. Tiers may sum in different orders (equal within rounding).

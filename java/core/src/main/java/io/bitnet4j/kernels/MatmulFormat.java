@@ -29,6 +29,10 @@ public enum MatmulFormat {
     TQ2_0(TensorType.TQ2_0, ActivationFormat.Q8_K, Kernels::gemmTQ20),
     TQ1_0(TensorType.TQ1_0, ActivationFormat.Q8_K, Kernels::gemmTQ10),
     Q8_0(TensorType.Q8_0, ActivationFormat.Q8_0, Kernels::gemmQ80),
+    /** llama.cpp's 1-bit signs (PrismML Bonsai) times Q8_0 activations (its vec_dot_type). */
+    Q1_0(TensorType.Q1_0, ActivationFormat.Q8_0, Kernels::gemmQ10),
+    /** llama.cpp's 2-bit −1/0/+1/+2 codes (PrismML Ternary-Bonsai) times Q8_0 activations. */
+    Q2_0(TensorType.Q2_0, ActivationFormat.Q8_0, Kernels::gemmQ20),
     F32(TensorType.F32, ActivationFormat.F32, Kernels::gemmF32),
     F16(TensorType.F16, ActivationFormat.F16, Kernels::gemmF16),
     BF16(TensorType.BF16, ActivationFormat.BF16, Kernels::gemmBF16),

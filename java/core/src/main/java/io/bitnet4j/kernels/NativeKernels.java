@@ -183,6 +183,18 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void gemmQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                        MemorySegment out, int outStride) {
+        gemm(NativeSymbols.GEMM_Q1_0_Q8_0, "gemmQ10", MatmulFormat.Q1_0, w, k, row0, row1, actQ80, ntok, out, outStride);
+    }
+
+    @Override
+    public void gemmQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                        MemorySegment out, int outStride) {
+        gemm(NativeSymbols.GEMM_Q2_0_Q8_0, "gemmQ20", MatmulFormat.Q2_0, w, k, row0, row1, actQ80, ntok, out, outStride);
+    }
+
+    @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                         MemorySegment out, int outStride) {
         gemm(NativeSymbols.GEMM_F32, "gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);

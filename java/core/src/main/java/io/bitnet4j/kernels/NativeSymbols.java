@@ -21,7 +21,7 @@ import java.lang.invoke.MethodHandle;
 final class NativeSymbols {
     private NativeSymbols() {}
 
-    static final int EXPECTED_ABI = 3;
+    static final int EXPECTED_ABI = 4;
 
     /** null when loaded, else the reason the native tier is unavailable. */
     static final String UNAVAILABLE;
@@ -30,13 +30,13 @@ final class NativeSymbols {
 
     static final MethodHandle ABI_VERSION, SUPPORTED_ISAS, ISA, SET_ISA;
     static final MethodHandle QUANTIZE_I8, QUANTIZE_Q8_K, QUANTIZE_Q8_0;
-    static final MethodHandle GEMM_I2S_I8, GEMM_TQ2_0_Q8_K, GEMM_TQ1_0_Q8_K, GEMM_Q8_0_Q8_0;
+    static final MethodHandle GEMM_I2S_I8, GEMM_TQ2_0_Q8_K, GEMM_TQ1_0_Q8_K, GEMM_Q8_0_Q8_0, GEMM_Q1_0_Q8_0, GEMM_Q2_0_Q8_0;
     static final MethodHandle GEMM_F32, GEMM_F16, GEMM_BF16;
     static final MethodHandle ATTENTION;
 
     static {
         String reason = null, source = null;
-        MethodHandle[] h = new MethodHandle[15];
+        MethodHandle[] h = new MethodHandle[17];
         try {
             NativeLoader.Result r = NativeLoader.load();
             if (r instanceof NativeLoader.Unavailable u) {
@@ -57,6 +57,7 @@ final class NativeSymbols {
         ABI_VERSION = h[i++]; SUPPORTED_ISAS = h[i++]; ISA = h[i++]; SET_ISA = h[i++];
         QUANTIZE_I8 = h[i++]; QUANTIZE_Q8_K = h[i++]; QUANTIZE_Q8_0 = h[i++];
         GEMM_I2S_I8 = h[i++]; GEMM_TQ2_0_Q8_K = h[i++]; GEMM_TQ1_0_Q8_K = h[i++]; GEMM_Q8_0_Q8_0 = h[i++];
+        GEMM_Q1_0_Q8_0 = h[i++]; GEMM_Q2_0_Q8_0 = h[i++];
         GEMM_F32 = h[i++]; GEMM_F16 = h[i++]; GEMM_BF16 = h[i++];
         ATTENTION = h[i++];
     }
@@ -83,6 +84,8 @@ final class NativeSymbols {
             {"b4j_gemm_tq2_0_q8_k", gemmQ, false},
             {"b4j_gemm_tq1_0_q8_k", gemmQ, false},
             {"b4j_gemm_q8_0_q8_0", gemmQ, false},
+            {"b4j_gemm_q1_0_q8_0", gemmQ, false},
+            {"b4j_gemm_q2_0_q8_0", gemmQ, false},
             {"b4j_gemm_f32", gemmQ, false},
             {"b4j_gemm_f16", gemmQ, false},
             {"b4j_gemm_bf16", gemmQ, false},

@@ -2,6 +2,8 @@ package io.bitnet4j.kernels;
 
 import static io.bitnet4j.kernels.KernelFormats.*;
 
+import io.bitnet4j.tensor.Q2_0Codec;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -11,7 +13,8 @@ import java.nio.ByteOrder;
  * obviously right, one weight at a time, following the reference C code of bitnet.cpp
  * ({@code quantize_row_i8_s} and the I2_S matmul epilogue in its ggml.c) and llama.cpp
  * ({@code quantize_row_q8_K_ref}, {@code quantize_row_q8_0_ref}, the generic
- * {@code ggml_vec_dot_tq{1,2}_0_q8_K} and {@code ggml_vec_dot_q8_0_q8_0}).
+ * {@code ggml_vec_dot_tq{1,2}_0_q8_K} and {@code ggml_vec_dot_q8_0_q8_0}; ggml's x86 {@code ggml_vec_dot_q1_0_q8_0}
+ * and {@code ggml_vec_dot_q2_0_q8_0}).
  *
  * <p>Also the base of the Vector API tier: {@link VectorKernels} inherits every kernel from here and
  * overrides only those it makes faster (Jlama's idea), so a kernel added here works in both Java tiers.
@@ -306,6 +309,79 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
         int sum = 0;
         for (int j = 4 * lane; j < 4 * lane + 4; j++) sum += w.get(I8, x + 2 + j) * act.get(I8, y + 2 + j);
         return sum;
+    }
+
+    @Override
+    public void gemmQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                        MemorySegment out, int outStride) {
+        KernelChecks.checkGemm("gemmQ10", MatmulFormat.Q1_0, w, k, row0, row1, actQ80, ntok, out, outStride);
+        gemmQ80Blocks(w, k, row0, row1, actQ80, ntok, out, outStride, Q1_0_BLOCK, Q1_0_BLOCK_BYTES, ScalarKernels::q10Dot);
+    }
+
+    @Override
+    public void gemmQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
+                        MemorySegment out, int outStride) {
+        KernelChecks.checkGemm("gemmQ20", MatmulFormat.Q2_0, w, k, row0, row1, actQ80, ntok, out, outStride);
+        gemmQ80Blocks(w, k, row0, row1, actQ80, ntok, out, outStride, Q2_0_BLOCK, Q2_0_BLOCK_BYTES, ScalarKernels::q20Dot);
+    }
+
+    /** One weight row (at byte x, nb blocks) · one Q8_0 activation row (at byte y). */
+    @FunctionalInterface
+    interface RowDot {
+        float dot(MemorySegment w, long x, MemorySegment act, long y, int nb);
+    }
+
+    /** A gemm of weight blocks of qk values against Q8_0 activation rows: every (row, token) by its own dot. */
+    private static void gemmQ80Blocks(MemorySegment w, int k, int row0, int row1, MemorySegment act, int ntok,
+                                      MemorySegment out, int outStride, int qk, int blockBytes, RowDot dot) {
+        int nb = k / qk;
+        long actRow = (long) (k / QK8_0) * Q8_0_BLOCK_BYTES;
+        for (int t = 0; t < ntok; t++) {
+            for (int r = row0; r < row1; r++) {
+                out.setAtIndex(F32, (long) t * outStride + r, dot.dot(w, (long) r * nb * blockBytes, act, t * actRow, nb));
+            }
+        }
+    }
+
+    /**
+     * One Q1_0 row · Q8_0 activations in ggml's AVX2 order (bitnet4j.h): per block and Q8_0 sub-block K, eight
+     * int lanes of four signed activations; accb = dy·lane for K = 0, fma(dy, lane, accb) after; acc =
+     * fma(d, accb, acc); hsum_float_8.
+     */
+    static float q10Dot(MemorySegment w, long x, MemorySegment act, long y, int nb) {
+        float[] acc = new float[LANES], accb = new float[LANES];
+        for (int b = 0; b < nb; b++, x += Q1_0_BLOCK_BYTES) {
+            for (int kk = 0; kk < 4; kk++, y += Q8_0_BLOCK_BYTES) {
+                float dy = fp16(act, y);
+                for (int l = 0; l < LANES; l++) {
+                    int lane = 0;
+                    for (int j = 4 * l; j < 4 * l + 4; j++) {
+                        byte v = act.get(I8, y + 2 + j);
+                        boolean set = (w.get(I8, x + 2 + 4 * kk + j / 8) >> (j % 8) & 1) != 0;
+                        lane += set ? v : (byte) -v; // the int8 negation: -(-128) stays -128
+                    }
+                    accb[l] = kk == 0 ? dy * lane : Math.fma(dy, (float) lane, accb[l]);
+                }
+            }
+            float d = fp16(w, x);
+            for (int l = 0; l < LANES; l++) acc[l] = Math.fma(d, accb[l], acc[l]);
+        }
+        return hsum(acc);
+    }
+
+    /** One Q2_0 row · Q8_0 activations as ggml's generic C on x86 (bitnet4j.h): float multiplies and adds, no fma. */
+    static float q20Dot(MemorySegment w, long x, MemorySegment act, long y, int nb) {
+        float sumf = 0f;
+        for (int b = 0; b < nb; b++, x += Q2_0_BLOCK_BYTES) {
+            float sumi = 0f;
+            for (int h = 0; h < 2; h++, y += Q8_0_BLOCK_BYTES) {
+                int s = 0;
+                for (int j = 0; j < QK8_0; j++) s += (Q2_0Codec.code(w, x, 32 * h + j) - 1) * act.get(I8, y + 2 + j);
+                sumi += fp16(act, y) * (float) s;
+            }
+            sumf += fp16(w, x) * sumi;
+        }
+        return sumf;
     }
 
     // ---- float weights ----

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
 /**
  * Quantizes a float (F32/F16/BF16) BitNet GGUF model to a ternary type, like the reference engines'
  * {@code llama-quantize}: the linear projections ({@code blk.N.attn_q/k/v/output}, {@code ffn_gate/up/down})
- * become I2_S, TQ2_0 or TQ1_0, {@code token_embd} and {@code output} take their own (float, Q8_0 or Q6_K) type,
+ * become I2_S, TQ2_0, TQ1_0, Q1_0 or Q2_0, {@code token_embd} and {@code output} take their own (float, Q8_0 or Q6_K) type,
  * every other tensor (norms, scales) is copied unchanged. Metadata is copied; {@code general.file_type}
  * and {@code general.quantization_version} are set. Tensor order is the input's (bitnet.cpp) or mainline's sorted order (see below).
  *
@@ -49,8 +49,9 @@ public final class Quantizer {
 
     /** The architectures this tool knows the tensor names of. */
     public static final Set<String> ARCHITECTURES = Set.of("bitnet-b1.58", "bitnet-25", "bitnet", "llama");
-    /** The projection types. */
-    public static final Set<TensorType> TERNARY = EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
+    /** The projection types: bitnet.cpp's and llama.cpp's ternary ones, and llama.cpp's Q1_0 / Q2_0 (Bonsai). */
+    public static final Set<TensorType> PROJECTION_TYPES = EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
+            TensorType.Q1_0, TensorType.Q2_0);
     /** Types for token_embd / output. */
     public static final Set<TensorType> EMBEDDING_TYPES = EnumSet.of(TensorType.F32, TensorType.F16, TensorType.Q8_0, TensorType.Q6_K);
     /** {@link #EMBEDDING_TYPES} as users type them, for messages. */
@@ -63,7 +64,7 @@ public final class Quantizer {
     /**
      * What to produce.
      *
-     * @param type          the projections' type: I2_S, TQ2_0 or TQ1_0
+     * @param type          the projections' type: I2_S, TQ2_0, TQ1_0, Q1_0 or Q2_0
      * @param embeddingType {@code token_embd.weight}'s type: F32, F16, Q8_0 or Q6_K
      * @param outputType    {@code output.weight}'s type (when the model has one); null = the embedding type
      */
@@ -71,7 +72,9 @@ public final class Quantizer {
         public Options {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(embeddingType, "embeddingType");
-            if (!TERNARY.contains(type)) throw new IllegalArgumentException("not a ternary type: " + type + " (expected i2_s, tq2_0 or tq1_0)");
+            if (!PROJECTION_TYPES.contains(type)) {
+                throw new IllegalArgumentException("not a projection type: " + type + " (expected i2_s, tq2_0, tq1_0, q1_0 or q2_0)");
+            }
             if (!EMBEDDING_TYPES.contains(embeddingType)) throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of " + EMBEDDING_TYPE_NAMES);
             if (outputType == null) outputType = embeddingType;
             if (!EMBEDDING_TYPES.contains(outputType)) throw new IllegalArgumentException("output type " + outputType + " is not one of " + EMBEDDING_TYPE_NAMES);
@@ -140,18 +143,22 @@ public final class Quantizer {
     /** Checks, without writing anything, that {@code in} can be quantized with these options. */
     public static Summary check(Path in, Options o) throws IOException {
         try (GgufFile g = GgufFile.open(in)) {
-            String arch = architecture(g);
+            String arch = architecture(g, o);
             List<Plan> plans = plan(g, o);
             return new Summary(arch, plans.size(), (int) plans.stream().filter(p -> !p.copy()).count(), g.hasTensor(GgufTensorNames.OUTPUT));
         }
     }
 
-    private static String architecture(GgufFile g) {
+    private static String architecture(GgufFile g, Options o) {
         String arch = g.getString(GgufKeys.ARCHITECTURE, null);
         if (arch == null) throw new ModelException(g.path() + ": no " + GgufKeys.ARCHITECTURE + " in the metadata");
         if (!ARCHITECTURES.contains(arch)) {
             throw new ModelException(g.path() + ": architecture '" + arch + "' is not supported by quantize (expected one of "
                     + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
+        }
+        if (bitnetCppStyle(arch) && (o.type() == TensorType.Q1_0 || o.type() == TensorType.Q2_0)) {
+            throw new ModelException(g.path() + ": architecture '" + arch + "' is bitnet.cpp's, whose ggml has no " + o.type()
+                    + " (a mainline-only type); use i2_s or tq2_0, or a model of architecture bitnet or llama");
         }
         return arch;
     }
@@ -160,7 +167,7 @@ public final class Quantizer {
     public static Result quantize(Path in, Path out, Options o, GgufWriter.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
         try (GgufFile g = GgufFile.open(in)) {
-            String arch = architecture(g);
+            String arch = architecture(g, o);
             List<Plan> plans = plan(g, o);
             if (!bitnetCppStyle(arch)) plans.sort(Comparator.comparing(p -> p.source().name(), MAINLINE_ORDER));
 
@@ -200,7 +207,7 @@ public final class Quantizer {
             Tensor t = g.tensor(info);
             TensorType target = targetType(t.name(), t.type(), o);
             if (isLinear(t.name()) && !FLOAT_TYPES.contains(t.type())) {
-                if (TERNARY.contains(t.type()) || t.type() == TensorType.TL1 || t.type() == TensorType.TL2) {
+                if (PROJECTION_TYPES.contains(t.type()) || t.type() == TensorType.TL1 || t.type() == TensorType.TL2) {
                     throw new ModelException(g.path() + " is already quantized (" + t.name() + " is " + t.type()
                             + "); quantize needs an F32, F16 or BF16 model");
                 }

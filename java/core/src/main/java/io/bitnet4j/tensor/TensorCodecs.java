@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * Scalar row codecs for every supported {@link TensorType}, dispatched by type: dequantize rows to
  * f32 (embedding lookups, tests, conversion) and quantize f32 rows byte-for-byte like the reference
- * quantizers (llama.cpp for F16/BF16/Q8_0/Q6_K/TQ1_0/TQ2_0, bitnet.cpp for I2_S). Not a hot path: the
+ * quantizers (llama.cpp for F16/BF16/Q8_0/Q6_K/TQ1_0/TQ2_0/Q1_0/Q2_0, bitnet.cpp for I2_S). Not a hot path: the
  * matmul kernels read the packed formats directly.
  */
 public final class TensorCodecs {
@@ -29,6 +29,8 @@ public final class TensorCodecs {
             case BF16 -> FloatCodecs.dequantizeRowBF16(src, off, dst, dstOff, k);
             case Q8_0 -> Q8_0Codec.dequantizeRow(src, off, dst, dstOff, k);
             case Q6_K -> Q6_KCodec.dequantizeRow(src, off, dst, dstOff, k);
+            case Q1_0 -> Q1_0Codec.dequantizeRow(src, off, dst, dstOff, k);
+            case Q2_0 -> Q2_0Codec.dequantizeRow(src, off, dst, dstOff, k);
             case TQ1_0 -> TernaryCodecs.dequantizeRowTQ1_0(src, off, dst, dstOff, k);
             case TQ2_0 -> TernaryCodecs.dequantizeRowTQ2_0(src, off, dst, dstOff, k);
             case I2_S -> throw new IllegalArgumentException("I2_S rows need the tensor scale: use dequantizeRow(Tensor, ...)");
@@ -65,6 +67,8 @@ public final class TensorCodecs {
             case BF16 -> FloatCodecs.quantizeRowBF16(src, srcOff, dst, dstOff, k);
             case Q8_0 -> Q8_0Codec.quantizeRow(src, srcOff, dst, dstOff, k);
             case Q6_K -> Q6_KCodec.quantizeRow(src, srcOff, dst, dstOff, k);
+            case Q1_0 -> Q1_0Codec.quantizeRow(src, srcOff, dst, dstOff, k);
+            case Q2_0 -> Q2_0Codec.quantizeRow(src, srcOff, dst, dstOff, k);
             case TQ1_0 -> TernaryCodecs.quantizeRowTQ1_0(src, srcOff, dst, dstOff, k);
             case TQ2_0 -> TernaryCodecs.quantizeRowTQ2_0(src, srcOff, dst, dstOff, k);
             case I2_S -> throw new IllegalArgumentException("I2_S has a per-tensor scale: use I2sCodec or quantize(...)");

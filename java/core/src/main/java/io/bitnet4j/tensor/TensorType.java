@@ -8,7 +8,8 @@ package io.bitnet4j.tensor;
  * {@link #byId(int)}, never {@code ordinal()}. Ids 36–39 belong to the bitnet.cpp fork of ggml
  * ({@code I2_S}, {@code I8_S}, {@code TL1}, {@code TL2}); in mainline ggml the same numbers meant
  * {@code IQ4_NL_4_4/4_8/8_8} (since removed) and {@code MXFP4} (39), so a reader must decide from the
- * file which meaning applies (see {@code io.bitnet4j.gguf.GgufFile}).
+ * file which meaning applies (see {@code io.bitnet4j.gguf.GgufFile}). Ids 41 ({@code Q1_0}) and 42
+ * ({@code Q2_0}) exist only in mainline ggml (bitnet.cpp's fork stops at 39).
  *
  * <p>{@link #I2_S} is special: ggml declares it with block size 1 and 1 byte per element, but the
  * stored tensor is {@code n/4} bytes of 2-bit codes (4 weights per byte; a row of {@code k} weights is
@@ -26,7 +27,11 @@ public enum TensorType {
     I2_S(36, "i2_s", 128, 32, true),
     /** bitnet.cpp lookup-table kernels' formats: recognised so that loading fails with a clear message. */
     TL1(38, "tl1", 1, 1, false),
-    TL2(39, "tl2", 1, 1, false);
+    TL2(39, "tl2", 1, 1, false),
+    /** llama.cpp's 1-bit signs times a per-128 f16 scale (PrismML Bonsai); mainline ggml only. */
+    Q1_0(41, "q1_0", 128, 18, true),
+    /** llama.cpp's 2-bit codes −1/0/+1/+2 times a per-64 f16 scale (PrismML Ternary-Bonsai); mainline ggml only. */
+    Q2_0(42, "q2_0", 64, 18, true);
 
     /** Weights per 32-byte group of an I2_S row. */
     public static final int I2S_GROUP = 128;

@@ -144,6 +144,35 @@ class GgufWriterTest {
         }
     }
 
+    /**
+     * Ids 41/42 are mainline ggml's Q1_0/Q2_0: read in a mainline file, even with file_type 40 (MOSTLY_Q1_0 there,
+     * MOSTLY_I2_S in bitnet.cpp); in a file of a bitnet.cpp architecture they are an error naming id and tensor.
+     */
+    @Test
+    void q1_0AndQ2_0IdsAreMainlineOnly() throws Exception {
+        float[] a = new float[2 * 128];
+        for (int i = 0; i < a.length; i++) a[i] = (i % 3 - 1) * 0.25f;
+        MemorySegment q1 = TensorCodecs.quantize(TensorType.Q1_0, a, 2, 128);
+        MemorySegment q2 = TensorCodecs.quantize(TensorType.Q2_0, a, 2, 128);
+        Path out = tmp.resolve("q12.gguf");
+        new GgufWriter().putString("general.architecture", "qwen3").putUInt32("general.file_type", 40)
+                .addTensor("q1", TensorType.Q1_0, new long[]{128, 2}, q1)
+                .addTensor("q2", TensorType.Q2_0, new long[]{128, 2}, q2)
+                .write(out);
+        try (GgufFile f = GgufFile.open(out)) {
+            assertEquals(TensorType.Q1_0, f.tensor("q1").type());
+            assertEquals(TensorType.Q2_0, f.tensor("q2").type());
+            assertEquals(-1, f.tensor("q2").data().mismatch(q2));
+            assertEquals(-1, f.tensor("q1").data().mismatch(q1));
+        }
+        Path bitnet = tmp.resolve("q12-bitnet.gguf");
+        new GgufWriter().putString("general.architecture", "bitnet-b1.58")
+                .addTensor("q2", TensorType.Q2_0, new long[]{128, 2}, q2)
+                .write(bitnet);
+        GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufFile.open(bitnet).close());
+        assertTrue(e.getMessage().contains("tensor q2") && e.getMessage().contains("type id 42"), e.getMessage());
+    }
+
     @Test
     void aFailingSourceLeavesNoFileBehind() throws Exception {
         Path out = tmp.resolve("x.gguf");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -67,6 +68,8 @@ class BatchInvarianceTest {
             ternaryQ8K(kk, rnd, 512, true);
             ternaryQ8K(kk, rnd, 256, false);
             q80(kk, rnd, 96);
+            q1q2(kk, rnd, MatmulFormat.Q1_0, 384);
+            q1q2(kk, rnd, MatmulFormat.Q2_0, 192);
             for (int k : new int[] {100, 256}) floats(kk, rnd, k);
         } finally {
             if (before != null) NativeKernels.instance().setIsa(before);
@@ -148,6 +151,22 @@ class BatchInvarianceTest {
             MemorySegment one = sentinelOut(arena, 1, ROWS);
             kk.gemmQ80(w, k, 0, ROWS, act.asSlice(t * rowBytes, rowBytes), 1, one, ROWS);
             same("Q8_0", all, one, t);
+        }
+    }
+
+    private void q1q2(Kernels kk, Random rnd, MatmulFormat format, int k) {
+        long rowBytes = ActivationFormat.Q8_0.rowBytes(k);
+        MemorySegment w = arena.allocate(ROWS * format.weightRowBytes(k), 64);
+        for (long i = 0; i < w.byteSize(); i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt());
+        for (long b = 0; b < w.byteSize() / 18; b++) w.set(S, 18 * b, Float.floatToFloat16((float) rnd.nextGaussian() * 0.05f));
+        MemorySegment act = arena.allocate(NTOK * rowBytes, 64);
+        kk.quantizeQ80(TestData.floats(arena, gaussian(NTOK * k, 1f, rnd)), NTOK, k, act);
+        MemorySegment all = sentinelOut(arena, NTOK, ROWS);
+        GgmlQ1Q2Check.gemm(kk, format, w, k, 0, ROWS, act, NTOK, all, ROWS);
+        for (int t = 0; t < NTOK; t++) {
+            MemorySegment one = sentinelOut(arena, 1, ROWS);
+            GgmlQ1Q2Check.gemm(kk, format, w, k, 0, ROWS, act.asSlice(t * rowBytes, rowBytes), 1, one, ROWS);
+            same(format.toString(), all, one, t);
         }
     }
 

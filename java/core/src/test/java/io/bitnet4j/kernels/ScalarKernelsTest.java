@@ -13,6 +13,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The oracle itself, checked against float math on independently encoded data and hand-worked values. */
 class ScalarKernelsTest {
+
+    /** The oracle itself against ggml's vec_dot (the other tiers are checked in TierEquivalenceTest). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = MatmulFormat.class, names = {"Q1_0", "Q2_0"})
+    void q1q2MatchGgml(MatmulFormat format) {
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(22, GgmlQ1Q2Check.check(ScalarKernels.instance(), format, arena));
+        }
+    }
+
+    /**
+     * On these inputs our Q8_0 quantizer (quantize_row_q8_0_ref) gives the bytes of ggml's x86 from_float (its
+     * AVX2 quantize_row_q8_0: 127/amax, round half to even); the two can differ on rare ties, not here.
+     */
+    @Test
+    void q8_0OfTheReferenceActivationsMatchesGgmlsFromFloat() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (var c : io.bitnet4j.tensor.GgmlQ1Q2Reference.cases()) {
+                MemorySegment y = arena.allocate(c.actQ80().length, 64);
+                ScalarKernels.instance().quantizeQ80(floats(arena, c.activations()), c.ntok(), c.k(), y);
+                assertArrayEquals(c.actQ80(), y.toArray(ValueLayout.JAVA_BYTE), c.toString());
+            }
+        }
+    }
     private final ScalarKernels k = ScalarKernels.instance();
 
     @Test

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -274,6 +275,41 @@ abstract class TierEquivalenceTest {
                 ref.gemmQ80(w, k, range[0], range[1], act, ntok, o1, rows + 1);
                 kernels().gemmQ80(w, k, range[0], range[1], act, ntok, o2, rows + 1);
                 assertBlockFloats(o1, o2, ntok, rows + 1, "Q8_0 k=" + k + " ntok=" + ntok);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- Q1_0 / Q2_0
+
+    /** Bit for bit as ggml's vec_dot (whatever exactBlockFloats says: every tier keeps ggml's order here). */
+    @ParameterizedTest
+    @EnumSource(value = MatmulFormat.class, names = {"Q1_0", "Q2_0"})
+    void q1q2MatchGgml(MatmulFormat format) {
+        assertEquals(22, GgmlQ1Q2Check.check(kernels(), format, arena)); // (token, row) pairs of the four cases
+    }
+
+    /** Raw random bytes (every bit pattern and code 3, activations down to -128) against the scalar oracle. */
+    @ParameterizedTest
+    @EnumSource(value = MatmulFormat.class, names = {"Q1_0", "Q2_0"})
+    void q1q2RawBytes(MatmulFormat format) {
+        Random rnd = new Random(format.ordinal());
+        int rows = 10;
+        for (int k : new int[] {128, 384, 2560}) {
+            long rb = format.weightRowBytes(k);
+            MemorySegment w = arena.allocate(rows * rb, 64);
+            for (long i = 0; i < w.byteSize(); i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt());
+            for (long b = 0; b < w.byteSize() / 18; b++) w.set(S, 18 * b, Float.floatToFloat16((float) rnd.nextGaussian() * 0.05f));
+            for (int ntok : new int[] {1, 2, 5, 16}) {
+                long ab = ActivationFormat.Q8_0.rowBytes(k);
+                MemorySegment act = arena.allocate(ntok * ab, 64);
+                for (long i = 0; i < act.byteSize(); i++) act.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt());
+                for (long b = 0; b < act.byteSize() / 34; b++) act.set(S, 34 * b, Float.floatToFloat16((float) rnd.nextGaussian() * 0.1f));
+                for (int[] range : new int[][] {{0, rows}, {2, 7}}) {
+                    MemorySegment o1 = sentinelOut(arena, ntok, rows + 1), o2 = sentinelOut(arena, ntok, rows + 1);
+                    GgmlQ1Q2Check.gemm(ref, format, w, k, range[0], range[1], act, ntok, o1, rows + 1);
+                    GgmlQ1Q2Check.gemm(kernels(), format, w, k, range[0], range[1], act, ntok, o2, rows + 1);
+                    assertEquals(-1, o1.mismatch(o2), () -> format + " k=" + k + " ntok=" + ntok + ": differs at float " + o1.mismatch(o2) / 4);
+                }
             }
         }
     }

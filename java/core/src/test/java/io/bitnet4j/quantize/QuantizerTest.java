@@ -197,6 +197,33 @@ class QuantizerTest {
         }
     }
 
+    /** Q1_0 / Q2_0 projections (mainline types): the codec's bytes, mainline's file_type, and a loadable model. */
+    @ParameterizedTest
+    @CsvSource({"Q1_0", "Q2_0"})
+    void q1_0AndQ2_0Projections(TensorType type, @TempDir Path tmp) throws Exception {
+        Path in = TestData.reference("tiny-bitnet-f32.gguf"), out = tmp.resolve("q.gguf");
+        Quantizer.quantize(in, out, Quantizer.Options.of(type), GgufWriter.Progress.NONE);
+        int linear = 0;
+        try (GgufFile src = GgufFile.open(in); GgufFile q = GgufFile.open(out)) {
+            assertEquals(GgufFileType.of(type), q.getInt("general.file_type"));
+            for (Tensor t : q.tensors()) {
+                if (!Quantizer.isLinear(t.name())) continue;
+                Tensor s = src.tensor(t.name());
+                assertEquals(type, t.type(), t.name());
+                MemorySegment direct = TensorCodecs.quantize(type, TensorCodecs.dequantize(s), (int) s.rows(), (int) s.cols());
+                assertEquals(-1, direct.mismatch(t.data()), t.name());
+                linear++;
+            }
+        }
+        assertEquals(28, linear);
+        try (LoadedModel m = LoadedModel.open(out, LoadOptions.defaults().withThreads(1).withKernels(KernelTier.SCALAR))) {
+            assertNotNull(m.weights());
+        }
+        ModelException e = assertThrows(ModelException.class, () -> Quantizer.check(TestData.reference("tiny-bitnet-b1.58-f32.gguf"),
+                Quantizer.Options.of(type)));
+        assertTrue(e.getMessage().contains("bitnet.cpp's"), e.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource({"F16", "BF16"})
     void halfPrecisionInputGivesTheSameResultAsF32(TensorType half16, @TempDir Path tmp) throws Exception {
