@@ -25,21 +25,28 @@ class TokenLoopAllocationTest {
         LoadOptions opts = LoadOptions.defaults().withThreads(1).withKernels(tier);
         try (LoadedModel m = LoadedModel.open(ref.model(), opts); Forward f = m.newForward(256); KvCache cache = m.newKvCache(256)) {
             int[] one = {ref.promptIds()[0]};
-            int rounds = tier == KernelTier.SCALAR ? 8 : 30; // the scalar tier is slow per step, and compiles sooner
-            for (int round = 0; round < rounds; round++) { // warm-up: C2 compiles the loop (escape analysis), thread-local scratch
-                cache.rewind(0);
-                for (int i = 0; i < 100; i++) f.run(cache, one, 0, 1, false);
-            }
-            cache.rewind(0);
             long tid = Thread.currentThread().threadId();
-            long before = bean.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < 100; i++) f.run(cache, one, 0, 1, false);
-            long allocated = bean.getThreadAllocatedBytes(tid) - before;
             // Native and scalar: nothing (a few bytes of slack). Vector API: its vectors stay unboxed only
             // where C2 inlines the kernel, a decision taken with the whole JVM's profile: alone this test
             // measures 0, after the rest of the suite ~36 KB per step. Bound it well below what the tier
             // allocated before its rework (2.6 MB per step), so a per-row or per-call allocation still fails.
             long limit = tier == KernelTier.VECTOR ? 100L * 64 * 1024 : 100L * 64;
+            // Warm-up: C2 compiles the loop (escape analysis), thread-local scratch is made. On a loaded
+            // machine the compile queue lags, so warm up until a round stays under the bound (or a
+            // minute has passed) before the measured round.
+            int rounds = tier == KernelTier.SCALAR ? 8 : 30; // the scalar tier is slow per step, and compiles sooner
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            for (int round = 0; ; round++) {
+                cache.rewind(0);
+                long start = bean.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < 100; i++) f.run(cache, one, 0, 1, false);
+                boolean settled = bean.getThreadAllocatedBytes(tid) - start < limit;
+                if (round + 1 >= rounds && (settled || System.nanoTime() > deadline)) break;
+            }
+            cache.rewind(0);
+            long before = bean.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 100; i++) f.run(cache, one, 0, 1, false);
+            long allocated = bean.getThreadAllocatedBytes(tid) - before;
             assertTrue(allocated < limit, "100 decode steps allocated " + allocated + " bytes on the " + tier + " tier");
         }
     }
