@@ -54,17 +54,17 @@ fi
 generator=()
 if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 
-# configure <dir> <extra cmake args...>: configures once; later runs only rebuild. A build directory made
-# with another compiler (say gcc before clang-19 was installed) or generator is made anew.
+# configure <dir> <extra cmake args...>: (re)configures; a build directory made with other arguments (say
+# gcc before clang-19 was installed) or another generator is made anew. Configuring again on every
+# build is cheap and finds tools installed since (qemu-x86_64 adds the emulated-CPU tests, and the
+# host directory is often first made by ./bitnet4j before scripts/test.sh installs qemu).
 configure() {
   local dir=$1; shift
   local want="$*|${generator[*]}"
   if [[ -f $dir/CMakeCache.txt && $(cat "$dir.args" 2>/dev/null) != "$want" ]]; then rm -rf "$dir"; fi
-  if [[ ! -f $dir/CMakeCache.txt ]]; then
-    cmake -S "$root" -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.configure.log" 2>&1 || {
-      cat "$dir.configure.log" >&2; exit 1; }
-    printf '%s' "$want" >"$dir.args"
-  fi
+  cmake -S "$root" -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.configure.log" 2>&1 || {
+    cat "$dir.configure.log" >&2; exit 1; }
+  printf '%s' "$want" >"$dir.args"
 }
 
 build_all() {
