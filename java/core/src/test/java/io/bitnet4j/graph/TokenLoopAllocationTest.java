@@ -23,9 +23,7 @@ class TokenLoopAllocationTest {
     @ParameterizedTest
     @EnumSource(KernelTier.class)
     void decodeStepsAllocateNothing(KernelTier tier) throws Exception {
-        assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
-        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        var bean = allocationCounter(tier);
         ReferenceData ref = ReferenceData.load("bitnetcpp-tiny-bitnet-b1.58-i2_s");
         assertDecodeAllocatesNothing(ref.model(), ref.promptIds()[0], 256, tier, bean);
     }
@@ -34,13 +32,19 @@ class TokenLoopAllocationTest {
     @ParameterizedTest
     @EnumSource(KernelTier.class)
     void qwen3DecodeStepsAllocateNothing(KernelTier tier) throws Exception {
-        assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
-        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        var bean = allocationCounter(tier);
         TinyModel model = new TinyModel(TinyModel.Spec.of("qwen3", 8, 2).withHeadDim(16).withContext(128), 3);
         Path file = dir.resolve("qwen3.gguf");
         model.write(file);
         assertDecodeAllocatesNothing(file, 5, 128, tier, bean);
+    }
+
+    /** The per-thread allocation counter; skips the test when the tier or the counter is unavailable. */
+    private static com.sun.management.ThreadMXBean allocationCounter(KernelTier tier) {
+        assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        return bean;
     }
 
     private static void assertDecodeAllocatesNothing(Path model, int token, int context, KernelTier tier,
