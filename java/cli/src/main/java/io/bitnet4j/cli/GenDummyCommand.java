@@ -13,26 +13,32 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code gen-dummy}: a BitNet b1.58 model of any size with random weights, for tests and benchmarks. */
+/** {@code gen-dummy}: a BitNet b1.58 or Qwen3 model of any size with random weights, for tests and benchmarks. */
 @Command(name = "gen-dummy", mixinStandardHelpOptions = true,
-        description = {"Write a bitnet-b1.58 GGUF model with random ternary weights (gibberish output) of a given size,",
+        description = {"Write a bitnet-b1.58 (or qwen3) GGUF model with random low-bit weights (gibberish output) of a given size,",
                 "streamed tensor by tensor (a 100B model needs little memory, but ~25 GB of disk in I2_S)."})
 final class GenDummyCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--arch", paramLabel = "ARCH", description = "bitnet-b1.58 or qwen3 (default: ${DEFAULT-VALUE})")
+    String arch = DummyModel.ARCHITECTURE;
+
     @Option(names = "--size", required = true, paramLabel = "SIZE",
-            description = "125M, 350M, 1B, 1.5B, 2.7B, 3.8B, 7B, 13B, 30B, 70B, 100B (bitnet.cpp's dummy table), 2B-4T or tiny")
+            description = {"bitnet-b1.58: 125M, 350M, 1B, 1.5B, 2.7B, 3.8B, 7B, 13B, 30B, 70B, 100B (bitnet.cpp's dummy table), 2B-4T or tiny;",
+                    "qwen3: 1.7B, 4B, 8B (the Bonsai shapes) or tiny"})
     String size;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the GGUF file to write")
     Path output;
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "projection type: i2_s, tq2_0 or tq1_0 (default: ${DEFAULT-VALUE})")
-    String type = "i2_s";
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "projection type: i2_s, tq2_0 or tq1_0 for bitnet-b1.58; q1_0, q2_0, tq2_0 or tq1_0 for qwen3 (default: i2_s; q1_0 for qwen3)")
+    String type;
 
     @Option(names = "--seed", paramLabel = "N", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed = 42;
@@ -64,15 +70,16 @@ final class GenDummyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DummyShape shape = shape();
-        TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0);
+        List<TensorType> types = shape.types();
+        TensorType t = type == null ? types.getFirst() : TypeOption.parse("--type", type, types.toArray(TensorType[]::new));
         String problem = shape.problem(t);
         if (problem != null) throw new Errors.UsageException(problem);
         outputFile.checkTarget(output);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("gen-dummy: %s, %s, %d layers, hidden %d, FFN %d, heads %d/%d, vocab %d, context %d, seed %d%n",
-                shape.size(), t, shape.layers(), shape.hidden(), shape.ffn(), shape.heads(), shape.kvHeads(),
-                shape.vocab(), shape.context(), seed);
+        err.printf("gen-dummy: %s %s, %s, %d layers, hidden %d, FFN %d, heads %d/%d of %d, vocab %d, context %d, seed %d%n",
+                shape.architecture().name(), shape.size(), t, shape.layers(), shape.hidden(), shape.ffn(), shape.heads(),
+                shape.kvHeads(), shape.headSize(), shape.vocab(), shape.context(), seed);
         err.flush();
         ProgressBar bar = outputFile.progressBar(err);
         DummyModel.Result r = DummyModel.write(output, shape, t, seed, bar);
@@ -85,7 +92,7 @@ final class GenDummyCommand implements Callable<Integer> {
     private DummyShape shape() {
         DummyShape s;
         try {
-            s = DummyShape.preset(size);
+            s = DummyShape.preset(arch, size);
         } catch (IllegalArgumentException e) {
             throw new Errors.UsageException(e.getMessage());
         }

@@ -1,6 +1,9 @@
 package io.bitnet4j.cli;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.kernels.KernelSelector;
+import io.bitnet4j.kernels.KernelTier;
+import io.bitnet4j.tensor.TensorType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +38,33 @@ class GenDummyCommandTest {
         assertEquals(2, again.code());
         assertTrue(again.err().contains("--force"), again.err());
         assertEquals(0, run("gen-dummy", "--size", "tiny", "--layers", "1", "--vocab", "1024", "-q", "-f", "-o", out.toString()).code());
+    }
+
+    /** {@code --arch qwen3}: Q1_0 by default (file_type 40, believed in a mainline architecture); {@code run} on every tier. */
+    @Test
+    void writesAQwen3ModelThatRunsOnEveryTier(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("q.gguf");
+        CliTest.Result r = run("gen-dummy", "--arch", "qwen3", "--size", "tiny", "--layers", "2", "--vocab", "1024",
+                "-q", "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("qwen3 tiny, Q1_0") && r.err().contains("heads 4/2 of 128"), r.err());
+        try (GgufFile g = GgufFile.open(out)) {
+            assertEquals("qwen3", g.getString("general.architecture"));
+            assertEquals(128, g.getInt("qwen3.attention.key_length"));
+            assertEquals(40, g.getInt("general.file_type"));
+            assertEquals(TensorType.Q1_0, g.tensor("blk.1.attn_q.weight").type());
+        }
+        for (KernelTier tier : KernelTier.values()) {
+            if (!KernelSelector.isAvailable(tier)) continue;
+            CliTest.Result gen = run("run", "-m", out.toString(), "-p", "Once upon a time", "-n", "8", "--temp", "0",
+                    "-t", "2", "--kernels", tier.id());
+            assertEquals(0, gen.code(), tier + ": " + gen.err());
+            assertFalse(gen.out().isBlank(), tier + ": " + gen.out());
+        }
+        expectUsage("unknown --type 'i2_s' (expected q1_0, q2_0, tq2_0 or tq1_0)", "gen-dummy", "--arch", "qwen3", "--size", "tiny",
+                "--type", "i2_s", "-o", tmp.resolve("x.gguf").toString());
+        expectUsage("does not write architecture 'llama'", "gen-dummy", "--arch", "llama", "--size", "tiny",
+                "-o", tmp.resolve("x.gguf").toString());
     }
 
     @Test

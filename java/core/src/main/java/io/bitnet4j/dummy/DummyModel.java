@@ -1,6 +1,5 @@
 package io.bitnet4j.dummy;
 
-import io.bitnet4j.model.Activation;
 import io.bitnet4j.model.Architecture;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.gguf.GgufFileType;
@@ -25,14 +24,19 @@ import java.util.SplittableRandom;
 /**
  * Writes a {@code bitnet-b1.58} GGUF model of any size with random weights — the metadata keys and tensor
  * set bitnet.cpp writes for BitNet-b1.58-2B-4T, ternary projections in I2_S, TQ2_0 or TQ1_0, token
- * embedding F16, norms F32, output tied to the embedding — for testing and benchmarking without a download.
+ * embedding F16, norms F32, output tied to the embedding — for testing and benchmarking without a download;
+ * or a {@code qwen3} one (the tensor set llama.cpp's converter writes for Qwen3: no sub-norms, per-head
+ * {@code attn_q_norm} / {@code attn_k_norm}, head size apart from hidden / heads) with TQ2_0, TQ1_0, Q1_0 or
+ * Q2_0 projections. Both carry the dummy byte-level BPE vocabulary ({@code llama-bpe} pre-tokenizer) and
+ * BitNet's chat template, not Qwen's.
  *
  * <p>Tensors are generated while the file is written, a row at a time through a small reused buffer, so
  * a 100B model needs a few MB of heap. Each tensor has its own random stream derived from the seed and
  * its name: the same seed gives the same weights whatever the type, layer count or vocabulary of the
  * other tensors, and the three ternary types hold exactly the same values.
  *
- * <p>Values: each projection is {@code s·t} with t uniform in {−1, 0, +1} and s the power of two nearest
+ * <p>Values: each projection is {@code s·t} with t uniform in {−1, 0, +1} (in Q1_0, which has no zero, t
+ * uniform in {−1, +1}) and s the power of two nearest
  * {@code 1/sqrt(2k/3)} for row length k, so every projection output has about unit variance; norm
  * weights {@code 1 + 0.1·N(0,1)}; token embedding {@code 0.25·N(0,1)}. The final norm is scaled by
  * {@link #outputNormScale} so that the (tied) logits have a spread of about 2 whatever the hidden size:
@@ -42,6 +46,7 @@ import java.util.SplittableRandom;
 public final class DummyModel {
     private DummyModel() {}
 
+    /** The architecture of the bitnet.cpp-table sizes. */
     public static final String ARCHITECTURE = "bitnet-b1.58";
     /** Bytes generated before each write and progress report. */
     static final int CHUNK_BYTES = 1 << 20;
@@ -68,20 +73,23 @@ public final class DummyModel {
     /** The tensors of a shape, in the order they are written. */
     static List<TensorPlan> plan(DummyShape s, TensorType type) {
         List<TensorPlan> p = new ArrayList<>();
-        long h = s.hidden(), kv = s.kvDim(), f = s.ffn();
+        long h = s.hidden(), q = s.qDim(), kv = s.kvDim(), f = s.ffn(), hd = s.headSize();
+        boolean sub = s.architecture().subNorms(), qkNorm = s.architecture().qkNorm();
         p.add(new TensorPlan(GgufTensorNames.TOKEN_EMBD, TensorType.F16, new long[] {h, s.vocab()}));
         for (int i = 0; i < s.layers(); i++) {
             p.add(new TensorPlan(Layer.ATTN_NORM.weight(i), TensorType.F32, new long[] {h}));
-            p.add(new TensorPlan(Layer.ATTN_Q.weight(i), type, new long[] {h, h}));
+            p.add(new TensorPlan(Layer.ATTN_Q.weight(i), type, new long[] {h, q}));
             p.add(new TensorPlan(Layer.ATTN_K.weight(i), type, new long[] {h, kv}));
             p.add(new TensorPlan(Layer.ATTN_V.weight(i), type, new long[] {h, kv}));
-            p.add(new TensorPlan(Layer.ATTN_OUTPUT.weight(i), type, new long[] {h, h}));
-            p.add(new TensorPlan(Layer.ATTN_SUB_NORM.weight(i), TensorType.F32, new long[] {h}));
+            if (qkNorm) p.add(new TensorPlan(Layer.ATTN_Q_NORM.weight(i), TensorType.F32, new long[] {hd}));
+            if (qkNorm) p.add(new TensorPlan(Layer.ATTN_K_NORM.weight(i), TensorType.F32, new long[] {hd}));
+            p.add(new TensorPlan(Layer.ATTN_OUTPUT.weight(i), type, new long[] {q, h}));
+            if (sub) p.add(new TensorPlan(Layer.ATTN_SUB_NORM.weight(i), TensorType.F32, new long[] {q}));
             p.add(new TensorPlan(Layer.FFN_NORM.weight(i), TensorType.F32, new long[] {h}));
             p.add(new TensorPlan(Layer.FFN_GATE.weight(i), type, new long[] {h, f}));
             p.add(new TensorPlan(Layer.FFN_UP.weight(i), type, new long[] {h, f}));
             p.add(new TensorPlan(Layer.FFN_DOWN.weight(i), type, new long[] {f, h}));
-            p.add(new TensorPlan(Layer.FFN_SUB_NORM.weight(i), TensorType.F32, new long[] {f}));
+            if (sub) p.add(new TensorPlan(Layer.FFN_SUB_NORM.weight(i), TensorType.F32, new long[] {f}));
         }
         p.add(new TensorPlan(GgufTensorNames.OUTPUT_NORM, TensorType.F32, new long[] {h}));
         return p;
@@ -127,12 +135,14 @@ public final class DummyModel {
     }
 
     private static void putMetadata(GgufWriter w, DummyShape s, TensorType type, DummyVocabulary v) {
-        w.putString(GgufKeys.ARCHITECTURE, ARCHITECTURE);
-        w.putString(GgufKeys.NAME, "bitnet4j-dummy-" + s.size() + "-" + s.layers() + "x" + s.hidden());
+        Architecture arch = s.architecture();
+        String prefix = arch == Architecture.BITNET_B158 ? "bitnet4j-dummy-" : "bitnet4j-dummy-" + arch.name() + "-";
+        w.putString(GgufKeys.ARCHITECTURE, arch.name());
+        w.putString(GgufKeys.NAME, prefix + s.size() + "-" + s.layers() + "x" + s.hidden());
         w.putUInt32(GgufKeys.FILE_TYPE, GgufFileType.of(type));
-        new ModelConfig(Architecture.BITNET_B158, ARCHITECTURE, s.hidden(), s.layers(), s.heads(), s.kvHeads(),
+        new ModelConfig(arch, arch.name(), s.hidden(), s.layers(), s.heads(), s.kvHeads(),
                 s.headSize(), s.ffn(), s.vocab(), s.context(), s.rmsEps(), s.ropeTheta(), s.headSize(),
-                Activation.RELU_SQUARED).writeTo(w);
+                arch.defaultActivation()).writeTo(w);
         w.putString(GgufKeys.TOKENIZER_MODEL, "gpt2");
         w.putString(GgufKeys.TOKENIZER_PRE, "llama-bpe");
         w.putStringArray(GgufKeys.TOKENIZER_TOKENS, v.tokens());
@@ -185,6 +195,15 @@ public final class DummyModel {
         if (i < k) row[i] = s * ((int) (((rnd.nextLong() & 0xFFFFFFFFL) * 3) >>> 32) - 1);
     }
 
+    /** Fills {@code row[0..k)} with s·t, t uniform in {−1, +1} (64 signs per random long). */
+    static void signRow(SplittableRandom rnd, float s, float[] row, int k) {
+        long bits = 0;
+        for (int i = 0; i < k; i++) {
+            if (i % 64 == 0) bits = rnd.nextLong();
+            row[i] = (bits >>> (i % 64) & 1) != 0 ? s : -s;
+        }
+    }
+
     /** Generates tensor data chunk by chunk into one reused buffer. */
     private static final class Generator {
         private final long seed;
@@ -200,7 +219,7 @@ public final class DummyModel {
             this.seed = seed;
             this.total = total;
             this.progress = progress;
-            int maxRow = Math.max(Math.max(s.hidden(), s.ffn()), 1);
+            int maxRow = Math.max(Math.max(s.hidden(), s.ffn()), Math.max(s.qDim(), 1));
             // a chunk holds at least one row of any tensor (an F16 embedding row: 2 bytes per value)
             this.buf = new byte[Math.max(CHUNK_BYTES, maxRow * 4)];
             this.seg = MemorySegment.ofArray(buf);
@@ -239,6 +258,10 @@ public final class DummyModel {
                     case I2_S -> {
                         ternaryRow(rnd, scale, row, k);
                         I2sCodec.quantizeRow(row, 0, scale, seg, fill, k);
+                    }
+                    case Q1_0 -> {
+                        signRow(rnd, scale, row, k);
+                        TensorCodecs.quantizeRow(TensorType.Q1_0, row, 0, seg, fill, k);
                     }
                     default -> {
                         ternaryRow(rnd, scale, row, k);

@@ -1,5 +1,6 @@
 package io.bitnet4j.dummy;
 
+import io.bitnet4j.model.Architecture;
 import io.bitnet4j.tensor.TensorType;
 
 import java.util.ArrayList;
@@ -10,17 +11,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The hyper-parameters of a dummy {@code bitnet-b1.58} model.
+ * The hyper-parameters of a dummy model of architecture {@code bitnet-b1.58} or {@code qwen3}.
  *
- * <p>The named sizes are bitnet.cpp's {@code utils/generate-dummy-bitnet-model.py} table (hidden size,
- * FFN size, layers, heads; as there, K/V heads = heads, context 2048, RoPE theta 10000), plus
- * {@code 2B-4T}, the shape of microsoft/BitNet-b1.58-2B-4T (GQA 20/5, LLaMA-3 vocabulary, theta 500000),
- * and {@code tiny}, the shape of the shipped demo model and of the reference test models.
+ * <p>The named {@code bitnet-b1.58} sizes are bitnet.cpp's {@code utils/generate-dummy-bitnet-model.py}
+ * table (hidden size, FFN size, layers, heads; as there, K/V heads = heads, context 2048, RoPE theta
+ * 10000), plus {@code 2B-4T}, the shape of microsoft/BitNet-b1.58-2B-4T (GQA 20/5, LLaMA-3 vocabulary,
+ * theta 500000), and {@code tiny}, the shape of the shipped demo model and of the reference test models.
+ * The {@code qwen3} sizes are Qwen3-1.7B/4B/8B's (the shapes of PrismML's Bonsai models: head size 128,
+ * 8 K/V heads, theta 1000000, eps 1e-6, vocabulary 151669 — the Qwen3 tokenizer's token count, not the
+ * 151936 rows of the HF embedding) and a {@code tiny} one whose head size is not hidden / heads.
+ *
+ * @param headDim the head size, or 0 for hidden / heads (the bitnet shapes: it follows {@link #withHidden})
  */
-public record DummyShape(String size, int hidden, int ffn, int layers, int heads, int kvHeads, int vocab,
-                         int context, float ropeTheta, float rmsEps) {
+public record DummyShape(Architecture architecture, String size, int hidden, int ffn, int layers, int heads,
+                         int kvHeads, int headDim, int vocab, int context, float ropeTheta, float rmsEps) {
 
-    private static final Map<String, DummyShape> PRESETS = new LinkedHashMap<>();
+    /** Per architecture, the presets by lower-case size name. */
+    private static final Map<Architecture, Map<String, DummyShape>> PRESETS = new LinkedHashMap<>();
 
     static {
         bitnetCpp("125M", 768, 3072, 11, 12);
@@ -34,36 +41,75 @@ public record DummyShape(String size, int hidden, int ffn, int layers, int heads
         bitnetCpp("30B", 6656, 16384, 60, 52);
         bitnetCpp("70B", 8192, 24576, 80, 64);
         bitnetCpp("100B", 8192, 45568, 72, 64);
-        add(new DummyShape("2B-4T", 2560, 6912, 30, 20, 5, DummyVocabulary.LLAMA3_SIZE, 4096, 500000f, 1e-5f));
-        add(new DummyShape("tiny", 256, 512, 4, 4, 2, 4096, 2048, 500000f, 1e-5f));
+        Architecture b = Architecture.BITNET_B158;
+        add(new DummyShape(b, "2B-4T", 2560, 6912, 30, 20, 5, 0, DummyVocabulary.LLAMA3_SIZE, 4096, 500000f, 1e-5f));
+        add(new DummyShape(b, "tiny", 256, 512, 4, 4, 2, 0, 4096, 2048, 500000f, 1e-5f));
+        qwen3("1.7B", 2048, 6144, 28, 16);
+        qwen3("4B", 2560, 9728, 36, 32);
+        qwen3("8B", 4096, 12288, 36, 32);
+        add(new DummyShape(Architecture.QWEN3, "tiny", 256, 512, 4, 4, 2, 128, 4096, 2048, 1000000f, 1e-6f));
     }
 
     private static void bitnetCpp(String size, int hidden, int ffn, int layers, int heads) {
-        add(new DummyShape(size, hidden, ffn, layers, heads, heads, 32000, 2048, 10000f, 1e-5f));
+        add(new DummyShape(Architecture.BITNET_B158, size, hidden, ffn, layers, heads, heads, 0, 32000, 2048, 10000f, 1e-5f));
+    }
+
+    private static void qwen3(String size, int hidden, int ffn, int layers, int heads) {
+        add(new DummyShape(Architecture.QWEN3, size, hidden, ffn, layers, heads, 8, 128, 151669, 40960, 1000000f, 1e-6f));
     }
 
     private static void add(DummyShape s) {
-        PRESETS.put(s.size.toLowerCase(Locale.ROOT), s);
+        PRESETS.computeIfAbsent(s.architecture, a -> new LinkedHashMap<>()).put(s.size.toLowerCase(Locale.ROOT), s);
     }
 
-    /** The named sizes, in table order. */
+    /** The architectures gen-dummy writes, by {@code general.architecture} name. */
+    public static List<String> architectures() {
+        return PRESETS.keySet().stream().map(Architecture::name).toList();
+    }
+
+    /** The named {@code bitnet-b1.58} sizes, in table order. */
     public static List<String> sizes() {
+        return sizes(Architecture.BITNET_B158.name());
+    }
+
+    /** The named sizes of an architecture, in table order. */
+    public static List<String> sizes(String architecture) {
         List<String> l = new ArrayList<>();
-        for (DummyShape s : PRESETS.values()) l.add(s.size);
+        for (DummyShape s : presets(architecture).values()) l.add(s.size);
         return Collections.unmodifiableList(l);
     }
 
-    /** The preset of a size name (case-insensitive). */
+    /** The {@code bitnet-b1.58} preset of a size name (case-insensitive). */
     public static DummyShape preset(String size) {
-        DummyShape s = size == null ? null : PRESETS.get(size.trim().toLowerCase(Locale.ROOT));
+        return preset(Architecture.BITNET_B158.name(), size);
+    }
+
+    /** The preset of an architecture's size name (case-insensitive). */
+    public static DummyShape preset(String architecture, String size) {
+        DummyShape s = size == null ? null : presets(architecture).get(size.trim().toLowerCase(Locale.ROOT));
         if (s == null) {
-            throw new IllegalArgumentException("unknown model size '" + size + "' (known: " + String.join(", ", sizes()) + ")");
+            throw new IllegalArgumentException("unknown model size '" + size + "' for " + architecture + " (known: "
+                    + String.join(", ", sizes(architecture)) + ")");
         }
         return s;
     }
 
+    private static Map<String, DummyShape> presets(String architecture) {
+        Map<String, DummyShape> m = Architecture.byName(architecture).map(PRESETS::get).orElse(null);
+        if (m == null) {
+            throw new IllegalArgumentException("gen-dummy does not write architecture '" + architecture + "' (it writes: "
+                    + String.join(", ", architectures()) + ")");
+        }
+        return m;
+    }
+
     public int headSize() {
-        return hidden / heads;
+        return headDim > 0 ? headDim : hidden / heads;
+    }
+
+    /** Query heads × head size: the attention's width (the hidden size unless the head size is set apart). */
+    public int qDim() {
+        return heads * headSize();
     }
 
     public int kvDim() {
@@ -71,33 +117,35 @@ public record DummyShape(String size, int hidden, int ffn, int layers, int heads
     }
 
     public DummyShape withLayers(int n) {
-        return new DummyShape(size, hidden, ffn, n, heads, kvHeads, vocab, context, ropeTheta, rmsEps);
+        return new DummyShape(architecture, size, hidden, ffn, n, heads, kvHeads, headDim, vocab, context, ropeTheta, rmsEps);
     }
 
     public DummyShape withVocab(int n) {
-        return new DummyShape(size, hidden, ffn, layers, heads, kvHeads, n, context, ropeTheta, rmsEps);
+        return new DummyShape(architecture, size, hidden, ffn, layers, heads, kvHeads, headDim, n, context, ropeTheta, rmsEps);
     }
 
     public DummyShape withHidden(int n) {
-        return new DummyShape(size, n, ffn, layers, heads, kvHeads, vocab, context, ropeTheta, rmsEps);
+        return new DummyShape(architecture, size, n, ffn, layers, heads, kvHeads, headDim, vocab, context, ropeTheta, rmsEps);
     }
 
     public DummyShape withFfn(int n) {
-        return new DummyShape(size, hidden, n, layers, heads, kvHeads, vocab, context, ropeTheta, rmsEps);
+        return new DummyShape(architecture, size, hidden, n, layers, heads, kvHeads, headDim, vocab, context, ropeTheta, rmsEps);
     }
 
     public DummyShape withHeads(int heads, int kvHeads) {
-        return new DummyShape(size, hidden, ffn, layers, heads, kvHeads, vocab, context, ropeTheta, rmsEps);
+        return new DummyShape(architecture, size, hidden, ffn, layers, heads, kvHeads, headDim, vocab, context, ropeTheta, rmsEps);
     }
 
     public DummyShape withContext(int n) {
-        return new DummyShape(size, hidden, ffn, layers, heads, kvHeads, vocab, n, ropeTheta, rmsEps);
+        return new DummyShape(architecture, size, hidden, ffn, layers, heads, kvHeads, headDim, vocab, n, ropeTheta, rmsEps);
     }
 
     /** Weights of the model (token embedding, norms and all projections; the output is tied). */
     public long parameters() {
-        long h = hidden, kv = kvDim(), f = ffn;
-        long perLayer = h * h * 2 + h * kv * 2 + h * f * 3 + h * 2 + h + f;
+        long h = hidden, q = qDim(), kv = kvDim(), f = ffn;
+        long norms = architecture.subNorms() ? h * 2 + q + f : h * 2;
+        if (architecture.qkNorm()) norms += 2L * headSize();
+        long perLayer = h * q * 2 + h * kv * 2 + h * f * 3 + norms;
         return vocab * h + layers * perLayer + h;
     }
 
@@ -106,20 +154,22 @@ public record DummyShape(String size, int hidden, int ffn, int layers, int heads
      * projection's row length (hidden size, FFN size) must be a multiple of the type's block.
      */
     public String problem(TensorType type) {
-        if (type != TensorType.I2_S && type != TensorType.TQ2_0 && type != TensorType.TQ1_0) {
-            return "type " + type.typeName() + " is not a ternary type (use i2_s, tq2_0 or tq1_0)";
+        List<TensorType> types = types();
+        if (!types.contains(type)) {
+            return "type " + type.typeName() + " is not a projection type of a " + architecture.name() + " dummy (use "
+                    + String.join(", ", types.stream().map(TensorType::typeName).toList()) + ")";
         }
         if (hidden <= 0 || ffn <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || context <= 0) {
             return "hidden size, FFN size, layers, heads, K/V heads and context must all be positive";
         }
-        if (hidden % heads != 0) return "hidden size " + hidden + " is not a multiple of the head count " + heads;
-        if (headSize() % 2 != 0) return "head size " + headSize() + " (hidden/heads) must be even for RoPE";
+        if (headDim == 0 && hidden % heads != 0) return "hidden size " + hidden + " is not a multiple of the head count " + heads;
+        if (headSize() % 2 != 0) return "head size " + headSize() + " must be even for RoPE";
         if (heads % kvHeads != 0) return "head count " + heads + " is not a multiple of the K/V head count " + kvHeads;
         if (vocab < DummyVocabulary.MIN_SIZE || vocab > DummyVocabulary.MAX_SIZE) {
             return "vocabulary size " + vocab + " out of range [" + DummyVocabulary.MIN_SIZE + ", " + DummyVocabulary.MAX_SIZE + "]";
         }
         int block = type == TensorType.I2_S ? TensorType.I2S_GROUP : type.blockSize();
-        for (var dim : List.of(Map.entry("hidden size", hidden), Map.entry("FFN size", ffn))) {
+        for (var dim : List.of(Map.entry("hidden size", hidden), Map.entry("FFN size", ffn), Map.entry("attention width (heads × head size)", qDim()))) {
             if (dim.getValue() % block != 0) {
                 int up = (dim.getValue() / block + 1) * block;
                 return type + " packs each weight row in blocks of " + block + ": the " + dim.getKey() + " "
@@ -127,5 +177,17 @@ public record DummyShape(String size, int hidden, int ffn, int layers, int heads
             }
         }
         return null;
+    }
+
+    /**
+     * The projection types a dummy of this architecture may have, the default first: bitnet.cpp's
+     * architecture takes its ternary types; a mainline llama.cpp architecture takes mainline's — Q1_0 /
+     * Q2_0 (Bonsai's), TQ2_0, TQ1_0 (ids 41/42 mean something else in bitnet.cpp's files, and I2_S does
+     * not exist in mainline).
+     */
+    public List<TensorType> types() {
+        return architecture == Architecture.BITNET_B158
+                ? List.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0)
+                : List.of(TensorType.Q1_0, TensorType.Q2_0, TensorType.TQ2_0, TensorType.TQ1_0);
     }
 }

@@ -38,6 +38,8 @@ public final class GgufKeys {
 
     public static String keyLength(String arch) { return arch + ".attention.key_length"; }
 
+    public static String valueLength(String arch) { return arch + ".attention.value_length"; }
+
     public static String layerNormRmsEpsilon(String arch) { return arch + ".attention.layer_norm_rms_epsilon"; }
 
     public static String ropeDimensionCount(String arch) { return arch + ".rope.dimension_count"; }

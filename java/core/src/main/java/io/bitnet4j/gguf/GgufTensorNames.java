@@ -25,6 +25,9 @@ public final class GgufTensorNames {
         ATTN_Q("attn_q"),
         ATTN_K("attn_k"),
         ATTN_V("attn_v"),
+        /** Per-head RMSNorm of Q and of K, head-size values each (qwen3). */
+        ATTN_Q_NORM("attn_q_norm"),
+        ATTN_K_NORM("attn_k_norm"),
         ATTN_OUTPUT("attn_output"),
         ATTN_SUB_NORM("attn_sub_norm"),
         FFN_NORM("ffn_norm"),

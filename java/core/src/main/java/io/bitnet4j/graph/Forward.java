@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The transformer graph shared by every supported architecture (bitnet-b1.58, bitnet, llama); the
+ * The transformer graph shared by every supported architecture (bitnet-b1.58, bitnet, llama, qwen3); the
  * differences come from {@link io.bitnet4j.model.Architecture} as data. A batch of tokens goes in
  * (a whole prompt chunk is processed through the GEMM kernels at once), logits come out.
  *
@@ -229,6 +229,10 @@ public final class Forward implements AutoCloseable {
             rmsNorm(ws.x, ws.xb, lw.attnNorm(), n, embd);
             QuantizedInput xbq = proj.quantize(ws.xb, n, qkv[l]);       // quantized once for q, k and v
             proj.matmul(qkv[l], xbq, qkvOut);
+            if (lw.attnQNorm() != null) {                               // per head, over the head size
+                rmsNorm(ws.q, ws.q, lw.attnQNorm(), n * c.headCount(), c.headSize());
+                rmsNorm(ws.k, ws.k, lw.attnKNorm(), n * c.headCountKv(), c.headSize());
+            }
             for (int t = 0; t < n; t++) {
                 ropeAngles(rowPos[t]);
                 rope(ws.q, (long) t * c.qDim(), c.headCount());

@@ -49,6 +49,11 @@ public record ModelConfig(Architecture architecture, String architectureName, in
         int heads = required(gguf, GgufKeys.headCount(name));
         int headsKv = gguf.getInt(GgufKeys.headCountKv(name), heads);
         int headSize = gguf.getInt(GgufKeys.keyLength(name), heads > 0 ? embd / heads : 0);
+        int valueSize = gguf.getInt(GgufKeys.valueLength(name), headSize);
+        if (valueSize != headSize) {
+            throw new ModelException(gguf.path() + ": " + GgufKeys.valueLength(name) + " " + valueSize + " differs from "
+                    + GgufKeys.keyLength(name) + " " + headSize + " (unsupported)");
+        }
         // the number of logits is the number of embedding rows (the tokenizer's vocabulary may be padded or shorter)
         long[] embdShape = gguf.tensor(GgufTensorNames.TOKEN_EMBD).shape();
         int vocab = embdShape.length == 2 && embdShape[1] <= Integer.MAX_VALUE ? (int) embdShape[1] : -1;
@@ -64,8 +69,8 @@ public record ModelConfig(Architecture architecture, String architectureName, in
     /**
      * Writes the {@code <arch>.*} hyper-parameter keys that {@link #from} reads — the one place that
      * names them for writers (converters, generators). {@code hidden_activation} is written only when
-     * it differs from the architecture's default, {@code key_length} only when heads × head size is
-     * not the embedding length.
+     * it differs from the architecture's default, {@code key_length} and {@code value_length} only when
+     * heads × head size is not the embedding length.
      */
     public void writeTo(GgufWriter w) {
         String a = architectureName;
@@ -77,7 +82,10 @@ public record ModelConfig(Architecture architecture, String architectureName, in
         w.putUInt32(GgufKeys.ropeDimensionCount(a), ropeDim);
         w.putUInt32(GgufKeys.headCount(a), headCount);
         w.putUInt32(GgufKeys.headCountKv(a), headCountKv);
-        if (headCount * headSize != embeddingLength) w.putUInt32(GgufKeys.keyLength(a), headSize);
+        if (headCount * headSize != embeddingLength) {
+            w.putUInt32(GgufKeys.keyLength(a), headSize);
+            w.putUInt32(GgufKeys.valueLength(a), headSize);
+        }
         w.putFloat32(GgufKeys.layerNormRmsEpsilon(a), rmsEps);
         w.putFloat32(GgufKeys.ropeFreqBase(a), ropeTheta);
         if (activation != architecture.defaultActivation()) w.putString(GgufKeys.hiddenActivation(a), activation.key());

@@ -26,12 +26,15 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
         expectShape(embd, c.embeddingLength(), c.vocabSize());
         List<LayerWeights> layers = new ArrayList<>(c.blockCount());
         boolean sub = c.architecture().subNorms();
+        boolean qkNorm = c.architecture().qkNorm();
         for (int i = 0; i < c.blockCount(); i++) {
             layers.add(new LayerWeights(
                     norm(gguf, Layer.ATTN_NORM.weight(i), c.embeddingLength()),
                     linear(gguf, c, Layer.ATTN_Q, i, c.embeddingLength(), c.qDim()),
                     linear(gguf, c, Layer.ATTN_K, i, c.embeddingLength(), c.kvDim()),
                     linear(gguf, c, Layer.ATTN_V, i, c.embeddingLength(), c.kvDim()),
+                    qkNorm ? norm(gguf, Layer.ATTN_Q_NORM.weight(i), c.headSize()) : null,
+                    qkNorm ? norm(gguf, Layer.ATTN_K_NORM.weight(i), c.headSize()) : null,
                     linear(gguf, c, Layer.ATTN_OUTPUT, i, c.qDim(), c.embeddingLength()),
                     sub ? norm(gguf, Layer.ATTN_SUB_NORM.weight(i), c.qDim()) : null,
                     norm(gguf, Layer.FFN_NORM.weight(i), c.embeddingLength()),

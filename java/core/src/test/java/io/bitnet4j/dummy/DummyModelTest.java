@@ -13,6 +13,8 @@ import io.bitnet4j.graph.Forward;
 import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
+import io.bitnet4j.model.Architecture;
+import io.bitnet4j.model.LayerWeights;
 import io.bitnet4j.model.ModelConfig;
 import io.bitnet4j.tensor.TensorCodecs;
 import io.bitnet4j.tensor.TensorType;
@@ -213,17 +215,64 @@ class DummyModelTest {
         assertTrue(s.withFfn(3200).problem(TensorType.TQ2_0).contains("multiple of 256"), s.withFfn(3200).problem(TensorType.TQ2_0));
         assertEquals(null, s.withFfn(3200).problem(TensorType.I2_S), "3200 = 25 × 128 fits I2_S");
         assertTrue(s.withHeads(12, 5).problem(TensorType.I2_S).contains("K/V head count"));
-        assertTrue(s.problem(TensorType.F16).contains("not a ternary type"));
+        assertTrue(s.problem(TensorType.F16).contains("not a projection type"));
+        assertTrue(s.problem(TensorType.Q1_0).contains("not a projection type"), "Q1_0 is mainline's only");
+        assertTrue(DummyShape.preset("qwen3", "tiny").problem(TensorType.I2_S).contains("not a projection type"));
         assertTrue(s.withVocab(100).problem(TensorType.I2_S).contains("vocabulary size"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DummyShape.preset("5B"));
         assertTrue(e.getMessage().contains("2B-4T"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DummyModel.write(dir.resolve("missing/x.gguf"), SMALL,
                 TensorType.I2_S, 1, GgufWriter.Progress.NONE));
-        for (String size : DummyShape.sizes()) {
-            for (TensorType t : List.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0)) {
-                assertEquals(null, DummyShape.preset(size).problem(t), size + " " + t);
+        for (String arch : DummyShape.architectures()) {
+            for (String size : DummyShape.sizes(arch)) {
+                DummyShape shape = DummyShape.preset(arch, size);
+                for (TensorType t : shape.types()) assertEquals(null, shape.problem(t), arch + " " + size + " " + t);
             }
         }
+        e = assertThrows(IllegalArgumentException.class, () -> DummyShape.preset("qwen3", "125M"));
+        assertTrue(e.getMessage().contains("1.7B, 4B, 8B, tiny"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> DummyShape.preset("llama", "tiny"));
+        assertTrue(e.getMessage().contains("bitnet-b1.58, qwen3"), e.getMessage());
+    }
+
+    /** Two qwen3 layers, GQA 4/2, head size 128 (attention width 512 over hidden 256). */
+    static final DummyShape QWEN3 = DummyShape.preset("qwen3", "tiny").withLayers(2).withVocab(1024);
+
+    /** A small qwen3 dummy loads as qwen3 (q/k norms, head size apart) and generates the same tokens on every tier. */
+    @ParameterizedTest
+    @ValueSource(strings = {"q1_0", "q2_0", "tq2_0", "tq1_0"})
+    void qwen3DummyLoadsAndGeneratesTheSameTokensOnEveryTier(String type) throws IOException {
+        TensorType t = TensorType.valueOf(type.toUpperCase());
+        Path model = dir.resolve("qwen3-" + type + ".gguf");
+        DummyModel.Result r = DummyModel.write(model, QWEN3, t, SEED, GgufWriter.Progress.NONE);
+        assertEquals(QWEN3.parameters(), r.parameters());
+        try (LoadedModel m = LoadedModel.open(model, LoadOptions.defaults().withThreads(1))) {
+            assertEquals(Architecture.QWEN3, m.config().architecture());
+            assertEquals(128, m.config().headSize());
+            assertEquals(512, m.config().qDim());
+            LayerWeights l = m.weights().layers().get(1);
+            assertEquals(128, l.attnQNorm().length);
+            assertEquals(128, l.attnKNorm().length);
+            assertEquals(null, l.attnSubNorm());
+            assertEquals(t, l.wq().type());
+        }
+        int[] scalar = greedy(model, KernelTier.SCALAR, "Once upon a time", 12);
+        for (KernelTier tier : KernelTier.values()) {
+            if (tier == KernelTier.SCALAR || !KernelSelector.isAvailable(tier)) continue;
+            assertArrayEquals(scalar, greedy(model, tier, "Once upon a time", 12), "qwen3 " + type + " on tier " + tier);
+        }
+        assertFalse(Arrays.equals(scalar, greedy(model, KernelTier.SCALAR, "The quick brown fox", 12)));
+    }
+
+    @Test
+    void qwen3PresetsHaveTheBonsaiShapes() {
+        DummyShape s = DummyShape.preset("qwen3", "8B");
+        assertEquals(List.of(4096, 12288, 36, 32, 8, 128, 151669), List.of(s.hidden(), s.ffn(), s.layers(), s.heads(),
+                s.kvHeads(), s.headSize(), s.vocab()));
+        // Qwen3-1.7B/4B/8B with a tied head of 151669 rows (the 8B's own head is untied: 8.2e9 there)
+        assertEquals(1.72e9, DummyShape.preset("qwen3", "1.7B").parameters(), 0.03e9);
+        assertEquals(4.02e9, DummyShape.preset("qwen3", "4B").parameters(), 0.03e9);
+        assertEquals(7.57e9, s.parameters(), 0.03e9);
     }
 
     @Test

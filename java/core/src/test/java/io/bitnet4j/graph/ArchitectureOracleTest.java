@@ -9,11 +9,14 @@ import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.graph.TinyModel.Scales;
 import io.bitnet4j.graph.TinyModel.Spec;
+import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.tensor.TensorType;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Our transformer graph, for every architecture and optional path, against {@link ReferenceTransformer}
  * (double precision, Hugging Face semantics on the unpermuted weights) on tiny random F32 models. Scalar
- * kernels and an f32 KV cache, so only the graph is under test.
+ * kernels and an f32 KV cache, so only the graph is under test; qwen3, the newest graph step, also on
+ * every available kernel tier.
  */
 class ArchitectureOracleTest {
 
@@ -66,6 +70,30 @@ class ArchitectureOracleTest {
                 Arguments.of("untied Q8_0 head", Spec.of("bitnet", 4, 2).withUntied().withTypes(TensorType.F32, TensorType.Q8_0), 2e-2));
     }
 
+    /** qwen3: per-head q/k norm before NEOX RoPE, head sizes other than embd / heads, tied and untied heads. */
+    static Stream<Arguments> qwen3Cases() {
+        List<Arguments> a = new ArrayList<>();
+        for (KernelTier tier : KernelTier.values()) {
+            if (!KernelSelector.isAvailable(tier)) continue;
+            a.add(Arguments.of(tier, "qwen3 GQA 4/2", Spec.of("qwen3", 4, 2), 1e-3));
+            a.add(Arguments.of(tier, "qwen3 MHA 4/4", Spec.of("qwen3", 4, 4), 1e-3));
+            a.add(Arguments.of(tier, "qwen3 GQA 8/2, head 16 (q dim 128 > embd 64)", Spec.of("qwen3", 8, 2).withHeadDim(16), 1e-3));
+            a.add(Arguments.of(tier, "qwen3 GQA 4/1, head 32 (q dim 128)", Spec.of("qwen3", 4, 1).withHeadDim(32), 1e-3));
+            a.add(Arguments.of(tier, "qwen3 MHA 2/2, head 8 (q dim 16 < embd 64)", Spec.of("qwen3", 2, 2).withHeadDim(8), 1e-3));
+            a.add(Arguments.of(tier, "qwen3 untied, head 32", Spec.of("qwen3", 4, 2).withHeadDim(32).withUntied(), 1e-3));
+            a.add(Arguments.of(tier, "qwen3 untied Q8_0 head", Spec.of("qwen3", 4, 2).withUntied().withTypes(TensorType.F32, TensorType.Q8_0), 2e-2));
+            a.add(Arguments.of(tier, "qwen3 tied F16 embedding/head, head 32",
+                    Spec.of("qwen3", 4, 2).withHeadDim(32).withTypes(TensorType.F16, TensorType.F16), 5e-3));
+        }
+        return a.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("qwen3Cases")
+    void qwen3LogitsMatchTheOracle(KernelTier tier, String name, Spec spec, double tolerance) throws Exception {
+        checkAgainstOracle(name, spec, tolerance, options().withKernels(tier));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void logitsMatchTheOracle(String name, Spec spec, double tolerance) throws Exception {
@@ -77,6 +105,9 @@ class ArchitectureOracleTest {
     void chunkedPromptMatchesTheOracle() throws Exception {
         checkAgainstOracle("llama GQA 4/2, batch 3", Spec.of("llama", 4, 2), 1e-3, options().withBatchSize(3));
         checkAgainstOracle("bitnet-b1.58 GQA 4/2, batch 4", Spec.of("bitnet-b1.58", 4, 2), 1e-3, options().withBatchSize(4));
+        // two threads: the q/k head norms of a batch are split over the pool
+        checkAgainstOracle("qwen3 GQA 8/2 head 16, batch 4", Spec.of("qwen3", 8, 2).withHeadDim(16), 1e-3,
+                options().withBatchSize(4).withThreads(2));
     }
 
     private void checkAgainstOracle(String name, Spec spec, double tolerance, LoadOptions options) throws Exception {
@@ -143,6 +174,37 @@ class ArchitectureOracleTest {
             }
             assertTrue(maxDiff > 1e-2 * maxAbs, "unpermuted q/k went unnoticed: max |diff| " + maxDiff);
         }
+    }
+
+    /** The comparison must be able to fail: the same qwen3 model against an oracle without the q/k norm disagrees. */
+    @Test
+    void qwen3WithoutTheQkNormDisagreesWithTheOracle() throws Exception {
+        TinyModel model = new TinyModel(Spec.of("qwen3", 4, 2).withHeadDim(32), 13);
+        Path file = write(model);
+        try (LoadedModel m = LoadedModel.open(file, options()); Forward f = m.newForward(0); KvCache cache = m.newKvCache(0)) {
+            f.run(cache, PROMPT, 0, PROMPT.length, false);
+            compare("qwen3 with q/k norm", f, new ReferenceTransformer(model).logits(PROMPT), 1e-3);
+            double[] wrong = new ReferenceTransformer(model, false).logits(PROMPT);
+            assertThrows(AssertionError.class, () -> compare("qwen3 against an oracle without q/k norm", f, wrong, 1e-2));
+        }
+    }
+
+    /** A qwen3 file without a q/k norm tensor, or with one of the wrong length, is refused at load, naming the tensor. */
+    @Test
+    void qwen3MissingOrMisshapenQkNormIsAClearError() throws Exception {
+        TinyModel model = new TinyModel(Spec.of("qwen3", 4, 2).withHeadDim(32), 17);
+        TinyModel.Layer l = model.layers.get(1);
+        model.layers.set(1, new TinyModel.Layer(l.attnNorm(), l.wq(), l.wk(), l.wv(), l.qNorm(), null, l.wo(),
+                l.attnSubNorm(), l.ffnNorm(), l.gate(), l.up(), l.down(), l.ffnSubNorm(), l.scales()));
+        Path file = write(model);
+        Exception e = assertThrows(Exception.class, () -> LoadedModel.open(file, options()).close());
+        assertTrue(e.getMessage().contains("blk.1.attn_k_norm.weight") && e.getMessage().contains("missing"), e.getMessage());
+
+        model.layers.set(1, new TinyModel.Layer(l.attnNorm(), l.wq(), l.wk(), l.wv(), Arrays.copyOf(l.qNorm(), 16), l.kNorm(),
+                l.wo(), l.attnSubNorm(), l.ffnNorm(), l.gate(), l.up(), l.down(), l.ffnSubNorm(), l.scales()));
+        Path misshapen = write(model);
+        e = assertThrows(Exception.class, () -> LoadedModel.open(misshapen, options()).close());
+        assertTrue(e.getMessage().contains("blk.1.attn_q_norm.weight: 16 values, expected 32"), e.getMessage());
     }
 
     @Test

@@ -79,6 +79,15 @@ public class BatchedStepTest {
         checkBatchedLogits(file, LoadOptions.defaults().withThreads(1).withKvType(KvCacheType.F32), 300);
     }
 
+    /** qwen3 (per-head q/k norm, head size 16 ≠ embd / heads), two threads so the head norms of a step run on the pool. */
+    @Test
+    void batchedStepsOfQwen3() throws Exception {
+        TinyModel model = new TinyModel(Spec.of("qwen3", 8, 2).withHeadDim(16), 6);
+        Path file = dir.resolve("m.gguf");
+        model.write(file);
+        checkBatchedLogits(file, LoadOptions.defaults().withThreads(2).withKvType(KvCacheType.F32), 300);
+    }
+
     private static void checkBatchedLogits(Path file, LoadOptions o, int vocabLimit) throws Exception {
         try (LoadedModel m = LoadedModel.open(file, o)) {
             int vocab = m.config().vocabSize();

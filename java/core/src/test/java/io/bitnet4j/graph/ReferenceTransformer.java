@@ -3,17 +3,24 @@ package io.bitnet4j.graph;
 
 /**
  * An independent forward pass in double precision, written from the Hugging Face model definitions
- * (LlamaForCausalLM / BitNetForCausalLM), not from {@link Forward}: it works on the ORIGINAL q/k weights
+ * (LlamaForCausalLM / BitNetForCausalLM / Qwen3ForCausalLM), not from {@link Forward}: it works on the ORIGINAL q/k weights
  * and applies RoPE in {@code rotate_half} form. It recomputes the whole prefix for every position.
  */
 final class ReferenceTransformer {
 
     private final TinyModel m;
     private final TinyModel.Spec s;
+    private final boolean qkNorm;
 
     ReferenceTransformer(TinyModel m) {
+        this(m, m.spec.qkNorm());
+    }
+
+    /** {@code qkNorm = false} on a qwen3 model leaves out its per-head q/k norm (a WRONG oracle, for negative controls). */
+    ReferenceTransformer(TinyModel m, boolean qkNorm) {
         this.m = m;
         this.s = m.spec;
+        this.qkNorm = qkNorm;
     }
 
     /** Logits of the last token of {@code tokens}. */
@@ -29,6 +36,10 @@ final class ReferenceTransformer {
                 q[t] = scaled(matvec(L.wq(), h), L, 0);
                 k[t] = scaled(matvec(L.wk(), h), L, 1);
                 v[t] = scaled(matvec(L.wv(), h), L, 2);
+                if (qkNorm) {                      // Qwen3Attention: q_norm / k_norm over head_dim, before RoPE
+                    headNorm(q[t], s.heads(), L.qNorm());
+                    headNorm(k[t], s.kvHeads(), L.kNorm());
+                }
                 rope(q[t], s.heads(), t);
                 rope(k[t], s.kvHeads(), t);
             }
@@ -80,6 +91,15 @@ final class ReferenceTransformer {
         return y;
     }
 
+    /** RMSNorm of each head's {@code head_dim} values, in place. */
+    private void headNorm(double[] v, int heads, float[] w) {
+        int hd = s.headDim();
+        for (int h = 0; h < heads; h++) {
+            double[] y = rmsNorm(java.util.Arrays.copyOfRange(v, h * hd, (h + 1) * hd), w);
+            System.arraycopy(y, 0, v, h * hd, hd);
+        }
+    }
+
     private static double[] matvec(float[] w, double[] x) {
         int cols = x.length, rows = w.length / cols;
         double[] y = new double[rows];
@@ -106,7 +126,7 @@ final class ReferenceTransformer {
      */
     private void rope(double[] v, int heads, int pos) {
         int hd = s.headDim(), rot = s.ropeDim();
-        int partner = s.bitnetFamily() ? rot / 2 : hd / 2;
+        int partner = s.neox() ? rot / 2 : hd / 2;
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < rot / 2; i++) {
                 double invFreq = Math.pow(10000.0, -2.0 * i / rot);

@@ -20,16 +20,23 @@ final class TinyModel {
     enum Scales { NONE, SCALAR, PER_ROW }
 
     /** What to build. {@code activation} is the {@code hidden_activation} key or null for the arch default. */
-    record Spec(String arch, int embd, int heads, int kvHeads, int ff, int vocab, int layers, int ropeDim,
+    record Spec(String arch, int embd, int heads, int kvHeads, int headDim, int ff, int vocab, int layers, int ropeDim,
                 boolean ropeFreqs, String activation, Scales scales, boolean untied,
                 TensorType embdType, TensorType headType, int context) {
 
-        int headDim() {
-            return embd / heads;
+        /** bitnet, bitnet-b1.58: RMSNorm of the attention output and of the FFN hidden state. */
+        boolean subNorms() {
+            return arch.startsWith("bitnet");
         }
 
-        boolean bitnetFamily() {
+        /** Everything but llama: NEOX RoPE on unpermuted q/k (llama.cpp permutes llama's for adjacent pairs). */
+        boolean neox() {
             return !arch.equals("llama");
+        }
+
+        /** qwen3: per-head RMSNorm of q and k before RoPE. */
+        boolean qkNorm() {
+            return arch.equals("qwen3");
         }
 
         boolean relu2() {
@@ -38,20 +45,26 @@ final class TinyModel {
         }
 
         static Spec of(String arch, int heads, int kvHeads) {
-            return new Spec(arch, 64, heads, kvHeads, 96, 300, 2, 64 / heads, false, null, Scales.NONE, false,
+            return new Spec(arch, 64, heads, kvHeads, 64 / heads, 96, 300, 2, 64 / heads, false, null, Scales.NONE, false,
                     TensorType.F32, TensorType.F32, 32);
         }
 
-        Spec withRopeDim(int d) { return new Spec(arch, embd, heads, kvHeads, ff, vocab, layers, d, ropeFreqs, activation, scales, untied, embdType, headType, context); }
-        Spec withRopeFreqs() { return new Spec(arch, embd, heads, kvHeads, ff, vocab, layers, ropeDim, true, activation, scales, untied, embdType, headType, context); }
-        Spec withActivation(String a) { return new Spec(arch, embd, heads, kvHeads, ff, vocab, layers, ropeDim, ropeFreqs, a, scales, untied, embdType, headType, context); }
-        Spec withScales(Scales s) { return new Spec(arch, embd, heads, kvHeads, ff, vocab, layers, ropeDim, ropeFreqs, activation, s, untied, embdType, headType, context); }
-        Spec withUntied() { return new Spec(arch, embd, heads, kvHeads, ff, vocab, layers, ropeDim, ropeFreqs, activation, scales, true, embdType, headType, context); }
-        Spec withTypes(TensorType e, TensorType h) { return new Spec(arch, embd, heads, kvHeads, ff, vocab, layers, ropeDim, ropeFreqs, activation, scales, untied, e, h, context); }
+        Spec withContext(int n) { return new Spec(arch, embd, heads, kvHeads, headDim, ff, vocab, layers, ropeDim, ropeFreqs, activation, scales, untied, embdType, headType, n); }
+
+        /** A head size other than embd / heads (rotary over all of it). */
+        Spec withHeadDim(int d) { return new Spec(arch, embd, heads, kvHeads, d, ff, vocab, layers, d, ropeFreqs, activation, scales, untied, embdType, headType, context); }
+
+        Spec withRopeDim(int d) { return new Spec(arch, embd, heads, kvHeads, headDim, ff, vocab, layers, d, ropeFreqs, activation, scales, untied, embdType, headType, context); }
+        Spec withRopeFreqs() { return new Spec(arch, embd, heads, kvHeads, headDim, ff, vocab, layers, ropeDim, true, activation, scales, untied, embdType, headType, context); }
+        Spec withActivation(String a) { return new Spec(arch, embd, heads, kvHeads, headDim, ff, vocab, layers, ropeDim, ropeFreqs, a, scales, untied, embdType, headType, context); }
+        Spec withScales(Scales s) { return new Spec(arch, embd, heads, kvHeads, headDim, ff, vocab, layers, ropeDim, ropeFreqs, activation, s, untied, embdType, headType, context); }
+        Spec withUntied() { return new Spec(arch, embd, heads, kvHeads, headDim, ff, vocab, layers, ropeDim, ropeFreqs, activation, scales, true, embdType, headType, context); }
+        Spec withTypes(TensorType e, TensorType h) { return new Spec(arch, embd, heads, kvHeads, headDim, ff, vocab, layers, ropeDim, ropeFreqs, activation, scales, untied, e, h, context); }
     }
 
     /** One layer, HF layout: matrices are [out][in] row-major. Scales null when absent. */
-    record Layer(float[] attnNorm, float[] wq, float[] wk, float[] wv, float[] wo, float[] attnSubNorm,
+    record Layer(float[] attnNorm, float[] wq, float[] wk, float[] wv, float[] qNorm, float[] kNorm, float[] wo,
+                 float[] attnSubNorm,
                  float[] ffnNorm, float[] gate, float[] up, float[] down, float[] ffnSubNorm,
                  float[][] scales /* q,k,v,o,gate,up,down */) {
     }
@@ -69,7 +82,7 @@ final class TinyModel {
         this.spec = spec;
         Random r = new Random(seed);
         int e = spec.embd, q = spec.heads * spec.headDim(), kv = spec.kvHeads * spec.headDim(), f = spec.ff;
-        boolean sub = spec.bitnetFamily();
+        boolean sub = spec.subNorms(), qk = spec.qkNorm();
         for (int l = 0; l < spec.layers; l++) {
             float[][] sc = null;
             if (spec.scales != Scales.NONE) {
@@ -79,7 +92,8 @@ final class TinyModel {
                     sc[i] = spec.scales == Scales.SCALAR ? new float[] {0.5f + r.nextFloat()} : positive(r, rows[i]);
                 }
             }
-            layers.add(new Layer(norm(r, e), mat(r, q, e), mat(r, kv, e), mat(r, kv, e), mat(r, e, q),
+            layers.add(new Layer(norm(r, e), mat(r, q, e), mat(r, kv, e), mat(r, kv, e),
+                    qk ? norm(r, spec.headDim) : null, qk ? norm(r, spec.headDim) : null, mat(r, e, q),
                     sub ? norm(r, q) : null, norm(r, e), mat(r, f, e), mat(r, f, e), mat(r, e, f),
                     sub ? norm(r, f) : null, sc));
         }
@@ -148,7 +162,7 @@ final class TinyModel {
     }
 
     void write(Path path) throws IOException {
-        write(path, !spec.bitnetFamily());
+        write(path, !spec.neox());
     }
 
     /** {@code permuteQk = false} for arch llama writes a WRONG file (as a converter without the permutation would). */
@@ -162,6 +176,9 @@ final class TinyModel {
                 .putUInt32(a + "attention.head_count", s.heads).putUInt32(a + "attention.head_count_kv", s.kvHeads)
                 .putFloat32(a + "attention.layer_norm_rms_epsilon", 1e-5f).putFloat32(a + "rope.freq_base", 10000f)
                 .putUInt32(a + "rope.dimension_count", s.ropeDim);
+        if (s.heads * s.headDim != s.embd) {
+            g.putUInt32(a + "attention.key_length", s.headDim).putUInt32(a + "attention.value_length", s.headDim);
+        }
         if (s.activation != null) g.putString(a + "hidden_activation", s.activation);
         List<String> tokens = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
         List<Integer> types = new ArrayList<>(List.of(2, 3, 3));
@@ -187,6 +204,8 @@ final class TinyModel {
             f32(g, p + "attn_q.weight", perm ? permute(L.wq, s.heads, hd, e) : L.wq, e, q);
             f32(g, p + "attn_k.weight", perm ? permute(L.wk, s.kvHeads, hd, e) : L.wk, e, kv);
             f32(g, p + "attn_v.weight", L.wv, e, kv);
+            if (L.qNorm != null) f32(g, p + "attn_q_norm.weight", L.qNorm, L.qNorm.length);
+            if (L.kNorm != null) f32(g, p + "attn_k_norm.weight", L.kNorm, L.kNorm.length);
             f32(g, p + "attn_output.weight", L.wo, q, e);
             if (L.attnSubNorm != null) f32(g, p + "attn_sub_norm.weight", L.attnSubNorm, q);
             f32(g, p + "ffn_norm.weight", L.ffnNorm, e);

@@ -9,22 +9,49 @@ import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** "No JVM allocation in the token loop": a generation step allocates nothing on the calling thread. */
 class TokenLoopAllocationTest {
 
+    @TempDir
+    Path dir;
+
     @ParameterizedTest
     @EnumSource(KernelTier.class)
     void decodeStepsAllocateNothing(KernelTier tier) throws Exception {
+        var bean = allocationCounter(tier);
+        ReferenceData ref = ReferenceData.load("bitnetcpp-tiny-bitnet-b1.58-i2_s");
+        assertDecodeAllocatesNothing(ref.model(), ref.promptIds()[0], 256, tier, bean);
+    }
+
+    /** The same for qwen3's per-head q/k norm (a tiny random model, head size ≠ embd / heads). */
+    @ParameterizedTest
+    @EnumSource(KernelTier.class)
+    void qwen3DecodeStepsAllocateNothing(KernelTier tier) throws Exception {
+        var bean = allocationCounter(tier);
+        TinyModel model = new TinyModel(TinyModel.Spec.of("qwen3", 8, 2).withHeadDim(16).withContext(128), 3);
+        Path file = dir.resolve("qwen3.gguf");
+        model.write(file);
+        assertDecodeAllocatesNothing(file, 5, 128, tier, bean);
+    }
+
+    /** The per-thread allocation counter; skips the test when the tier or the counter is unavailable. */
+    private static com.sun.management.ThreadMXBean allocationCounter(KernelTier tier) {
         assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
         var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
-        ReferenceData ref = ReferenceData.load("bitnetcpp-tiny-bitnet-b1.58-i2_s");
+        return bean;
+    }
+
+    private static void assertDecodeAllocatesNothing(Path model, int token, int context, KernelTier tier,
+                                                     com.sun.management.ThreadMXBean bean) throws Exception {
         LoadOptions opts = LoadOptions.defaults().withThreads(1).withKernels(tier);
-        try (LoadedModel m = LoadedModel.open(ref.model(), opts); Forward f = m.newForward(256); KvCache cache = m.newKvCache(256)) {
-            int[] one = {ref.promptIds()[0]};
+        try (LoadedModel m = LoadedModel.open(model, opts); Forward f = m.newForward(context); KvCache cache = m.newKvCache(context)) {
+            int[] one = {token};
             long tid = Thread.currentThread().threadId();
             // Native and scalar: nothing (a few bytes of slack). Vector API: its vectors stay unboxed only
             // where C2 inlines the kernel, a decision taken with the whole JVM's profile: alone this test
