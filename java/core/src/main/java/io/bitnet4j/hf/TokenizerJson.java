@@ -23,7 +23,8 @@ import java.util.Map;
  *       after writing spaces inside it as U+0120, as gguf-py does.</li>
  *   <li>{@code tokenizer.ggml.pre}: llama.cpp hashes the ids the HF tokenizer gives for a check text,
  *       which needs the Python tokenizer. bitnet4j instead recognises the pre-tokenizer in the file: a
- *       {@code Split} with LLaMA-3's regex followed by {@code ByteLevel} → {@code llama-bpe}; {@code ByteLevel}
+ *       {@code Split} with LLaMA-3's regex followed by {@code ByteLevel} → {@code llama-bpe}; with Qwen2's
+ *       (LLaMA-3's with single digits, also Qwen3's) → {@code qwen2}; {@code ByteLevel}
  *       with its own (GPT-2) regex, or a Split with GPT-2's regex → {@code gpt-2}. Anything else is written
  *       as {@code default} (llama.cpp's fallback) with a note saying that tokenization may differ.</li>
  * </ul>
@@ -34,6 +35,8 @@ final class TokenizerJson {
     /** LLaMA-3's pre-tokenizer regex, as tokenizer.json spells it. */
     static final String LLAMA3_REGEX =
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Qwen2's (and Qwen3's) regex: LLaMA-3's with {@code \p{N}} for {@code \p{N}{1,3}}. */
+    static final String QWEN2_REGEX = LLAMA3_REGEX.replace("\\p{N}{1,3}", "\\p{N}");
     /** GPT-2's regex (what ByteLevel uses with use_regex = true). */
     static final String GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
@@ -181,11 +184,12 @@ final class TokenizerJson {
         String name = null;
         if (!other && regexes.size() == 1) {
             if (regexes.getFirst().equals(LLAMA3_REGEX)) name = "llama-bpe";
+            else if (regexes.getFirst().equals(QWEN2_REGEX)) name = "qwen2";
             else if (regexes.getFirst().equals(GPT2_REGEX)) name = "gpt-2";
         }
         if (name == null) {
             notes.add("pre-tokenizer " + (p == null ? "null" : p.toString())
-                    + " is not one bitnet4j recognises (LLaMA-3's or GPT-2's); wrote tokenizer.ggml.pre = default,"
+                    + " is not one bitnet4j recognises (LLaMA-3's, Qwen2's or GPT-2's); wrote tokenizer.ggml.pre = default,"
                     + " llama.cpp's fallback: words may be split differently from the Hugging Face tokenizer");
             return "default";
         }

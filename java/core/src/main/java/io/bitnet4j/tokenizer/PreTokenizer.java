@@ -20,6 +20,8 @@ import java.util.function.IntPredicate;
 public enum PreTokenizer {
     /** LLaMA-3: {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+}. */
     LLAMA3("llama-bpe"),
+    /** Qwen2 (and Qwen3): LLaMA-3's regex with single digits, {@code \p{N}} in place of {@code \p{N}{1,3}}. */
+    QWEN2("qwen2"),
     /** llama.cpp's fallback: punctuation runs, then the GPT-2 regex, then number runs, then 3-digit groups. */
     DEFAULT("default"),
     /** GPT-2: {@code 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)}. */
@@ -45,14 +47,20 @@ public enum PreTokenizer {
             case "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v1-en", "jina-v2-es", "jina-v2-de",
                  "jina-v2-code", "roberta-bpe", "mpt", "olmo", "jais" -> GPT2;
             case "falcon" -> FALCON;
+            case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2" -> QWEN2;
             default -> throw new TokenizerException("unsupported BPE pre-tokenizer '" + name
-                    + "' (supported: llama-bpe, default, gpt-2, falcon)");
+                    + "' (supported: llama-bpe, qwen2, default, gpt-2, falcon)");
         };
     }
 
     /** llama.cpp skips BPE merges for a word that is a vocabulary token itself only for LLaMA-3's split. */
     boolean ignoresMerges() {
         return this == LLAMA3;
+    }
+
+    /** llama.cpp turns {@code clean_spaces} off when it decodes for the qwen2 names, on for the others here. */
+    boolean cleansSpaces() {
+        return this != QWEN2;
     }
 
     // [\p{P}\$\+<=>\^~\|]+ as std::regex sees it on the collapsed text: ASCII punctuation of the collapsed
@@ -71,7 +79,8 @@ public enum PreTokenizer {
         IntList offsets = new IntList(1);
         offsets.add(cpts.length);
         switch (this) {
-            case LLAMA3 -> offsets = pass(cpts, offsets, PreTokenizer::llama3);
+            case LLAMA3 -> offsets = pass(cpts, offsets, (c, from, to, out) -> llama3(c, from, to, out, 3));
+            case QWEN2 -> offsets = pass(cpts, offsets, (c, from, to, out) -> llama3(c, from, to, out, 1));
             case GPT2 -> offsets = pass(cpts, offsets, PreTokenizer::gpt2);
             case DEFAULT -> {
                 offsets = pass(cpts, offsets, (c, from, to, out) -> runs(c, from, to, out, PUNCT_RUN));
@@ -280,7 +289,11 @@ public enum PreTokenizer {
         }
     }
 
-    private static void llama3(int[] cpts, int from, int to, IntList out) {
+    /**
+     * LLaMA-3's regex, and Qwen2's with {@code maxDigits = 1} (llama.cpp's {@code unicode_regex_split_custom_llama3}
+     * and {@code unicode_regex_split_custom_qwen2} differ only in the number branch).
+     */
+    private static void llama3(int[] cpts, int from, int to, IntList out, int maxDigits) {
         Cursor c = new Cursor(cpts, from, to, out);
         int pos = from;
         while (pos < to) {
@@ -312,11 +325,11 @@ public enum PreTokenizer {
                 }
             }
 
-            // \p{N}{1,3}
+            // \p{N}{1,3} (\p{N} for Qwen2)
             if ((flags & NUMBER) != 0) {
                 int ini = pos;
                 while ((c.flags(pos) & NUMBER) != 0) {
-                    if (++pos - ini >= 3) {
+                    if (++pos - ini >= maxDigits) {
                         c.emit(pos);
                         ini = pos;
                     }

@@ -30,7 +30,8 @@ public sealed interface Tokenizer permits BpeTokenizer, SentencePieceTokenizer {
      * Detokenizes like {@code llama_detokenize}: with removeSpecial, a leading BOS / trailing EOS the vocabulary
      * adds itself are dropped; with unparseSpecial, CONTROL/UNKNOWN tokens are rendered as their text, otherwise
      * as nothing. SentencePiece drops the leading space of the first piece; BPE applies llama.cpp's
-     * {@code clean_spaces} (no space before {@code ? ! . ,}, and in {@code 's 'm 're 've}).
+     * {@code clean_spaces} (no space before {@code ? ! . ,}, and in {@code 's 'm 're 've}), except for the qwen2
+     * pre-tokenizer, for which llama.cpp turns it off.
      */
     byte[] decodeBytes(int[] ids, boolean removeSpecial, boolean unparseSpecial);
 

@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * Choices that deviate from (or pin down) what the GGUF metadata says.
  *
- * @param forcePreTokenizer a BPE pre-tokenizer name ({@code llama-bpe}, {@code default}, {@code gpt-2},
+ * @param forcePreTokenizer a BPE pre-tokenizer name ({@code llama-bpe}, {@code qwen2}, {@code default}, {@code gpt-2},
  *                          {@code falcon}) used instead of {@code tokenizer.ggml.pre}; empty = use the metadata
  * @param llamaCppCompatiblePreTokenizer when {@code tokenizer.ggml.pre} is missing, do exactly what llama.cpp
  *                          and bitnet.cpp do (fall back to {@code default}) instead of recognising the LLaMA-3

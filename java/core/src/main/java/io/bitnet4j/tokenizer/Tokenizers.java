@@ -30,7 +30,7 @@ public final class Tokenizers {
         List<String> notes = new ArrayList<>();
         switch (model.toLowerCase(Locale.ROOT)) {
             case "llama" -> {
-                Vocabulary vocab = new Vocabulary(Vocabulary.Kind.SPM, src, true);
+                Vocabulary vocab = new Vocabulary(Vocabulary.Kind.SPM, src, true, false);
                 notes.addAll(vocab.notes);
                 return new SentencePieceTokenizer(vocab, notes);
             }
@@ -38,7 +38,7 @@ public final class Tokenizers {
                 String[] merges = src.strings(GgufKeys.TOKENIZER_MERGES)
                         .orElseThrow(() -> new TokenizerException("BPE vocabulary without " + GgufKeys.TOKENIZER_MERGES));
                 PreTokenizer pre = choosePreTokenizer(src, options, notes);
-                Vocabulary vocab = new Vocabulary(Vocabulary.Kind.BPE, src, pre == PreTokenizer.LLAMA3);
+                Vocabulary vocab = new Vocabulary(Vocabulary.Kind.BPE, src, pre == PreTokenizer.LLAMA3, pre.cleansSpaces());
                 notes.addAll(vocab.notes);
                 return new BpeTokenizer(vocab, merges, pre, notes);
             }

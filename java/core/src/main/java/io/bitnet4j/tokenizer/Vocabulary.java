@@ -38,7 +38,7 @@ final class Vocabulary {
     final byte[][] specialCacheUtf8;
     final List<String> notes = new ArrayList<>();
 
-    Vocabulary(Kind kind, TokenizerSource src, Boolean defaultAddBos) {
+    Vocabulary(Kind kind, TokenizerSource src, Boolean defaultAddBos, boolean cleanSpaces) {
         this.kind = kind;
         String[] tokens = src.strings(GgufKeys.TOKENIZER_TOKENS)
                 .orElseThrow(() -> new TokenizerException("missing " + GgufKeys.TOKENIZER_TOKENS));
@@ -81,7 +81,7 @@ final class Vocabulary {
         addBos = src.bool(GgufKeys.TOKENIZER_ADD_BOS).orElse(defaultAddBos);
         addEos = src.bool(GgufKeys.TOKENIZER_ADD_EOS).orElse(false);
         addSpacePrefix = src.bool(GgufKeys.TOKENIZER_ADD_SPACE_PREFIX).orElse(kind == Kind.SPM);
-        cleanSpaces = kind == Kind.BPE;
+        this.cleanSpaces = cleanSpaces;
         chatTemplate = src.string(GgufKeys.TOKENIZER_CHAT_TEMPLATE).orElse(null);
 
         // llama.cpp recognises end-of-turn tokens by their text and forces them to CONTROL.

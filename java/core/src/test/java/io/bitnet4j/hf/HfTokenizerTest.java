@@ -277,6 +277,12 @@ class HfTokenizerTest {
         TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of("a b"), false, pre, List.of()));
         assertEquals("llama-bpe", HfTokenizer.read(dir, 0).pre());
 
+        // Qwen2's (and Qwen3's) tokenizer.json, as Qwen/Qwen3-0.6B spells it
+        TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of("a b"), false,
+                TokenizerFiles.splitThenByteLevel("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+                        + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"), List.of()));
+        assertEquals("qwen2", HfTokenizer.read(dir, 0).pre());
+
         ((ObjectNode) pre.get("pretokenizers").get(0)).put("behavior", "Removed").put("invert", false);
         TokenizerFiles.write(dir.resolve("tokenizer.json"), TokenizerFiles.bpe(byteTokens(), List.of("a b"), false, pre, List.of()));
         assertEquals("default", HfTokenizer.read(dir, 0).pre(), "removing the matches is another split");
