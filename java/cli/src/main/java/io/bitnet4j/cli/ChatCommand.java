@@ -49,6 +49,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    ReasoningOption reasoning;
+
     /** Reads the user's lines: JLine (history, editing) on a terminal, plain lines from a pipe. */
     private interface Input extends AutoCloseable {
         /** The next line, or null at the end of input. */
@@ -108,7 +111,7 @@ final class ChatCommand implements Callable<Integer> {
              Input input = openInput()) {
             m.notes().forEach(n -> err.println("note: " + n));
             Tokenizer tok = m.tokenizer();
-            ChatFormat format = ChatFormat.forModel(m.config().architectureName(), tok);
+            ChatFormat format = ChatFormat.forModel(m.config().architectureName(), tok).thinking(reasoning.on());
             err.println(m.kernelExplanation() + ", " + m.threads() + " threads; chat format " + format.name()
                     + "; /exit to quit, /reset to start over");
             err.flush();

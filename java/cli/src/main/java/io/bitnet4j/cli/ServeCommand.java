@@ -28,6 +28,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Mixin
+    ReasoningOption reasoning;
+
     @Option(names = "--host", paramLabel = "ADDR", description = "address to listen on (default: ${DEFAULT-VALUE}, loopback only)")
     String host = "127.0.0.1";
 
@@ -61,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
             m.notes().forEach(n -> err.println("note: " + n));
             int ctx = model.contextFor(m, err);
             try (ContinuousBatcher batcher = new ContinuousBatcher(m, parallel, ctx, queueSize);
-                 OpenAiServer server = new OpenAiServer(batcher, new OpenAiServer.Options(host, port, apiKey, id, maxBody))) {
+                 OpenAiServer server = new OpenAiServer(batcher, new OpenAiServer.Options(host, port, apiKey, id, maxBody, reasoning.on()))) {
                 err.printf("%s, %d threads; %d slots x %d tokens of context; chat format %s%n", m.kernelExplanation(),
                         m.threads(), parallel, ctx, server.chatFormat().name());
                 err.printf("serving %s on http://%s:%d/v1%s (Ctrl-C to stop)%n", id, host, server.address().getPort(),

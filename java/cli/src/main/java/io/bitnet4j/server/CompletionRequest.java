@@ -117,7 +117,14 @@ record CompletionRequest(boolean chat, int[] prompt, int maxTokens, SamplerParam
                 throw ApiException.invalid(where + ": " + e.getMessage(), where + ".role");
             }
         }
-        return tok.encode(format.render(messages, true, tok), false, true);
+        // llama-server's per-request template switch: "chat_template_kwargs": {"enable_thinking": false}
+        JsonNode kwargs = body.get("chat_template_kwargs");
+        ChatFormat f = format;
+        if (kwargs != null && !kwargs.isNull()) {
+            if (!kwargs.isObject()) throw ApiException.invalid("'chat_template_kwargs' must be an object", "chat_template_kwargs");
+            if (kwargs.hasNonNull("enable_thinking")) f = format.thinking(optionalBoolean(kwargs, "enable_thinking", true));
+        }
+        return tok.encode(f.render(messages, true, tok), false, true);
     }
 
     /** A message's content: a string, or an array of {"type": "text", "text": ...} parts. */

@@ -45,12 +45,18 @@ public final class OpenAiServer implements AutoCloseable {
      * @param apiKey        required bearer token, or null for none
      * @param modelId       the id /v1/models reports and responses carry
      * @param maxBodyBytes  larger request bodies are refused with 400
+     * @param reasoning     thinking models think unless a request's chat_template_kwargs.enable_thinking says otherwise
      */
-    public record Options(String host, int port, String apiKey, String modelId, int maxBodyBytes) {
+    public record Options(String host, int port, String apiKey, String modelId, int maxBodyBytes, boolean reasoning) {
         public Options {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in 0..65535, got " + port);
             if (maxBodyBytes < 1) throw new IllegalArgumentException("body size limit must be >= 1");
             if (apiKey != null && apiKey.isEmpty()) apiKey = null;
+        }
+
+        /** Reasoning on, llama-server's default. */
+        public Options(String host, int port, String apiKey, String modelId, int maxBodyBytes) {
+            this(host, port, apiKey, modelId, maxBodyBytes, true);
         }
     }
 
@@ -70,7 +76,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.batcher = batcher;
         this.model = batcher.model();
         this.tok = model.tokenizer();
-        this.format = ChatFormat.forModel(model.config().architectureName(), tok);
+        this.format = ChatFormat.forModel(model.config().architectureName(), tok).thinking(options.reasoning());
         this.options = options;
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();

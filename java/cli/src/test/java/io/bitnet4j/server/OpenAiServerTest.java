@@ -291,6 +291,10 @@ class OpenAiServerTest {
         assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":\"hot\"}", null), 400, "temperature");
         assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":\"yes\"}", null), 400, "stream");
         assertError(post(chat, "{\"messages\":\"hi\"}", null), 400, "messages");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"chat_template_kwargs\":5}", null),
+                400, "chat_template_kwargs");
+        assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"chat_template_kwargs\":{\"enable_thinking\":\"no\"}}", null), 400, "enable_thinking");
         assertError(post(chat, "{\"model\":\"demo\"}", null), 400, "messages");
         assertError(post(chat, "{\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}", null), 400, "unknown chat role");
         assertError(post(chat, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":2}", null), 400, "n = 1");
