@@ -57,6 +57,11 @@ public sealed interface ChatFormat {
         return first && t.addsBos() && t.bosId() != Tokenizer.NO_TOKEN ? t.tokenText(t.bosId()) : "";
     }
 
+    /** "user" → "User", as the BitNet and plain formats write roles. */
+    private static String titled(String role) {
+        return Character.toUpperCase(role.charAt(0)) + role.substring(1);
+    }
+
     private static String eot(Tokenizer t) {
         int id = t.eotId() != Tokenizer.NO_TOKEN ? t.eotId() : t.eosId();
         return id == Tokenizer.NO_TOKEN ? "\n" : t.tokenText(id);
@@ -71,8 +76,7 @@ public sealed interface ChatFormat {
         public String render(List<Message> messages, boolean first, Tokenizer t) {
             StringBuilder sb = new StringBuilder(bos(t, first));
             for (Message m : messages) {
-                String role = Character.toUpperCase(m.role().charAt(0)) + m.role().substring(1);
-                sb.append(role).append(": ").append(m.content().strip()).append(eot(t));
+                sb.append(titled(m.role())).append(": ").append(m.content().strip()).append(eot(t));
             }
             return sb.append("Assistant: ").toString();
         }
@@ -171,8 +175,7 @@ public sealed interface ChatFormat {
         public String render(List<Message> messages, boolean first, Tokenizer t) {
             StringBuilder sb = new StringBuilder(bos(t, first));
             for (Message m : messages) {
-                String role = Character.toUpperCase(m.role().charAt(0)) + m.role().substring(1);
-                sb.append(role).append(": ").append(m.content().strip()).append('\n');
+                sb.append(titled(m.role())).append(": ").append(m.content().strip()).append('\n');
             }
             return sb.append("Assistant:").toString();
         }
