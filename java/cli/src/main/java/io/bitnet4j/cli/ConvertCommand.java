@@ -16,14 +16,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code convert}: a Hugging Face BitNetForCausalLM checkpoint (safetensors master weights) to GGUF, no Python. */
+/** {@code convert}: a Hugging Face checkpoint (BitNet families, Qwen3) to GGUF, no Python. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Convert a Hugging Face checkpoint (config.json, safetensors, tokenizer) to GGUF:",
                 "  BitNetForCausalLM (2B-4T, master or packed weights)  -> bitnet-b1.58",
                 "  BitnetForCausalLM (1bitLLM, latent weights)          -> bitnet",
                 "  LlamaForCausalLM + quant_method bitnet (packed)      -> llama",
-                "Latent weights are ternarized by absmean, packed ones unpacked with their",
-                "weight_scale. The tokenizer (tokenizer.model or a byte-level BPE tokenizer.json,",
+                "  Qwen3ForCausalLM (float weights)                     -> qwen3",
+                "BitNet latent weights are ternarized by absmean, packed ones unpacked with their",
+                "weight_scale; Qwen3's float weights go through ggml's quantizer of the type. The tokenizer (tokenizer.model or a byte-level BPE tokenizer.json,",
                 "with tokenizer_config.json) is written as llama.cpp's converter writes it."})
 final class ConvertCommand implements Callable<Integer> {
 
@@ -36,8 +37,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "the GGUF file to write")
     Path output;
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "projection type: i2_s, tq2_0, tq1_0, f16 or f32 (default: ${DEFAULT-VALUE})")
-    String type = "i2_s";
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "projection type: i2_s, tq2_0, tq1_0, q1_0, q2_0, f16 or f32 (default: i2_s; q1_0 for Qwen3)")
+    String type;
 
     @Option(names = "--embedding-type", paramLabel = "TYPE",
             description = "token_embd (and an untied output) type: f16, f32, q8_0 or q6_k (default: f16; f32 with --type f32)")
@@ -51,11 +53,12 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TensorType t = TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
-                TensorType.F16, TensorType.F32);
+        TensorType t = type == null ? null : TypeOption.parse("--type", type, TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
+                TensorType.Q1_0, TensorType.Q2_0, TensorType.F16, TensorType.F32);
         TensorType embd = embeddingType == null ? null
                 : TypeOption.parse("--embedding-type", embeddingType, TensorType.F16, TensorType.F32, TensorType.Q8_0, TensorType.Q6_K);
         if (!Files.isDirectory(input)) throw new Errors.UsageException("input " + input + " is not a directory");
+        if (t == null) t = HfConverter.defaultType(input);
         outputFile.checkTarget(output);
         HfConfig c = HfConfig.read(input);
         PrintWriter err = spec.commandLine().getErr();

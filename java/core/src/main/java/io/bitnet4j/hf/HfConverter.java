@@ -24,10 +24,13 @@ import java.util.Set;
  * Converts a Hugging Face checkpoint (config.json, safetensors, tokenizer) of one of the {@link HfFamily}
  * families to a GGUF model, without Python.
  *
- * <p>Projections ({@code q/k/v/o_proj}, {@code gate/up/down_proj}) come as latent master weights
+ * <p>BitNet families' projections ({@code q/k/v/o_proj}, {@code gate/up/down_proj}) come as latent master weights
  * (BF16/F16/F32, ternarized by absmean) or packed (uint8 + {@code weight_scale}), each tensor read as its
  * dtype says (see {@link WeightSource}); either way the GGUF holds the ternary values times their scale,
- * packed into the requested type. Norms are F32; the token embedding (and an untied {@code lm_head}) F16,
+ * packed into the requested type. Qwen3's float projections are the model's weights: they are encoded as
+ * they are, by ggml's reference quantizer of the requested type ({@code quantize_row_q1_0_ref}, …) — the
+ * same bytes as converting to F32 and running {@code quantize}. Which types an architecture may have is
+ * {@link Quantizer#typeProblem}'s rule. Norms are F32; the token embedding (and an untied {@code lm_head}) F16,
  * or F32 with {@code --type f32}, or the requested embedding type (Q8_0, Q6_K).
  *
  * <p>Memory stays bounded: tensors are streamed a chunk of rows at a time from the memory-mapped
@@ -41,7 +44,7 @@ public final class HfConverter {
 
     /** Types of the projections. */
     public static final Set<TensorType> TYPES =
-            EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0, TensorType.F16, TensorType.F32);
+            EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0, TensorType.Q1_0, TensorType.Q2_0, TensorType.F16, TensorType.F32);
 
     /**
      * @param type          the projections' type
@@ -52,7 +55,7 @@ public final class HfConverter {
     public record Options(TensorType type, TensorType embeddingType, boolean modelOnly) {
         public Options {
             Objects.requireNonNull(type, "type");
-            if (!TYPES.contains(type)) throw new IllegalArgumentException("type " + type + " is not one of i2_s, tq2_0, tq1_0, f16, f32");
+            if (!TYPES.contains(type)) throw new IllegalArgumentException("type " + type + " is not one of i2_s, tq2_0, tq1_0, q1_0, q2_0, f16, f32");
             if (embeddingType == null) embeddingType = type == TensorType.F32 ? TensorType.F32 : TensorType.F16;
             if (!Quantizer.EMBEDDING_TYPES.contains(embeddingType)) {
                 throw new IllegalArgumentException("embedding type " + embeddingType + " is not one of " + Quantizer.EMBEDDING_TYPE_NAMES);
@@ -82,10 +85,20 @@ public final class HfConverter {
         return HfFamily.of(HfConfig.read(hfDir), hfDir).ggufArchitecture();
     }
 
+    /**
+     * The projection type convert writes when none is asked for: I2_S for the BitNet families (bitnet.cpp's
+     * files), Q1_0 for {@code qwen3} (PrismML's Bonsai files; I2_S is not a mainline type). Reads config.json only.
+     */
+    public static TensorType defaultType(Path hfDir) throws IOException {
+        return HfFamily.of(HfConfig.read(hfDir), hfDir) == HfFamily.QWEN3 ? TensorType.Q1_0 : TensorType.I2_S;
+    }
+
     public static Result convert(Path hfDir, Path out, Options o, GgufWriter.Progress progress) throws IOException {
         Objects.requireNonNull(progress);
         HfConfig c = HfConfig.read(hfDir);
         HfFamily family = HfFamily.of(c, hfDir);
+        String problem = Quantizer.typeProblem(family.ggufArchitecture(), o.type());
+        if (problem != null) throw new ModelException(hfDir + ": " + c.architecture() + " → " + problem);
         HfTokenizer tok = o.modelOnly() ? null : HfTokenizer.read(hfDir, c.vocabSize());
         try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(hfDir)) {
             List<Plan> plans = plan(family, c, ck, o);
@@ -126,6 +139,10 @@ public final class HfConverter {
             p.add(pl.plain(s + "input_layernorm.weight", Layer.ATTN_NORM.weight(i), TensorType.F32, h));
             p.add(pl.projection(s + "self_attn.q_proj.weight", Layer.ATTN_Q.weight(i), qPerm, q, h));
             p.add(pl.projection(s + "self_attn.k_proj.weight", Layer.ATTN_K.weight(i), kPerm, kv, h));
+            if (family.architecture.qkNorm()) {
+                p.add(pl.plain(s + "self_attn.q_norm.weight", Layer.ATTN_Q_NORM.weight(i), TensorType.F32, c.headDim()));
+                p.add(pl.plain(s + "self_attn.k_norm.weight", Layer.ATTN_K_NORM.weight(i), TensorType.F32, c.headDim()));
+            }
             p.add(pl.projection(s + "self_attn.v_proj.weight", Layer.ATTN_V.weight(i), null, kv, h));
             p.add(pl.projection(s + "self_attn.o_proj.weight", Layer.ATTN_OUTPUT.weight(i), null, h, q));
             if (family.attnSubNorm != null) p.add(pl.plain(s + family.attnSubNorm + ".weight", Layer.ATTN_SUB_NORM.weight(i), TensorType.F32, q));
@@ -159,8 +176,7 @@ public final class HfConverter {
             String problem = target.rowLengthProblem(shape[shape.length - 1]);
             if (problem != null) {
                 throw new ModelException("tensor " + hfName + " of shape " + Arrays.toString(shape) + " cannot be " + target + ": " + problem
-                        + (target == TensorType.TQ1_0 || target == TensorType.TQ2_0 || target == TensorType.I2_S
-                        ? " (use --type f16 or f32, or a type whose block fits)" : ""));
+                        + (Quantizer.PROJECTION_TYPES.contains(target) ? " (use --type f16 or f32, or a type whose block fits)" : ""));
             }
         }
 
@@ -195,7 +211,7 @@ public final class HfConverter {
                     throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype() + ", not packed; an offline"
                             + " bitnet-quantized " + family.hfClass + " needs its projections as uint8 with weight_scale");
                 }
-                src = new WeightSource.Latent(t, order);
+                src = family.ternarizesLatent() ? new WeightSource.Latent(t, order) : new WeightSource.Plain(t, order);
             } else {
                 throw new ModelException(ck.dir() + ": tensor " + hfName + " is " + t.dtype()
                         + "; convert reads F32, F16 or BF16 latent weights or U8 packed ones");

@@ -23,13 +23,18 @@ import java.util.Map;
  *       (HF1BitLLM/Llama3-8B-1.58, tiiuae/Falcon3-*-1.58bit, Falcon-E) → {@code llama}: SwiGLU, no sub-norms,
  *       q/k rows permuted as llama.cpp's converter does (GGUF {@code llama} rotates adjacent pairs, HF
  *       rotates halves).</li>
+ *   <li>{@link #QWEN3} {@code Qwen3ForCausalLM} → {@code qwen3}, as llama.cpp's {@code convert_hf_to_gguf.py}
+ *       ({@code Qwen3Model}) writes it: SwiGLU, per-head {@code q_norm}/{@code k_norm} → {@code attn_q_norm}/{@code attn_k_norm},
+ *       {@code head_dim} apart from hidden / heads. Its projections are float weights kept as they are (not
+ *       ternarized): a quantized type is ggml's own quantizer of the float rows.</li>
  * </ul>
- * BitNet's RoPE is NEOX-style (halves) in GGUF too, so its q/k are not permuted.
+ * BitNet's and Qwen's RoPE is NEOX-style (halves) in GGUF too, so their q/k are not permuted.
  */
 enum HfFamily {
     BITNET_B158("BitNetForCausalLM", Architecture.BITNET_B158, "self_attn.attn_sub_norm", "mlp.ffn_sub_norm", false),
     BITNET("BitnetForCausalLM", Architecture.BITNET, "self_attn.inner_attn_ln", "mlp.ffn_layernorm", false),
-    LLAMA("LlamaForCausalLM", Architecture.LLAMA, null, null, true);
+    LLAMA("LlamaForCausalLM", Architecture.LLAMA, null, null, true),
+    QWEN3("Qwen3ForCausalLM", Architecture.QWEN3, null, null, false);
 
     final String hfClass;
     final Architecture architecture;
@@ -56,6 +61,7 @@ enum HfFamily {
             throw new ModelException(dir + ": LlamaForCausalLM without quantization_config.quant_method = \"bitnet\" is not a ternary model"
                     + " (convert reads 1.58-bit Llama checkpoints such as Llama3-8B-1.58 or Falcon3-*-1.58bit)");
         }
+        if (f == QWEN3) checkQwen3(c, dir);
         f.activation(c, dir); // checks hidden_act
         if (c.ropeScaling() != null) {
             Object type = c.ropeScaling().getOrDefault("rope_type", c.ropeScaling().get("type"));
@@ -69,6 +75,22 @@ enum HfFamily {
         return f;
     }
 
+    /** What the {@code qwen3} graph needs of the config: float weights, whole GQA groups, an even head size (NEOX RoPE). */
+    private static void checkQwen3(HfConfig c, Path dir) {
+        if (c.quantizationConfig() != null) {
+            throw new ModelException(dir + ": quantization_config " + c.quantizationConfig() + " is not supported for Qwen3ForCausalLM"
+                    + " (convert reads its float weights)");
+        }
+        if (c.numAttentionHeads() % c.numKeyValueHeads() != 0) {
+            throw new ModelException(dir + ": num_attention_heads " + c.numAttentionHeads() + " is not a multiple of num_key_value_heads "
+                    + c.numKeyValueHeads());
+        }
+        if (c.headDim() % 2 != 0) throw new ModelException(dir + ": head_dim " + c.headDim() + " is odd; RoPE rotates pairs of values");
+    }
+
+    /** Whether the family's float projections are latent weights to ternarize (BitNet's), rather than the model's weights. */
+    boolean ternarizesLatent() { return this != QWEN3; }
+
     private static final Map<String, Activation> ACTIVATIONS = Map.of("relu2", Activation.RELU_SQUARED, "silu", Activation.SILU);
 
     Activation activation(HfConfig c, Path dir) {
@@ -76,7 +98,7 @@ enum HfFamily {
         Activation a = ACTIVATIONS.get(act);
         boolean ok = switch (this) {
             case BITNET_B158 -> a == Activation.RELU_SQUARED;
-            case LLAMA -> a == Activation.SILU;
+            case LLAMA, QWEN3 -> a == Activation.SILU;
             case BITNET -> a != null;
         };
         if (!ok) {

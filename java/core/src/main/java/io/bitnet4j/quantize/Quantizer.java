@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Quantizes a float (F32/F16/BF16) BitNet GGUF model to a ternary type, like the reference engines'
+ * Quantizes a float (F32/F16/BF16) GGUF model ({@link #ARCHITECTURES}: the BitNet ones and {@code qwen3}) to a low-bit type, like the reference engines'
  * {@code llama-quantize}: the linear projections ({@code blk.N.attn_q/k/v/output}, {@code ffn_gate/up/down})
  * become I2_S, TQ2_0, TQ1_0, Q1_0 or Q2_0, {@code token_embd} and {@code output} take their own (float, Q8_0 or Q6_K) type,
  * every other tensor (norms, scales) is copied unchanged. Metadata is copied; {@code general.file_type}
@@ -48,7 +48,7 @@ public final class Quantizer {
     private Quantizer() {}
 
     /** The architectures this tool knows the tensor names of. */
-    public static final Set<String> ARCHITECTURES = Set.of("bitnet-b1.58", "bitnet-25", "bitnet", "llama");
+    public static final Set<String> ARCHITECTURES = Set.of("bitnet-b1.58", "bitnet-25", "bitnet", "llama", "qwen3");
     /** The projection types: bitnet.cpp's and llama.cpp's ternary ones, and llama.cpp's Q1_0 / Q2_0 (Bonsai). */
     public static final Set<TensorType> PROJECTION_TYPES = EnumSet.of(TensorType.I2_S, TensorType.TQ2_0, TensorType.TQ1_0,
             TensorType.Q1_0, TensorType.Q2_0);
@@ -117,6 +117,23 @@ public final class Quantizer {
         return Architecture.BITNET_B158.names().contains(arch);
     }
 
+    /**
+     * Why architecture {@code arch} cannot have projections of {@code type}, or null — the rule quantize, convert and
+     * the dummy models share: Q1_0 / Q2_0 are mainline ggml's only, so bitnet.cpp's architecture cannot have them;
+     * I2_S is bitnet.cpp's only, and {@code qwen3} is a mainline llama.cpp architecture (bitnet.cpp's fork predates it).
+     */
+    public static String typeProblem(String arch, TensorType type) {
+        if (bitnetCppStyle(arch) && (type == TensorType.Q1_0 || type == TensorType.Q2_0)) {
+            return "architecture '" + arch + "' is bitnet.cpp's, whose ggml has no " + type
+                    + " (a mainline-only type); use i2_s or tq2_0, or a model of architecture bitnet or llama";
+        }
+        if (Architecture.QWEN3.names().contains(arch) && type == TensorType.I2_S) {
+            return "architecture '" + arch + "' is mainline llama.cpp's, whose ggml has no I2_S (bitnet.cpp's type);"
+                    + " use q1_0, q2_0, tq2_0 or tq1_0";
+        }
+        return null;
+    }
+
     /** One output tensor: where it comes from and what it becomes. */
     record Plan(Tensor source, TensorType target) {
         boolean copy() { return source.type() == target; }
@@ -156,10 +173,8 @@ public final class Quantizer {
             throw new ModelException(g.path() + ": architecture '" + arch + "' is not supported by quantize (expected one of "
                     + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
         }
-        if (bitnetCppStyle(arch) && (o.type() == TensorType.Q1_0 || o.type() == TensorType.Q2_0)) {
-            throw new ModelException(g.path() + ": architecture '" + arch + "' is bitnet.cpp's, whose ggml has no " + o.type()
-                    + " (a mainline-only type); use i2_s or tq2_0, or a model of architecture bitnet or llama");
-        }
+        String problem = typeProblem(arch, o.type());
+        if (problem != null) throw new ModelException(g.path() + ": " + problem);
         return arch;
     }
 
