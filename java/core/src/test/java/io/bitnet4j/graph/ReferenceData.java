@@ -28,7 +28,12 @@ record ReferenceData(String name, Path model, String prompt, int[] promptIds, in
     }
 
     static ReferenceData load(String name) throws IOException {
-        Path d = dir();
+        String modelName = name.substring(name.indexOf('-') + 1);
+        return load(dir(), name, dir().resolve(modelName + ".gguf"));
+    }
+
+    /** {@code ref-<name>.txt} and {@code ref-<name>.steps.f32} in {@code d}, for the model file {@code model}. */
+    static ReferenceData load(Path d, String name, Path model) throws IOException {
         // the file ends with raw token bytes that need not be UTF-8; the lines we read are ASCII
         List<String> lines = Files.readAllLines(d.resolve("ref-" + name + ".txt"), java.nio.charset.StandardCharsets.ISO_8859_1);
         int vocab = 0;
@@ -47,8 +52,7 @@ record ReferenceData(String name, Path model, String prompt, int[] promptIds, in
         for (int s = 0; s < steps; s++) {
             for (int i = 0; i < vocab; i++) logits[s][i] = bb.getFloat((s * vocab + i) * 4);
         }
-        String modelName = name.substring(name.indexOf('-') + 1);
-        return new ReferenceData(name, d.resolve(modelName + ".gguf"), prompt, promptIds, greedy, vocab, logits);
+        return new ReferenceData(name, model, prompt, promptIds, greedy, vocab, logits);
     }
 
     private static int[] ints(String s) {
