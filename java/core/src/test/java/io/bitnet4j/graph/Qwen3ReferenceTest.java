@@ -1,11 +1,5 @@
 package io.bitnet4j.graph;
 
-import io.bitnet4j.engine.LoadOptions;
-import io.bitnet4j.engine.LoadedModel;
-import io.bitnet4j.generation.GenerationResult;
-import io.bitnet4j.generation.Generator;
-import io.bitnet4j.generation.Sampler;
-import io.bitnet4j.generation.SamplerParams;
 import io.bitnet4j.gguf.GgufFile;
 import io.bitnet4j.gguf.GgufTensorInfo;
 import io.bitnet4j.gguf.GgufWriter;
@@ -30,7 +24,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -92,37 +85,7 @@ class Qwen3ReferenceTest {
         assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
         String name = "llamacpp-" + shape + "-" + type;
         ReferenceData ref = ReferenceData.load(dir(), name, model(shape, type));
-        LoadOptions opts = LoadOptions.defaults().withThreads(2).withKernels(tier);
-        try (LoadedModel m = LoadedModel.open(ref.model(), opts); Forward f = m.newForward(256);
-             KvCache cache = m.newKvCache(256)) {
-            int[] ids = m.tokenizer().encode(ref.prompt(), true, false);
-            assertArrayEquals(ref.promptIds(), ids, "prompt token ids");
-            assertEquals(ref.vocab(), m.config().vocabSize());
-
-            int steps = ref.stepLogits().length;
-            float[][] got = new float[steps][];
-            Generator g = new Generator(f, cache);
-            GenerationResult r = g.generate(ids, steps, new Sampler(SamplerParams.GREEDY, ref.vocab()),
-                    id -> false, id -> true, (step, logits) -> got[step] = logits.clone());
-            for (int step = 0; step < steps; step++) {
-                float[] want = ref.stepLogits()[step];
-                float max = 0;
-                for (float v : want) max = Math.max(max, Math.abs(v));
-                float tol = TOLERANCE.getOrDefault(shape + "-" + type, 1e-3f) * max;
-                float worst = 0;
-                int worstAt = -1;
-                for (int i = 0; i < want.length; i++) {
-                    float d = Math.abs(want[i] - got[step][i]);
-                    if (d > worst) {
-                        worst = d;
-                        worstAt = i;
-                    }
-                }
-                assertTrue(worst <= tol, "step " + step + ": logit " + worstAt + " differs by " + worst
-                        + " (tolerance " + tol + "): want " + want[worstAt] + ", got " + got[step][worstAt]);
-            }
-            assertArrayEquals(ref.greedyIds(), r.generated(), "greedy ids");
-        }
+        FidelityTest.assertMatchesReference(ref, tier, TOLERANCE.getOrDefault(shape + "-" + type, 1e-3f));
     }
 
     static Stream<Arguments> quantized() {
