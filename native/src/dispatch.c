@@ -177,6 +177,6 @@ B4J_API void b4j_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64
 
 B4J_API void b4j_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
                            int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
-                           int32_t round_weights, float *scratch, float *out) {
-    K()->attention(q, k, v, kv_f16, head_size, kv_heads, group, scale, pos0, row0, row1, round_weights, scratch, out);
+                           int32_t order, float *scratch, float *out) {
+    K()->attention(q, k, v, kv_f16, head_size, kv_heads, group, scale, pos0, row0, row1, order, scratch, out);
 }

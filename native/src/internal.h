@@ -6,6 +6,7 @@
 #define BITNET4J_INTERNAL_H
 
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #include "bitnet4j.h"
@@ -37,7 +38,7 @@ typedef struct b4j_kernels {
                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
     void (*attention)(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
                       int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
-                      int32_t round_weights, float *scratch, float *out);
+                      int32_t order, float *scratch, float *out);
 } b4j_kernels;
 
 /* Variants (each defined in its own file; only those compiled for the target exist). */
@@ -70,9 +71,15 @@ void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t ro
                           const float *x, int64_t ntok, float *out, int64_t out_stride);
 void b4j_scalar_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
                           int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
-                          int32_t round_weights, float *scratch, float *out);
-/* softmax of one score row into attention weights, the reference order (shared by every variant) */
+                          int32_t order, float *scratch, float *out);
+/* softmax of one score row into attention weights, the reference orders (shared by every variant):
+ * B4J_ATTN_SEQUENTIAL* (exp in double, a double sum in order) and the llama.cpp orders (ggml's vector exp,
+ * blocks of eight summed as tinyBLAS's hsum, blocks added in double) */
 void b4j_softmax_weights(float *scores, int64_t len, int32_t round_weights);
+/* the AVX2 variant's attention: B4J_ATTN_TINYBLAS vectorised, other orders scalar (also used by AVX-512) */
+void b4j_avx2_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
+                               int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0,
+                               int64_t row1, int32_t order, float *scratch, float *out);
 void b4j_scalar_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
 void b4j_scalar_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -157,6 +164,56 @@ static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
 static inline float b4j_hsum_float_8(const float *a) {
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
+
+/* the last steps of GGML_F32x8_REDUCE (an AVX add of the halves, then two hadds) */
+static inline float b4j_vec_dot_tree(const float *x) {
+    return ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
+}
+
+/* ggml_v_expf (AVX2 flavour), one lane (inline, so each variant's fmaf is its own hardware or libm FMA): range reduction x = n*ln2 + b, degree-5 polynomial (GgmlMath.expf) */
+static inline float b4j_ggml_expf(float x) {
+    const float r = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, r);
+    const float n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    uint32_t zi, one = 0x3f800000u;
+    memcpy(&zi, &z, 4);
+    const uint32_t e = zi << 23;
+    const uint32_t ki = e + one;
+    float k;
+    memcpy(&k, &ki, 4);
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+                         0x1.ffffecp-1f * b);
+    if (!(fabsf(n) > 126)) return fmaf(j, k, k);
+    const uint32_t dm = n <= 0 ? 0x82000000u : 0;
+    const uint32_t s1i = dm + 0x7f000000u, s2i = e - dm;
+    float s1, s2;
+    memcpy(&s1, &s1i, 4);
+    memcpy(&s2, &s2i, 4);
+    if (fabsf(n) > 192) return s1 * s1;
+    return fmaf(s2, j, s2) * s1;
+}
+
+static inline void b4j_softmax_blocks8(float *scores, int64_t len, int32_t round_weights) {
+    float max = -INFINITY;
+    for (int64_t j = 0; j < len; j++) max = scores[j] > max ? scores[j] : max;
+    double sum = 0;
+    for (int64_t j0 = 0; j0 < len; j0 += 8) {
+        float e[8];
+        for (int l = 0; l < 8; l++) {
+            e[l] = j0 + l < len ? b4j_ggml_expf(scores[j0 + l] - max) : 0.0f;
+            if (j0 + l < len) scores[j0 + l] = e[l];
+        }
+        sum += b4j_hsum_float_8(e);
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t j = 0; j < len; j++) {
+        const float p = scores[j] * inv;
+        scores[j] = round_weights ? b4j_fp16_to_fp32(b4j_fp32_to_fp16(p)) : p;
+    }
+}
+
 
 /* ---- Q1_0 / Q2_0 x Q8_0 (bitnet4j.h gives the float order) ----
  * A GEMM over a variant's DOTS(wp, ap, n, nb, res): n <= 4 independent (weight row, activation row) dot

@@ -703,19 +703,62 @@ static void test_float(void) {
 static float ld_h(const void *base, int64_t i) { uint16_t u; memcpy(&u, (const uint8_t *)base + 2 * i, 2); return f_from_h(u); }
 static float ld_f(const void *base, int64_t i) { float f; memcpy(&f, (const uint8_t *)base + 4 * i, 4); return f; }
 
-/* The header's formula, written out here independently of the library. */
+/* ggml_v_expf's AVX2 polynomial for one lane, as ggml writes it (vec.h), for the eight-lane order. */
+static float oracle_ggml_expf(float x) {
+    const float r = 0x1.8p23f, z = fmaf(x, 0x1.715476p+0f, r), n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    uint32_t zb; memcpy(&zb, &z, 4);
+    const uint32_t e = zb << 23, kb = e + 0x3f800000u;
+    float k; memcpy(&k, &kb, 4);
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+                         0x1.ffffecp-1f * b);
+    if (!(fabsf(n) > 126)) return fmaf(j, k, k);
+    const uint32_t d = n <= 0 ? 0x82000000u : 0, s1b = d + 0x7f000000u, s2b = e - d;
+    float s1, s2; memcpy(&s1, &s1b, 4); memcpy(&s2, &s2b, 4);
+    return fabsf(n) > 192 ? s1 * s1 : fmaf(s2, j, s2) * s1;
+}
+
+/* tinyBLAS's hsum of an AVX register: ((x0+x4)+(x2+x6))+((x1+x5)+(x3+x7)) */
+static float tree8(const float x[8]) { return ((x[0] + x[4]) + (x[2] + x[6])) + ((x[1] + x[5]) + (x[3] + x[7])); }
+
+/* ggml_vec_dot_f16's reduction of four accumulators of eight lanes (slot 8a + l): GGML_F32x8_REDUCE */
+static float tree32(const float s[32]) {
+    float x[8];
+    for (int l = 0; l < 8; l++) x[l] = (s[l] + s[16 + l]) + (s[8 + l] + s[24 + l]);
+    const float t0 = x[0] + x[4], t1 = x[1] + x[5], t2 = x[2] + x[6], t3 = x[3] + x[7];
+    return (t0 + t1) + (t2 + t3);
+}
+
+/* The header's formula, written out here independently of the library. order: B4J_ATTN_*. */
 static void oracle_attention(const float *q, const void *kc, const void *vc, int f16, int64_t hs, int64_t kvh_n,
-                             int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1, int rw, float *out) {
+                             int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1, int order, float *out) {
     const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
+    const int rw = f16 && order != B4J_ATTN_SEQUENTIAL;
+    /* accumulator slots per dot product: 1 (the sequential orders), 8 (tinyBLAS), 32 (ggml_vec_dot_f16,
+     * also tinyBLAS's fallback for a head size that is not a multiple of eight) */
+    const int slots = order < B4J_ATTN_TINYBLAS ? 1 : order == B4J_ATTN_TINYBLAS && hs % 8 == 0 ? 8 : 32;
+    const int lanes = slots > 1;
     for (int64_t row = row0; row < row1; row++) {
         const int64_t t = row / kvh_n, h = row % kvh_n, len = pos0 + t + 1;
         for (int64_t g = 0; g < group; g++) {
             const float *qh = q + t * q_dim + (h * group + g) * hs;
             float *p = malloc((size_t)len * sizeof(float));
             for (int64_t j = 0; j < len; j++) {
+                const int64_t kb = j * kv_dim + h * hs;
                 float d;
-                if (f16) {
-                    const int64_t kb = j * kv_dim + h * hs;
+                if (lanes) {
+                    float slot[32] = {0};
+                    const int64_t np = hs - hs % slots;
+                    for (int64_t i = 0; i < np; i++) {
+                        const float qv = f16 ? f_from_h(h_from_f(qh[i])) : qh[i];
+                        slot[i % slots] = fmaf(qv, f16 ? ld_h(kc, kb + i) : ld_f(kc, kb + i), slot[i % slots]);
+                    }
+                    double sum = slots == 8 ? tree8(slot) : tree32(slot);
+                    for (int64_t i = np; i < hs; i++)
+                        sum += (double)((f16 ? f_from_h(h_from_f(qh[i])) : qh[i]) * (f16 ? ld_h(kc, kb + i) : ld_f(kc, kb + i)));
+                    d = (float)sum;
+                } else if (f16) {
                     double lane[8] = {0};
                     int64_t i = 0;
                     for (; i + 8 <= hs; i += 8)
@@ -728,24 +771,33 @@ static void oracle_attention(const float *q, const void *kc, const void *vc, int
                     d = (float)sum;
                 } else {
                     d = 0;
-                    for (int64_t i = 0; i < hs; i++) d += qh[i] * ld_f(kc, j * kv_dim + h * hs + i);
+                    for (int64_t i = 0; i < hs; i++) d += qh[i] * ld_f(kc, kb + i);
                 }
                 p[j] = d * scale;
             }
             float mx = -INFINITY;
             for (int64_t j = 0; j < len; j++) if (p[j] > mx) mx = p[j];
             double S = 0;
-            for (int64_t j = 0; j < len; j++) { p[j] = (float)exp((double)(p[j] - mx)); S += p[j]; }
+            if (lanes) {
+                for (int64_t j0 = 0; j0 < len; j0 += 8) {
+                    float blk[8] = {0};
+                    for (int l = 0; l < 8 && j0 + l < len; l++) blk[l] = p[j0 + l] = oracle_ggml_expf(p[j0 + l] - mx);
+                    S += (double)tree8(blk);
+                }
+            } else {
+                for (int64_t j = 0; j < len; j++) { p[j] = (float)exp((double)(p[j] - mx)); S += p[j]; }
+            }
             const float inv = (float)(1.0 / S);
             for (int64_t j = 0; j < len; j++) { p[j] = p[j] * inv; if (rw) p[j] = f_from_h(h_from_f(p[j])); }
             float *o = out + t * q_dim + (h * group + g) * hs;
             for (int64_t i = 0; i < hs; i++) {
-                float acc = 0;
+                float acc = 0, slot[32] = {0};
                 for (int64_t j = 0; j < len; j++) {
                     float v = f16 ? ld_h(vc, j * kv_dim + h * hs + i) : ld_f(vc, j * kv_dim + h * hs + i);
-                    acc += p[j] * v;
+                    if (lanes) slot[j % slots] = fmaf(p[j], v, slot[j % slots]);
+                    else acc += p[j] * v;
                 }
-                o[i] = acc;
+                o[i] = !lanes ? acc : slots == 8 ? tree8(slot) : tree32(slot);
             }
             free(p);
         }
@@ -753,13 +805,13 @@ static void oracle_attention(const float *q, const void *kc, const void *vc, int
 }
 
 static void test_attention_case(int f16, int64_t hs, int64_t kvh_n, int64_t group, int64_t pos0, int64_t ntok,
-                                int64_t row0, int64_t row1, int rw, float qmag) {
+                                int64_t row0, int64_t row1, int order, float qmag) {
     const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs, ctx = pos0 + ntok;
     const size_t esz = f16 ? 2 : 4;
     buf_t q = buf_alloc((size_t)(ntok * q_dim) * 4, 0);
     buf_t k = buf_alloc((size_t)(ctx * kv_dim) * esz, 1), v = buf_alloc((size_t)(ctx * kv_dim) * esz, 1);
     const int64_t t_max = (row1 - 1) / kvh_n;
-    buf_t scratch = buf_alloc((size_t)(group * (hs + pos0 + t_max + 1)) * 4, 0);
+    buf_t scratch = buf_alloc((size_t)((group + 1) * hs + group * (pos0 + t_max + 1) + 32 * group * hs) * 4, 0);
     for (int64_t i = 0; i < ntok * q_dim; i++) ((float *)q.p)[i] = rnd_normal() * qmag;
     for (int64_t i = 0; i < ctx * kv_dim; i++) {
         float a = rnd_normal(), b = rnd_normal();
@@ -774,12 +826,12 @@ static void test_attention_case(int f16, int64_t hs, int64_t kvh_n, int64_t grou
     }
     const float scale = 1.0f / sqrtf((float)hs);
     float *got = out_alloc(ntok, q_dim), *want = out_alloc(ntok, q_dim);
-    b4j_attention((const float *)q.p, k.p, v.p, f16, hs, kvh_n, group, scale, pos0, row0, row1, rw, (float *)scratch.p, got);
-    oracle_attention((const float *)q.p, k.p, v.p, f16, hs, kvh_n, group, scale, pos0, row0, row1, rw, want);
+    b4j_attention((const float *)q.p, k.p, v.p, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, (float *)scratch.p, got);
+    oracle_attention((const float *)q.p, k.p, v.p, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, want);
     char what[160];
-    snprintf(what, sizeof what, "attention %s hs=%lld kvh=%lld group=%lld pos0=%lld ntok=%lld rows=[%lld,%lld) rw=%d",
+    snprintf(what, sizeof what, "attention %s hs=%lld kvh=%lld group=%lld pos0=%lld ntok=%lld rows=[%lld,%lld) order=%d",
              f16 ? "f16" : "f32", (long long)hs, (long long)kvh_n, (long long)group, (long long)pos0, (long long)ntok,
-             (long long)row0, (long long)row1, rw);
+             (long long)row0, (long long)row1, order);
     /* every element, written or not: unwritten ones must still be the sentinel in both */
     check_exact(what, got, want, 1, ntok * q_dim, 0, ntok * q_dim);
     free(got); free(want); buf_free(q); buf_free(k); buf_free(v); buf_free(scratch);
@@ -788,19 +840,24 @@ static void test_attention_case(int f16, int64_t hs, int64_t kvh_n, int64_t grou
 static void test_attention(void) {
     static const int64_t hss[] = {8, 24, 40, 64, 80, 128};
     static const int64_t groups[] = {1, 2, 3, 4, 5, 8};
-    for (int f16 = 0; f16 < 2; f16++)
-        for (size_t hi = 0; hi < sizeof hss / sizeof hss[0]; hi++)
-            for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
-                const int64_t kvh = 1 + (int64_t)((hi + gi) % 3);
-                test_attention_case(f16, hss[hi], kvh, groups[gi], 0, 1, 0, kvh, 1, 1.0f);
-                test_attention_case(f16, hss[hi], kvh, groups[gi], 37, 1, 0, kvh, (int)(gi & 1), 1.0f);
-                test_attention_case(f16, hss[hi], kvh, groups[gi], 5, 4, 1, 4 * kvh, 0, 1.0f);
-            }
-    test_attention_case(1, 128, 5, 4, 200, 3, 0, 15, 1, 1.0f);   /* the 2B-4T shape */
-    test_attention_case(1, 128, 5, 4, 0, 16, 3, 77, 0, 1.0f);    /* a prompt chunk, partial row range */
-    test_attention_case(1, 64, 2, 2, 50, 2, 0, 4, 1, 30.0f);     /* large scores: softmax near one-hot */
-    test_attention_case(1, 64, 2, 2, 50, 2, 0, 4, 0, 0.0f);      /* equal scores: uniform weights */
-    test_attention_case(0, 64, 2, 2, 50, 2, 0, 4, 1, 30.0f);
+    for (int order = B4J_ATTN_SEQUENTIAL; order <= B4J_ATTN_GGML_VEC_DOT; order++)
+        for (int f16 = 0; f16 < 2; f16++)
+            for (size_t hi = 0; hi < sizeof hss / sizeof hss[0]; hi++)
+                for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
+                    const int64_t kvh = 1 + (int64_t)((hi + gi) % 3);
+                    test_attention_case(f16, hss[hi], kvh, groups[gi], 0, 1, 0, kvh, order, 1.0f);
+                    test_attention_case(f16, hss[hi], kvh, groups[gi], 37, 1, 0, kvh, order, 1.0f);
+                    test_attention_case(f16, hss[hi], kvh, groups[gi], 5, 4, 1, 4 * kvh, order, 1.0f);
+                }
+    for (int order = B4J_ATTN_SEQUENTIAL; order <= B4J_ATTN_GGML_VEC_DOT; order++) {
+        test_attention_case(1, 128, 5, 4, 200, 3, 0, 15, order, 1.0f);   /* the 2B-4T shape */
+        test_attention_case(1, 128, 8, 4, 300, 1, 0, 8, order, 1.0f);    /* the Qwen3-8B shape, one token */
+        test_attention_case(1, 128, 5, 4, 0, 16, 3, 77, order, 1.0f);    /* a prompt chunk, partial row range */
+        test_attention_case(1, 64, 2, 2, 50, 2, 0, 4, order, 30.0f);     /* large scores: softmax near one-hot */
+        test_attention_case(1, 64, 2, 2, 50, 2, 0, 4, order, 0.0f);      /* equal scores: uniform weights */
+        test_attention_case(0, 64, 2, 2, 50, 2, 0, 4, order, 30.0f);
+        test_attention_case(1, 36, 3, 2, 21, 2, 0, 6, order, 2.0f);      /* head size with a tail past eight */
+    }
 }
 
 /* ---------------------------------------------------------------- non-finite input */

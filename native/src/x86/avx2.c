@@ -487,6 +487,53 @@ static void q2_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n,
 B4J_PAIR_GEMM(avx2_gemm_q1_0_q8_0, q1_0_dots, B4J_QK1_0, B4J_Q1_0_BLOCK_BYTES)
 B4J_PAIR_GEMM(avx2_gemm_q2_0_q8_0, q2_0_dots, B4J_QK2_0, B4J_Q2_0_BLOCK_BYTES)
 
+/* ---------------------------------------------------------------- attention, B4J_ATTN_TINYBLAS */
+
+/* llama.cpp's tinyBLAS<8, __m256> in the two matmuls of its attention: each q·k is eight fma lanes
+ * combined by hsum_ps; each output of P·V is eight fma lanes over positions j % 8, combined the same way
+ * (element-wise, so eight outputs at once). The same numbers as b4j_scalar_attention with that order;
+ * other orders, a head size not a multiple of eight and the f32 cache go to the scalar kernel. */
+void b4j_avx2_attention(const float *q, const void *kc, const void *vc, int32_t f16, int64_t hs,
+                               int64_t kvh_n, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
+                               int32_t order, float *scratch, float *out) {
+    if (order != B4J_ATTN_TINYBLAS || !f16 || hs % 8 != 0) {
+        b4j_scalar_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
+        return;
+    }
+    const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
+    const uint16_t *K = (const uint16_t *)kc, *V = (const uint16_t *)vc;
+    for (int64_t row = row0; row < row1; row++) {
+        const int64_t t = row / kvh_n, kvh = row % kvh_n, len = pos0 + t + 1;
+        float *qr = scratch, *sc = scratch + (group + 1) * hs;
+        const float *qt = q + t * q_dim + kvh * group * hs;
+        for (int64_t i = 0; i < group * hs; i += 8)
+            _mm256_storeu_ps(qr + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(qt + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
+        for (int64_t j = 0; j < len; j++) {
+            const uint16_t *kr = K + j * kv_dim + kvh * hs;
+            for (int64_t g = 0; g < group; g++) {
+                __m256 acc = _mm256_setzero_ps();
+                for (int64_t i = 0; i < hs; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(qr + g * hs + i), load8_f16(kr + i), acc);
+                sc[g * len + j] = hsum_ps(acc) * scale;
+            }
+        }
+        for (int64_t g = 0; g < group; g++) b4j_softmax_blocks8(sc + g * len, len, 1);
+        float *o = out + t * q_dim + kvh * group * hs;
+        for (int64_t g = 0; g < group; g++) {
+            const float *p = sc + g * len;
+            for (int64_t i = 0; i < hs; i += 8) {
+                __m256 a[8];
+                for (int l = 0; l < 8; l++) a[l] = _mm256_setzero_ps();
+                const uint16_t *vr = V + kvh * hs + i;
+                for (int64_t j = 0; j < len; j++)
+                    a[j & 7] = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), load8_f16(vr + j * kv_dim), a[j & 7]);
+                const __m256 r = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
+                                               _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7])));
+                _mm256_storeu_ps(o + g * hs + i, r);
+            }
+        }
+    }
+}
+
 const b4j_kernels b4j_kernels_avx2 = {
     .name = "avx2",
     .quantize_i8 = avx2_quantize_i8,
@@ -501,5 +548,5 @@ const b4j_kernels b4j_kernels_avx2 = {
     .gemm_q8_0_q8_0 = avx2_gemm_q8_0_q8_0,
     .gemm_q1_0_q8_0 = avx2_gemm_q1_0_q8_0,
     .gemm_q2_0_q8_0 = avx2_gemm_q2_0_q8_0,
-    .attention = b4j_scalar_attention,
+    .attention = b4j_avx2_attention,
 };

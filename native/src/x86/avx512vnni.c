@@ -415,11 +415,16 @@ static inline double hsum_pd_ordered(__m512d v) {
  * in order. Up to four query heads share each K/V row load. */
 static void avx512_attention(const float *q, const void *kc, const void *vc, int32_t f16, int64_t hs,
                              int64_t kvh_n, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
-                             int32_t round_weights, float *scratch, float *out) {
-    if (!f16 || hs % 16 != 0) {
-        b4j_scalar_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, round_weights, scratch, out);
+                             int32_t order, float *scratch, float *out) {
+    if (order == B4J_ATTN_TINYBLAS || order == B4J_ATTN_GGML_VEC_DOT) {
+        b4j_avx2_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
         return;
     }
+    if (!f16 || hs % 16 != 0) {
+        b4j_scalar_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
+        return;
+    }
+    const int32_t round_weights = order == B4J_ATTN_SEQUENTIAL_F16_WEIGHTS;
     const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
     const uint16_t *K = (const uint16_t *)kc, *V = (const uint16_t *)vc;
     for (int64_t row = row0; row < row1; row++) {

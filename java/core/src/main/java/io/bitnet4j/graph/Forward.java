@@ -1,9 +1,12 @@
 package io.bitnet4j.graph;
 
+import io.bitnet4j.kernels.AttentionOrder;
 import io.bitnet4j.kernels.AttentionShape;
+import io.bitnet4j.kernels.GgmlMath;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.kernels.QuantizedInput;
+import io.bitnet4j.kernels.SystemLibrary;
 import io.bitnet4j.model.Activation;
 import io.bitnet4j.model.LayerWeights;
 import io.bitnet4j.model.Linear;
@@ -298,15 +301,19 @@ public final class Forward implements AutoCloseable {
         }
     }
 
-    /** cos/sin of each rotated pair at this position, with ggml's iterative theta. */
+    /**
+     * cos/sin of each rotated pair at this position, as ggml's rope cache: theta multiplied by
+     * base^(-2/n_rot) pair after pair in float, then the C library's cosf/sinf (not Math's: see
+     * {@link SystemLibrary#cosf}).
+     */
     private void ropeAngles(int pos) {
         float thetaScale = (float) Math.pow(c.ropeTheta(), -2.0 / c.ropeDim());
         float theta = pos;
         float[] ff = w.ropeFreqFactors();
         for (int i = 0; i < ropeCos.length; i++) {
             float th = ff != null ? theta / ff[i] : theta;
-            ropeCos[i] = (float) Math.cos(th);
-            ropeSin[i] = (float) Math.sin(th);
+            ropeCos[i] = SystemLibrary.cosf(th);
+            ropeSin[i] = SystemLibrary.sinf(th);
             theta *= thetaScale;
         }
     }
@@ -322,8 +329,9 @@ public final class Forward implements AutoCloseable {
                 long i1 = neox ? o + i + half : o + 2L * i + 1;
                 float x0 = buf.getAtIndex(F32, i0);
                 float x1 = buf.getAtIndex(F32, i1);
-                buf.setAtIndex(F32, i0, x0 * ropeCos[i] - x1 * ropeSin[i]);
-                buf.setAtIndex(F32, i1, x0 * ropeSin[i] + x1 * ropeCos[i]);
+                // ggml's x0*cos - x1*sin and x0*sin + x1*cos as gcc and clang contract them for an FMA target
+                buf.setAtIndex(F32, i0, Math.fma(x0, ropeCos[i], -(x1 * ropeSin[i])));
+                buf.setAtIndex(F32, i1, Math.fma(x0, ropeSin[i], x1 * ropeCos[i]));
             }
         }
     }
@@ -403,13 +411,13 @@ public final class Forward implements AutoCloseable {
      */
     private final class AttentionTask implements Parallel.RowTask {
         private int layer;
-        private boolean roundWeights;
+        private AttentionOrder order;
         private boolean oneSequence;
 
         void set(int layer, int tokensPerSequence, boolean oneSequence) {
             this.layer = layer;
             this.oneSequence = oneSequence;
-            this.roundWeights = ws.kvType == KvCacheType.F16 && numerics.roundsAttentionWeights(tokensPerSequence);
+            this.order = numerics.attentionOrder(tokensPerSequence);
         }
 
         @Override
@@ -419,7 +427,7 @@ public final class Forward implements AutoCloseable {
                 // a prompt chunk: consecutive positions of one cache
                 KvCache kv = rowCache[0];
                 kernels.attention(attentionShape, ws.q, kv.keyCache[layer], kv.valueCache[layer], rowPos[0], row0, row1,
-                        roundWeights, scratch, ws.att);
+                        order, scratch, ws.att);
                 return;
             }
             // a step of several sequences: each token's rows against its own cache, at its own position
@@ -429,7 +437,7 @@ public final class Forward implements AutoCloseable {
                 int end = Math.min(row1, (t + 1) * kvHeads);
                 KvCache kv = rowCache[t];
                 kernels.attention(attentionShape, qRows[t], kv.keyCache[layer], kv.valueCache[layer], rowPos[t],
-                        r - t * kvHeads, end - t * kvHeads, roundWeights, scratch, attRows[t]);
+                        r - t * kvHeads, end - t * kvHeads, order, scratch, attRows[t]);
                 r = end;
             }
         }

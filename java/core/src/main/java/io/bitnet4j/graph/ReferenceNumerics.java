@@ -1,5 +1,6 @@
 package io.bitnet4j.graph;
 
+import io.bitnet4j.kernels.AttentionOrder;
 import io.bitnet4j.model.LayerWeights;
 import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelConfig;
@@ -25,12 +26,17 @@ public enum ReferenceNumerics {
      * by the f16 V cache in f32 (its tinyBLAS path), a single-token step rounds them to f16 first.
      */
     BITNET_CPP,
-    /** llama.cpp: the attention weights are always rounded to f16 before the product with the f16 V cache. */
+    /**
+     * llama.cpp (x86 AVX2 build, flash attention off): tinyBLAS's eight fma lanes for the q·k and P·V of a
+     * batch, ggml_vec_dot_f16's 32 for a single token, ggml's vector exp in the softmax, attention weights
+     * always rounded to f16 before the product with the f16 V cache.
+     */
     LLAMA_CPP;
 
-    /** Whether attention weights are rounded to f16 before multiplying the (f16) V cache. */
-    public boolean roundsAttentionWeights(int batchTokens) {
-        return this == LLAMA_CPP || batchTokens == 1;
+    /** The attention arithmetic of a pass that processes {@code batchTokens} tokens of a sequence. */
+    public AttentionOrder attentionOrder(int batchTokens) {
+        if (this == LLAMA_CPP) return batchTokens == 1 ? AttentionOrder.GGML_VEC_DOT : AttentionOrder.TINYBLAS;
+        return batchTokens == 1 ? AttentionOrder.SEQUENTIAL_F16_WEIGHTS : AttentionOrder.SEQUENTIAL;
     }
 
     public static ReferenceNumerics forModel(ModelConfig config, ModelWeights weights) {

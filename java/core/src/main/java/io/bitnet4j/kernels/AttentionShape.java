@@ -32,8 +32,11 @@ public record AttentionShape(int headSize, int kvHeads, int group, boolean kvF16
         return kvF16 ? 2 : 4;
     }
 
-    /** Scratch floats a call needs when its last token attends to {@code maxLen} positions. */
+    /**
+     * Scratch floats a call needs when its last token attends to {@code maxLen} positions: the queries, one
+     * K/V row, the scores, and up to 32 lanes of partial sums for the weighted sum ({@link AttentionOrder#GGML_VEC_DOT}).
+     */
     public long scratchFloats(long maxLen) {
-        return (long) (group + 1) * headSize + (long) group * maxLen;
+        return (long) (group + 1) * headSize + (long) group * maxLen + 32L * group * headSize;
     }
 }

@@ -85,9 +85,9 @@ public sealed interface Kernels permits ScalarKernels, NativeKernels {
      * result goes to the same place in out row t. q and out hold token rows of {@link AttentionShape#qDim()}
      * floats, k and v cache rows of {@link AttentionShape#kvDim()} f16/f32 values; scratch holds
      * {@link AttentionShape#scratchFloats} floats for the longest row. Every tier computes exactly the
-     * numbers of {@code b4j_attention} (bitnet4j.h): q rounded to the cache type, exact f16 products summed
-     * in double, softmax with a double sum, weights rounded to f16 when {@code roundWeights}.
+     * numbers of {@code b4j_attention} (bitnet4j.h) in the given {@link AttentionOrder}: q rounded to the
+     * cache type, then the reference engine's order of the score, softmax and weighted-sum arithmetic.
      */
     void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0, int row1,
-                   boolean roundWeights, MemorySegment scratch, MemorySegment out);
+                   AttentionOrder order, MemorySegment scratch, MemorySegment out);
 }

@@ -214,7 +214,7 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0,
-                          int row1, boolean roundWeights, MemorySegment scratch, MemorySegment out) {
+                          int row1, AttentionOrder order, MemorySegment scratch, MemorySegment out) {
         KernelChecks.checkAttention(shape, q, k, v, pos0, row0, row1, scratch, out);
         requireNative("attention: q", q);
         requireNative("attention: k", k);
@@ -227,7 +227,7 @@ public final class NativeKernels implements Kernels {
         try {
             NativeSymbols.ATTENTION.invokeExact(q, k, v, shape.kvF16() ? 1 : 0, (long) shape.headSize(),
                     (long) shape.kvHeads(), (long) shape.group(), shape.scale(), (long) pos0, (long) row0, (long) row1,
-                    roundWeights ? 1 : 0, scratch, out);
+                    order.code(), scratch, out);
         } catch (Throwable t) {
             throw rethrow(t);
         }

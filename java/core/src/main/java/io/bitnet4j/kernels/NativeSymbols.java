@@ -12,16 +12,17 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Every libbitnet4j symbol, bound once as a downcall handle (static finals, so the JIT treats them as
- * constants). Initialised from {@link NativeLoader#load()}; if the library is missing, incomplete or has
- * another ABI version, all handles are null and {@link #UNAVAILABLE} says why. Only {@link NativeKernels}
- * calls these, after validating its arguments.
+ * Every native symbol bitnet4j calls, bound once as a downcall handle (static finals, so the JIT treats
+ * them as constants): libbitnet4j's, initialised from {@link NativeLoader#load()} (if the library is
+ * missing, incomplete or has another ABI version, all its handles are null and {@link #UNAVAILABLE} says
+ * why; only {@link NativeKernels} calls them, after validating its arguments), and the few C library
+ * functions in {@link C} (only {@link SystemLibrary} calls those).
  */
 @SuppressWarnings("restricted") // the FFM calls of the native tier: the reason this class exists
 final class NativeSymbols {
     private NativeSymbols() {}
 
-    static final int EXPECTED_ABI = 4;
+    static final int EXPECTED_ABI = 5;
 
     /** null when loaded, else the reason the native tier is unavailable. */
     static final String UNAVAILABLE;
@@ -106,5 +107,38 @@ final class NativeSymbols {
             return "libbitnet4j has ABI version " + abi + ", this bitnet4j needs " + EXPECTED_ABI;
         }
         return null;
+    }
+
+    /**
+     * The C library's functions, from the linker's default lookup (bound independently of libbitnet4j;
+     * null where the platform lacks one or native access is denied).
+     */
+    static final class C {
+        private C() {}
+
+        static final MethodHandle CALLOC, FREE, COSF, SINF;
+
+        static {
+            MethodHandle calloc = null, free = null, cosf = null, sinf = null;
+            try {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup lookup = linker.defaultLookup();
+                Linker.Option critical = Linker.Option.critical(false);
+                FunctionDescriptor floatFn = FunctionDescriptor.of(JAVA_FLOAT, JAVA_FLOAT);
+                calloc = lookup.find("calloc").map(a -> linker.downcallHandle(a,
+                        FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG))).orElse(null);
+                free = lookup.find("free").map(a -> linker.downcallHandle(a, FunctionDescriptor.ofVoid(ADDRESS))).orElse(null);
+                cosf = lookup.find("cosf").map(a -> linker.downcallHandle(a, floatFn, critical)).orElse(null);
+                sinf = lookup.find("sinf").map(a -> linker.downcallHandle(a, floatFn, critical)).orElse(null);
+            } catch (RuntimeException | Error e) {
+                calloc = free = cosf = sinf = null; // no native access: the Java fallbacks
+            }
+            if (calloc == null || free == null) calloc = free = null;
+            if (cosf == null || sinf == null) cosf = sinf = null;
+            CALLOC = calloc;
+            FREE = free;
+            COSF = cosf;
+            SINF = sinf;
+        }
     }
 }

@@ -433,9 +433,9 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
 
     @Override
     public void attention(AttentionShape shape, MemorySegment q, MemorySegment k, MemorySegment v, int pos0, int row0,
-                          int row1, boolean roundWeights, MemorySegment scratch, MemorySegment out) {
+                          int row1, AttentionOrder order, MemorySegment scratch, MemorySegment out) {
         KernelChecks.checkAttention(shape, q, k, v, pos0, row0, row1, scratch, out);
-        JavaAttention.run(shape, q, k, v, pos0, row0, row1, roundWeights, scratch, out);
+        JavaAttention.run(shape, q, k, v, pos0, row0, row1, order, scratch, out);
     }
 
     // ---- numeric helpers shared with the vector tier ----

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The oracle itself, checked against float math on independently encoded data and hand-worked values. */
@@ -184,9 +185,10 @@ class ScalarKernelsTest {
         assertEquals(-2, ScalarKernels.nearestInt(-2.5f));
     }
 
-    /** The scalar attention is real attention: against a plain double-precision softmax(q·k)·v. */
-    @Test
-    void attentionIsSoftmaxWeightedValues() {
+    /** The scalar attention is real attention in every order: against a plain double-precision softmax(q·k)·v. */
+    @ParameterizedTest
+    @EnumSource(AttentionOrder.class)
+    void attentionIsSoftmaxWeightedValues(AttentionOrder order) {
         try (Arena a = Arena.ofConfined()) {
             Random rnd = new Random(3);
             AttentionShape s = new AttentionShape(16, 2, 3, false, 0.25f);
@@ -195,7 +197,7 @@ class ScalarKernelsTest {
                     vv = gaussian(positions * s.kvDim(), 1f, rnd);
             MemorySegment out = a.allocate(4L * ntok * s.qDim());
             ScalarKernels.instance().attention(s, floats(a, qv), floats(a, kv), floats(a, vv), pos0, 0, ntok * s.kvHeads(),
-                    false, a.allocate(s.scratchFloats(positions) * 4), out);
+                    order, a.allocate(s.scratchFloats(positions) * 4), out);
             for (int t = 0; t < ntok; t++) {
                 for (int head = 0; head < s.kvHeads() * s.group(); head++) {
                     int kvh = head / s.group(), len = pos0 + t + 1;

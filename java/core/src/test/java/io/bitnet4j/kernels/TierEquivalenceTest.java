@@ -415,18 +415,20 @@ abstract class TierEquivalenceTest {
             AttentionShape shape = new AttentionShape(sh[0], sh[1], sh[2], f16, (float) (1 / Math.sqrt(sh[0])));
             for (int[] run : new int[][] {{0, 1}, {33, 1}, {5, 4}, {0, 9}}) {
                 int pos0 = run[0], ntok = run[1], rows = ntok * shape.kvHeads();
-                for (boolean round : new boolean[] {true, false}) {
-                    compareAttention(shape, pos0, ntok, 0, rows, round, 1f, rnd);
-                    if (rows > 2) compareAttention(shape, pos0, ntok, 1, rows - 1, round, 1f, rnd);
+                for (AttentionOrder order : AttentionOrder.values()) {
+                    compareAttention(shape, pos0, ntok, 0, rows, order, 1f, rnd);
+                    if (rows > 2) compareAttention(shape, pos0, ntok, 1, rows - 1, order, 1f, rnd);
                 }
             }
         }
         AttentionShape s = new AttentionShape(64, 2, 2, f16, 0.125f);
-        compareAttention(s, 40, 2, 0, 4, true, 40f, rnd);   // near one-hot weights
-        compareAttention(s, 40, 2, 0, 4, false, 0f, rnd);   // equal scores
+        for (AttentionOrder order : AttentionOrder.values()) {
+            compareAttention(s, 40, 2, 0, 4, order, 40f, rnd);   // near one-hot weights
+            compareAttention(s, 40, 2, 0, 4, order, 0f, rnd);    // equal scores
+        }
     }
 
-    private void compareAttention(AttentionShape s, int pos0, int ntok, int row0, int row1, boolean round, float qScale,
+    private void compareAttention(AttentionShape s, int pos0, int ntok, int row0, int row1, AttentionOrder order, float qScale,
                                   Random rnd) {
         int positions = pos0 + ntok;
         MemorySegment q = floats(arena, gaussian(ntok * s.qDim(), qScale, rnd));
@@ -444,10 +446,10 @@ abstract class TierEquivalenceTest {
         }
         MemorySegment scratch = arena.allocate(s.scratchFloats(positions) * 4, 64);
         MemorySegment o1 = sentinelOut(arena, ntok, s.qDim()), o2 = sentinelOut(arena, ntok, s.qDim());
-        ref.attention(s, q, k, v, pos0, row0, row1, round, scratch, o1);
-        kernels().attention(s, q, k, v, pos0, row0, row1, round, scratch, o2);
+        ref.attention(s, q, k, v, pos0, row0, row1, order, scratch, o1);
+        kernels().attention(s, q, k, v, pos0, row0, row1, order, scratch, o2);
         assertEquals(-1, o1.mismatch(o2), "attention differs: " + s + " pos0=" + pos0 + " ntok=" + ntok + " rows=["
-                + row0 + "," + row1 + ") round=" + round);
+                + row0 + "," + row1 + ") " + order);
     }
 
     @Test
@@ -456,13 +458,13 @@ abstract class TierEquivalenceTest {
         AttentionShape s = new AttentionShape(64, 2, 2, true, 0.125f);
         MemorySegment q = arena.allocate(4L * s.qDim() * 2), kv = arena.allocate(2L * s.kvDim() * 5);
         MemorySegment scratch = arena.allocate(s.scratchFloats(5) * 4), out = arena.allocate(4L * s.qDim() * 2);
-        kk.attention(s, q, kv, kv, 3, 0, 4, true, scratch, out); // fits exactly: 2 tokens at positions 3, 4
-        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 4, 0, 4, true, scratch, out), "cache too short");
-        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 0, 0, 6, true, scratch, out), "q too short");
-        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 3, 0, 4, true, arena.allocate(64), out), "scratch short");
-        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, -1, 0, 2, true, scratch, out), "negative pos0");
-        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 0, 2, 1, true, scratch, out), "row1 < row0");
-        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 3, 0, 4, true, scratch, out.asReadOnly()), "read-only out");
+        kk.attention(s, q, kv, kv, 3, 0, 4, AttentionOrder.TINYBLAS, scratch, out); // fits exactly: 2 tokens at positions 3, 4
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 4, 0, 4, AttentionOrder.TINYBLAS, scratch, out), "cache too short");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 0, 0, 6, AttentionOrder.TINYBLAS, scratch, out), "q too short");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 3, 0, 4, AttentionOrder.TINYBLAS, arena.allocate(64), out), "scratch short");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, -1, 0, 2, AttentionOrder.TINYBLAS, scratch, out), "negative pos0");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 0, 2, 1, AttentionOrder.TINYBLAS, scratch, out), "row1 < row0");
+        assertThrows(IllegalArgumentException.class, () -> kk.attention(s, q, kv, kv, 3, 0, 4, AttentionOrder.TINYBLAS, scratch, out.asReadOnly()), "read-only out");
         assertThrows(IllegalArgumentException.class, () -> new AttentionShape(0, 1, 1, true, 1f), "head size 0");
     }
 

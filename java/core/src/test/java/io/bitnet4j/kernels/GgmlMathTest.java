@@ -1,4 +1,4 @@
-package io.bitnet4j.graph;
+package io.bitnet4j.kernels;
 
 import org.junit.jupiter.api.Test;
 

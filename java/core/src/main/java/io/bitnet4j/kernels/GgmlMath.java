@@ -1,18 +1,18 @@
-package io.bitnet4j.graph;
+package io.bitnet4j.kernels;
 
 /**
  * ggml's vectorised float functions, emulated operation for operation (each {@code Math.fma} is one
  * fused multiply-add of the SIMD original), so that bitnet4j's results round exactly like the
  * reference engines' (see {@link ReferenceNumerics} for why that matters).
  */
-final class GgmlMath {
+public final class GgmlMath {
     private GgmlMath() {}
 
     /**
      * ggml_v_expf (AVX2/NEON flavour): exp(x) by range reduction x = n·ln2 + b and a degree-5
      * polynomial, within about 1.5 ulp of the true value.
      */
-    static float expf(float x) {
+    public static float expf(float x) {
         float r = 0x1.8p23f;
         float z = Math.fma(x, 0x1.715476p+0f, r);
         float n = z - r;
@@ -34,7 +34,7 @@ final class GgmlMath {
     }
 
     /** ggml_v_silu: x / (1 + exp(-x)) with {@link #expf}. */
-    static float silu(float x) {
+    public static float silu(float x) {
         return x / (1f + expf(0f - x));
     }
 }
