@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  * embedding F16, norms F32, output tied to the embedding — for testing and benchmarking without a download;
  * or a {@code qwen3} one (the tensor set llama.cpp's converter writes for Qwen3: no sub-norms, per-head
  * {@code attn_q_norm} / {@code attn_k_norm}, head size apart from hidden / heads) with TQ2_0, TQ1_0, Q1_0 or
- * Q2_0 projections. Both carry the dummy byte-level BPE vocabulary ({@code llama-bpe} pre-tokenizer) and
+ * Q2_0 projections; in Q1_0 and Q2_0 the embedding and the output head (untied for 8B, as Qwen3-8B) are in
+ * that type too, as in PrismML's Bonsai files. Both carry the dummy byte-level BPE vocabulary ({@code llama-bpe} pre-tokenizer) and
  * BitNet's chat template, not Qwen's.
  *
  * <p>Tensors are generated while the file is written, a row at a time through a small reused buffer, so
@@ -38,7 +39,7 @@ import java.util.SplittableRandom;
  * <p>Values: each projection is {@code s·t} with t uniform in {−1, 0, +1} (in Q1_0, which has no zero, t
  * uniform in {−1, +1}) and s the power of two nearest
  * {@code 1/sqrt(2k/3)} for row length k, so every projection output has about unit variance; norm
- * weights {@code 1 + 0.1·N(0,1)}; token embedding {@code 0.25·N(0,1)}. The final norm is scaled by
+ * weights {@code 1 + 0.1·N(0,1)}; token embedding (and an untied output) {@code 0.25·N(0,1)}. The final norm is scaled by
  * {@link #outputNormScale} so that the (tied) logits have a spread of about 2 whatever the hidden size:
  * with unscaled norms they would spread as {@code 0.25·sqrt(hidden)}, and sampling at the default
  * temperature would pick the top token almost always, repeating one word.
@@ -75,7 +76,8 @@ public final class DummyModel {
         List<TensorPlan> p = new ArrayList<>();
         long h = s.hidden(), q = s.qDim(), kv = s.kvDim(), f = s.ffn(), hd = s.headSize();
         boolean sub = s.architecture().subNorms(), qkNorm = s.architecture().qkNorm();
-        p.add(new TensorPlan(GgufTensorNames.TOKEN_EMBD, TensorType.F16, new long[] {h, s.vocab()}));
+        TensorType embd = s.embeddingType(type);
+        p.add(new TensorPlan(GgufTensorNames.TOKEN_EMBD, embd, new long[] {h, s.vocab()}));
         for (int i = 0; i < s.layers(); i++) {
             p.add(new TensorPlan(Layer.ATTN_NORM.weight(i), TensorType.F32, new long[] {h}));
             p.add(new TensorPlan(Layer.ATTN_Q.weight(i), type, new long[] {h, q}));
@@ -92,6 +94,7 @@ public final class DummyModel {
             if (sub) p.add(new TensorPlan(Layer.FFN_SUB_NORM.weight(i), TensorType.F32, new long[] {f}));
         }
         p.add(new TensorPlan(GgufTensorNames.OUTPUT_NORM, TensorType.F32, new long[] {h}));
+        if (!s.tiedOutput()) p.add(new TensorPlan(GgufTensorNames.OUTPUT, embd, new long[] {h, s.vocab()}));
         return p;
     }
 
@@ -250,11 +253,14 @@ public final class DummyModel {
                     emit(sink, fill);
                     fill = 0;
                 }
+                boolean embedding = t.name().equals(GgufTensorNames.TOKEN_EMBD) || t.name().equals(GgufTensorNames.OUTPUT);
+                if (embedding) {
+                    for (int i = 0; i < k; i++) row[i] = (float) (0.25 * rnd.nextGaussian());
+                    TensorCodecs.quantizeRow(t.type(), row, 0, seg, fill, k);
+                    fill += (int) rowBytes;
+                    continue;
+                }
                 switch (t.type()) {
-                    case F16 -> {
-                        for (int i = 0; i < k; i++) row[i] = (float) (0.25 * rnd.nextGaussian());
-                        TensorCodecs.quantizeRow(TensorType.F16, row, 0, seg, fill, k);
-                    }
                     case I2_S -> {
                         ternaryRow(rnd, scale, row, k);
                         I2sCodec.quantizeRow(row, 0, scale, seg, fill, k);

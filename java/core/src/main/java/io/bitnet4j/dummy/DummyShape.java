@@ -140,13 +140,30 @@ public record DummyShape(Architecture architecture, String size, int hidden, int
         return new DummyShape(architecture, size, hidden, ffn, layers, heads, kvHeads, headDim, vocab, n, ropeTheta, rmsEps);
     }
 
-    /** Weights of the model (token embedding, norms and all projections; the output is tied). */
+    /**
+     * Whether the output head is the token embedding. It is, except for qwen3 8B: Qwen3-8B (and so
+     * Bonsai-8B) has its own {@code lm_head}, the 1.7B and 4B models tie it.
+     */
+    public boolean tiedOutput() {
+        return !(architecture == Architecture.QWEN3 && size.equals("8B"));
+    }
+
+    /**
+     * The type of the token embedding (and untied output) for projections of {@code type}: the projection
+     * type for a qwen3 model in Q1_0 or Q2_0 (Bonsai quantizes the whole network), F16 otherwise.
+     */
+    public TensorType embeddingType(TensorType type) {
+        boolean bonsai = architecture == Architecture.QWEN3 && (type == TensorType.Q1_0 || type == TensorType.Q2_0);
+        return bonsai ? type : TensorType.F16;
+    }
+
+    /** Weights of the model (token embedding, norms, all projections, and the output head if untied). */
     public long parameters() {
         long h = hidden, q = qDim(), kv = kvDim(), f = ffn;
         long norms = architecture.subNorms() ? h * 2 + q + f : h * 2;
         if (architecture.qkNorm()) norms += 2L * headSize();
         long perLayer = h * q * 2 + h * kv * 2 + h * f * 3 + norms;
-        return vocab * h + layers * perLayer + h;
+        return vocab * h * (tiedOutput() ? 1 : 2) + layers * perLayer + h;
     }
 
     /**

@@ -255,6 +255,7 @@ class DummyModelTest {
             assertEquals(128, l.attnKNorm().length);
             assertEquals(null, l.attnSubNorm());
             assertEquals(t, l.wq().type());
+            assertEquals(QWEN3.embeddingType(t), m.weights().tokenEmbedding().type(), "embedding (and tied head)");
         }
         int[] scalar = greedy(model, KernelTier.SCALAR, "Once upon a time", 12);
         for (KernelTier tier : KernelTier.values()) {
@@ -269,10 +270,16 @@ class DummyModelTest {
         DummyShape s = DummyShape.preset("qwen3", "8B");
         assertEquals(List.of(4096, 12288, 36, 32, 8, 128, 151669), List.of(s.hidden(), s.ffn(), s.layers(), s.heads(),
                 s.kvHeads(), s.headSize(), s.vocab()));
-        // Qwen3-1.7B/4B/8B with a tied head of 151669 rows (the 8B's own head is untied: 8.2e9 there)
+        // Qwen3-1.7B/4B with a tied head of 151669 rows, 8B with its own (as Qwen3-8B: 8.19e9)
         assertEquals(1.72e9, DummyShape.preset("qwen3", "1.7B").parameters(), 0.03e9);
         assertEquals(4.02e9, DummyShape.preset("qwen3", "4B").parameters(), 0.03e9);
-        assertEquals(7.57e9, s.parameters(), 0.03e9);
+        assertEquals(8.19e9, s.parameters(), 0.03e9);
+        assertFalse(s.tiedOutput());
+        assertTrue(DummyShape.preset("qwen3", "4B").tiedOutput());
+        // Bonsai quantizes the whole network: embedding and head in the projection type
+        assertEquals(TensorType.Q1_0, s.embeddingType(TensorType.Q1_0));
+        assertEquals(TensorType.Q2_0, s.embeddingType(TensorType.Q2_0));
+        assertEquals(TensorType.F16, s.embeddingType(TensorType.TQ2_0));
     }
 
     @Test
