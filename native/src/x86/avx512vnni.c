@@ -566,12 +566,74 @@ static inline __mmask64 q1_0_clear2(const uint8_t *x0, const uint8_t *x1, int kk
     return _cvtu64_mask64(~((uint64_t)m0 | ((uint64_t)m1 << 32)));
 }
 
+#ifndef B4J_Q1_0_PREFETCH
+#define B4J_Q1_0_PREFETCH 512
+#endif
+
 /* GEMV, eight rows at a time: the same per-row numbers as q1_0_dots (ggml's AVX2 order), but four
  * independent pairs share each activation load and scale conversion, and keep the FMA units busy. */
+/* GEMM tile of two rows x four tokens, same numbers as q1_0_dots: zmm (row, token pair) holds token t in the
+ * low half and t + 1 in the high one, so a row's sign mask is its 32 bits twice and each activation
+ * sub-block is loaded once for both rows. */
+static void q1_0_tile_2x4(const uint8_t *x0, const uint8_t *x1, const uint8_t *a, int64_t arb, int64_t nb,
+                          float res[2][4]) {
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512 acc[2][2] = {{_mm512_setzero_ps(), _mm512_setzero_ps()}, {_mm512_setzero_ps(), _mm512_setzero_ps()}};
+    const uint8_t *xr[2] = {x0, x1};
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t xo = b * B4J_Q1_0_BLOCK_BYTES, yo = 4 * b * B4J_Q8_0_BLOCK_BYTES;
+        __m512 accb[2][2];
+        for (int kk = 0; kk < 4; kk++) {
+            const int64_t o = yo + kk * B4J_Q8_0_BLOCK_BYTES;
+            __m512i y[2];
+            __m512 dy[2];
+            for (int tp = 0; tp < 2; tp++) {
+                const uint8_t *ya = a + (2 * tp) * arb + o, *yb = a + (2 * tp + 1) * arb + o;
+                y[tp] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(ya + 2))),
+                                           _mm256_loadu_si256((const __m256i *)(yb + 2)), 1);
+                dy[tp] = _mm512_insertf32x8(_mm512_set1_ps(_cvtsh_ss(b4j_load_u16(ya))),
+                                            _mm256_set1_ps(_cvtsh_ss(b4j_load_u16(yb))), 1);
+            }
+            for (int rr = 0; rr < 2; rr++) {
+                uint32_t m;
+                memcpy(&m, xr[rr] + xo + 2 + 4 * kk, 4);
+                const __mmask64 clear = _cvtu64_mask64(~((uint64_t)m | ((uint64_t)m << 32)));
+                for (int tp = 0; tp < 2; tp++) {
+                    const __m512i sy = _mm512_mask_sub_epi8(y[tp], clear, _mm512_setzero_si512(), y[tp]);
+                    const __m512 lanes = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, sy));
+                    accb[rr][tp] = kk == 0 ? _mm512_mul_ps(dy[tp], lanes) : _mm512_fmadd_ps(dy[tp], lanes, accb[rr][tp]);
+                }
+            }
+        }
+        for (int rr = 0; rr < 2; rr++) {
+            const __m512 d = _mm512_set1_ps(_cvtsh_ss(b4j_load_u16(xr[rr] + xo)));
+            for (int tp = 0; tp < 2; tp++) acc[rr][tp] = _mm512_fmadd_ps(d, accb[rr][tp], acc[rr][tp]);
+        }
+    }
+    for (int rr = 0; rr < 2; rr++)
+        for (int tp = 0; tp < 2; tp++) {
+            res[rr][2 * tp] = hsum_float_8(_mm512_castps512_ps256(acc[rr][tp]));
+            res[rr][2 * tp + 1] = hsum_float_8(_mm512_extractf32x8_ps(acc[rr][tp], 1));
+        }
+}
+
 static void avx512_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,
                                   int64_t ntok, float *out, int64_t out_stride) {
     if (ntok != 1) {
-        avx512_gemm_q1_0_q8_0_pairs(w, k, row0, row1, act, ntok, out, out_stride);
+        const int64_t nb = k / B4J_QK1_0, wrb = nb * B4J_Q1_0_BLOCK_BYTES, arb = k / B4J_QK8_0 * B4J_Q8_0_BLOCK_BYTES;
+        const int64_t full = ntok - ntok % 4;
+        int64_t r = row0;
+        for (; r + 2 <= row1; r += 2) {
+            for (int64_t t = 0; t < full; t += 4) {
+                float res[2][4];
+                q1_0_tile_2x4(w + r * wrb, w + (r + 1) * wrb, act + t * arb, arb, nb, res);
+                for (int rr = 0; rr < 2; rr++)
+                    for (int j = 0; j < 4; j++) out[(t + j) * out_stride + r + rr] = res[rr][j];
+            }
+            if (full < ntok)
+                avx512_gemm_q1_0_q8_0_pairs(w, k, r, r + 2, act + full * arb, ntok - full, out + full * out_stride, out_stride);
+        }
+        if (r < row1) avx512_gemm_q1_0_q8_0_pairs(w, k, r, row1, act, ntok, out, out_stride);
         return;
     }
     const int64_t nb = k / B4J_QK1_0, wrb = nb * B4J_Q1_0_BLOCK_BYTES;
@@ -584,6 +646,9 @@ static void avx512_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int
         for (int64_t b = 0; b < nb; b++) {
             const int64_t xo = b * B4J_Q1_0_BLOCK_BYTES;
             const uint8_t *yb = act + 4 * b * B4J_Q8_0_BLOCK_BYTES;
+            /* eight interleaved streams defeat the hardware prefetcher: ask for each row's data ahead */
+            if (b % 2 == 0)
+                for (int i = 0; i < 8; i++) _mm_prefetch((const char *)(x[i] + xo + B4J_Q1_0_PREFETCH), _MM_HINT_T0);
             __m512 accb[4];
             for (int kk = 0; kk < 4; kk++) {
                 const uint8_t *y = yb + kk * B4J_Q8_0_BLOCK_BYTES;
