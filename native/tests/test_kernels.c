@@ -635,6 +635,12 @@ static void test_q12(void) {
                 test_q12_case(q2, k, 13, 2, 13, ntoks[ni], W_RANDOM, A_RANDOM);
                 test_q12_case(q2, k, 7, 1, 6, ntoks[ni], W_RANDOM, A_RANDOM);
             }
+            /* enough rows for the wide GEMV paths (8 rows for Q1_0, 16 for Q2_0 on AVX-512) plus a remainder */
+            test_q12_case(q2, k, 40, 3, 40, 1, W_RANDOM, A_RANDOM);
+            test_q12_case(q2, k, 35, 0, 32, 4, W_RANDOM, A_RANDOM);
+            for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_q12_case(q2, k, 17, 0, 17, 1, W_RANDOM, ak);
+            test_q12_case(q2, k, 16, 0, 16, 1, W_ZERO, A_RANDOM);
+            if (k >= 256) test_q12_case(q2, k, 18, 1, 18, 1, W_PLUS, A_RANDOM);
             for (int ak = A_RANDOM; ak <= A_ZERO; ak++) test_q12_case(q2, k, 6, 0, 6, 2, W_RANDOM, ak);
             test_q12_case(q2, k, 6, 0, 6, 3, W_ZERO, A_RANDOM);
             if (k >= 256) test_q12_case(q2, k, 5, 0, 5, 2, W_PLUS, A_RANDOM);

@@ -675,10 +675,98 @@ static void avx512_gemm_q1_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int
     if (r < row1) avx512_gemm_q1_0_q8_0_pairs(w, k, r, row1, act, 1, out, out_stride);
 }
 
-/* Q2_0's float work is ggml's scalar chain per 64 weights; the AVX2 kernel's integer sums already keep up. */
+/* ---- Q2_0 GEMV, sixteen rows per pass, one row per float lane ----
+ * ggml's Q2_0 float work is a scalar chain per row and block (b4j_q2_0_block); done for sixteen rows at
+ * once, lane r of each vector is row r's chain, so every operation is that row's, in the same order.
+ * The integer sums: a block's 16 code bytes broadcast to the four 128-bit lanes and shifted by 0/2/4/6
+ * give its 64 codes in "plane" order (byte 16p + q = code 4q + p); the activations are permuted once per
+ * call to match, so one dpbusd per row and block gives sixteen partial sums, lanes l % 4 < 2 of
+ * sub-block 0, the others of sub-block 1; a transpose-and-add network then gives s0 and s1 per row. */
+#define B4J_Q2_0_GEMV_MAX_K 65536
+
+/* [a0+a1, a2+a3, b0+b1, b2+b3] in each 128-bit lane */
+static inline __m512i q2_0_pair_sums(__m512i a, __m512i b) {
+    const __m512 fa = _mm512_castsi512_ps(a), fb = _mm512_castsi512_ps(b);
+    return _mm512_add_epi32(_mm512_castps_si512(_mm512_shuffle_ps(fa, fb, _MM_SHUFFLE(2, 0, 2, 0))),
+                            _mm512_castps_si512(_mm512_shuffle_ps(fa, fb, _MM_SHUFFLE(3, 1, 3, 1))));
+}
+
+/* lane c of the result = the sum of v[c]'s four 128-bit lanes */
+static inline __m512i q2_0_lane_totals(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+    const __m512i a = _mm512_add_epi32(_mm512_shuffle_i32x4(v0, v1, _MM_SHUFFLE(1, 0, 1, 0)),
+                                       _mm512_shuffle_i32x4(v0, v1, _MM_SHUFFLE(3, 2, 3, 2)));
+    const __m512i b = _mm512_add_epi32(_mm512_shuffle_i32x4(v2, v3, _MM_SHUFFLE(1, 0, 1, 0)),
+                                       _mm512_shuffle_i32x4(v2, v3, _MM_SHUFFLE(3, 2, 3, 2)));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+static void q2_0_gemv16(const uint8_t *x0, int64_t wrb, int64_t nb, const uint8_t *yperm, const int32_t *ysum,
+                        const float *dy, float *res) {
+    const __m512i shifts = _mm512_set_epi16(6, 6, 6, 6, 6, 6, 6, 6, 4, 4, 4, 4, 4, 4, 4, 4,
+                                            2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i three = _mm512_set1_epi8(3);
+    const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32((int)wrb));
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    __m512 sumf = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t xo = b * B4J_Q2_0_BLOCK_BYTES;
+        if (b % 2 == 0)
+            for (int r = 0; r < 16; r++) _mm_prefetch((const char *)(x0 + r * wrb + xo + 512), _MM_HINT_T0);
+        const __m512i y = _mm512_loadu_si512((const void *)(yperm + 64 * b));
+        __m512i dot[16];
+        for (int r = 0; r < 16; r++) {
+            const __m512i qs = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(x0 + r * wrb + xo + 2)));
+            const __m512i codes = _mm512_and_si512(_mm512_srlv_epi16(qs, shifts), three);
+            dot[r] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), codes, y);
+        }
+        __m512i pr[8];
+        for (int i = 0; i < 8; i++) pr[i] = q2_0_pair_sums(dot[2 * i], dot[2 * i + 1]);
+        const __m512i lo = q2_0_lane_totals(pr[0], pr[1], pr[2], pr[3]);   /* rows 0..7: (s0, s1) pairs */
+        const __m512i hi = q2_0_lane_totals(pr[4], pr[5], pr[6], pr[7]);   /* rows 8..15 */
+        const __m512i s0 = _mm512_sub_epi32(_mm512_permutex2var_epi32(lo, even, hi), _mm512_set1_epi32(ysum[2 * b]));
+        const __m512i s1 = _mm512_sub_epi32(_mm512_permutex2var_epi32(lo, odd, hi), _mm512_set1_epi32(ysum[2 * b + 1]));
+        __m512 sumi = _mm512_add_ps(_mm512_setzero_ps(), _mm512_mul_ps(_mm512_set1_ps(dy[2 * b]), _mm512_cvtepi32_ps(s0)));
+        sumi = _mm512_add_ps(sumi, _mm512_mul_ps(_mm512_set1_ps(dy[2 * b + 1]), _mm512_cvtepi32_ps(s1)));
+        const __m512i dh = _mm512_i32gather_epi32(rows, (const void *)(x0 + xo), 1);
+        const __m512 d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dh));
+        sumf = _mm512_add_ps(sumf, _mm512_mul_ps(d, sumi));
+    }
+    _mm512_storeu_ps(res, sumf);
+}
+
 static void avx512_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
                                   const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
-    b4j_kernels_avx2.gemm_q2_0_q8_0(w, k, row0, row1, act, ntok, out, out_stride);
+    if (ntok != 1 || k > B4J_Q2_0_GEMV_MAX_K || row1 - row0 < 16) {
+        b4j_kernels_avx2.gemm_q2_0_q8_0(w, k, row0, row1, act, ntok, out, out_stride);
+        return;
+    }
+    const int64_t nb = k / B4J_QK2_0, wrb = nb * B4J_Q2_0_BLOCK_BYTES, nsub = k / B4J_QK8_0;
+    /* the activations in plane order, with each Q8_0 block's sum and scale */
+    uint8_t yperm[B4J_Q2_0_GEMV_MAX_K] __attribute__((aligned(64)));
+    int32_t ysum[B4J_Q2_0_GEMV_MAX_K / B4J_QK8_0];
+    float dy[B4J_Q2_0_GEMV_MAX_K / B4J_QK8_0];
+    for (int64_t h = 0; h < nsub; h++) {
+        const uint8_t *blk = act + h * B4J_Q8_0_BLOCK_BYTES;
+        int32_t sum = 0;
+        for (int j = 0; j < 32; j++) sum += (int8_t)blk[2 + j];
+        ysum[h] = sum;
+        dy[h] = _cvtsh_ss(b4j_load_u16(blk));
+    }
+    for (int64_t b = 0; b < nb; b++)
+        for (int j = 0; j < 64; j++) {
+            const uint8_t *blk = act + (2 * b + j / 32) * B4J_Q8_0_BLOCK_BYTES;
+            yperm[64 * b + 16 * (j % 4) + j / 4] = blk[2 + j % 32];
+        }
+    int64_t r = row0;
+    float res[16];
+    for (; r + 16 <= row1; r += 16) {
+        q2_0_gemv16(w + r * wrb, wrb, nb, yperm, ysum, dy, res);
+        memcpy(out + r, res, sizeof res);
+    }
+    if (r < row1) b4j_kernels_avx2.gemm_q2_0_q8_0(w, k, r, row1, act, 1, out, out_stride);
 }
 
 const b4j_kernels b4j_kernels_avx512vnni = {
