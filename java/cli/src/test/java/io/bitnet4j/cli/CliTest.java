@@ -154,6 +154,32 @@ class CliTest {
         assertTrue(badTemp.err().contains("top-p"), badTemp.err());
     }
 
+    /** -f takes UTF-8 text files: anything else is named, with the first bad byte's offset (run, tokenize, perplexity). */
+    @Test
+    void textFilesThatAreNotUtf8TextAreNamed(@TempDir Path tmp) throws Exception {
+        String model = ref.resolve("tiny-bitnet-tq2_0.gguf").toString();
+        Path latin1 = tmp.resolve("latin1.txt");
+        Files.write(latin1, new byte[] {'c', 'a', 'f', (byte) 0xE9, ' ', 'o', 'k'});
+        for (String[] args : new String[][] {{"run", "-m", model, "-n", "1", "-f"}, {"tokenize", "-m", model, "-f"},
+                {"perplexity", "-m", model, "-f"}}) {
+            Result bad = run(concat(args, latin1.toString()));
+            assertEquals(1, bad.code(), bad.err());
+            assertEquals("error: " + latin1 + ": not UTF-8 text: invalid byte 0xE9 at offset 3", bad.err().strip());
+            Result dir = run(concat(args, tmp.toString()));
+            assertEquals(1, dir.code(), dir.err());
+            assertEquals("error: " + tmp + " is a directory, not a text file", dir.err().strip());
+            Result missing = run(concat(args, tmp.resolve("nope.txt").toString()));
+            assertEquals(1, missing.code(), missing.err());
+            assertEquals("error: file not found: " + tmp.resolve("nope.txt"), missing.err().strip());
+        }
+    }
+
+    static String[] concat(String[] args, String last) {
+        String[] all = Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
+    }
+
     @Test
     void sameSeedSameText() {
         String[] args = {"run", "-m", ref.resolve("tiny-bitnet-b1.58-tq2_0.gguf").toString(), "-p", "The quick", "-n", "12",
