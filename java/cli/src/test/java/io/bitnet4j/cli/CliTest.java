@@ -180,6 +180,25 @@ class CliTest {
         return all;
     }
 
+    /**
+     * An unreadable file names the failure, not just the path ("I/O error: PATH" was all it said). The
+     * tests run as root, whom permission bits do not stop: the end-to-end case runs only for other
+     * users; the message is checked directly for every user.
+     */
+    @Test
+    void anUnreadableFileSaysPermissionDenied(@TempDir Path tmp) throws Exception {
+        assertEquals("permission denied: /models/m.gguf", Errors.describe(new java.nio.file.AccessDeniedException("/models/m.gguf")));
+        assertEquals("not a directory: /a/b", Errors.describe(new java.nio.file.NotDirectoryException("/a/b")));
+        assertEquals("Input/output error: /a/b", Errors.describe(new java.nio.file.FileSystemException("/a/b", null, "Input/output error")));
+        Path locked = tmp.resolve("locked.gguf");
+        Files.copy(ref.resolve("tiny-bitnet-tq2_0.gguf"), locked);
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        assumeTrue(!Files.isReadable(locked), "running as root: permission bits do not stop reads");
+        Result r = run("run", "-m", locked.toString(), "-p", "x", "-n", "1");
+        assertEquals(1, r.code());
+        assertEquals("error: permission denied: " + locked, r.err().strip());
+    }
+
     @Test
     void sameSeedSameText() {
         String[] args = {"run", "-m", ref.resolve("tiny-bitnet-b1.58-tq2_0.gguf").toString(), "-p", "The quick", "-n", "12",
