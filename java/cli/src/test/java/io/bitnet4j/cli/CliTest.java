@@ -199,6 +199,34 @@ class CliTest {
         assertEquals("error: permission denied: " + locked, r.err().strip());
     }
 
+    /**
+     * -n as llama.cpp documents it: -1 = until the end of text (here, also the end of the context: there
+     * is no context shift), -2 = until the context is full; anything below -2 is refused as a usage
+     * error (llama.cpp would silently run it as -1). chat takes -1 too (it was an error mid-turn).
+     */
+    @Test
+    void nPredictTakesLlamaCppsNegativeValuesOnly() {
+        String model = ref.resolve("tiny-bitnet-tq2_0.gguf").toString();
+        Result belowMinusTwo = run("run", "-m", model, "-p", "x", "-n", "-5");
+        assertEquals(2, belowMinusTwo.code(), belowMinusTwo.err());
+        assertTrue(belowMinusTwo.err().startsWith("error: -n must be >= -2 (-1, -2: until the end of text or a full context), got -5"),
+                belowMinusTwo.err());
+        for (String n : new String[] {"-1", "-2"}) {
+            Result r = run("run", "-m", model, "-p", "x", "-n", n, "-c", "24", "--temp", "0", "--json");
+            assertEquals(0, r.code(), r.err());
+        }
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("hello\n/exit\n".getBytes(StandardCharsets.UTF_8)));
+        try {
+            Result chat = run("chat", "-m", model, "-n", "-1", "-c", "128", "--temp", "0");
+            assertEquals(0, chat.code(), chat.err());
+            Result chatBad = run("chat", "-m", model, "-n", "-3");
+            assertEquals(2, chatBad.code(), chatBad.err());
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
     @Test
     void sameSeedSameText() {
         String[] args = {"run", "-m", ref.resolve("tiny-bitnet-b1.58-tq2_0.gguf").toString(), "-p", "The quick", "-n", "12",
