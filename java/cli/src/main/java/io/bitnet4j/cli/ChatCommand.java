@@ -43,7 +43,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = {"-sys", "--system"}, paramLabel = "TEXT", description = "system message")
     String system = "You are a helpful assistant.";
 
-    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", description = "max tokens per answer (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N",
+            description = "max tokens per answer, -1 = until end of text, -2 = until the context is full (default: ${DEFAULT-VALUE})")
     int nPredict = 512;
 
     @Mixin
@@ -105,6 +106,7 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        NPredict.check(nPredict);
         try (LoadedModel m = model.open(err);
              Forward forward = m.newForward(model.contextFor(m, err));
              KvCache cache = m.newKvCache(forward.contextSize());
@@ -150,7 +152,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 Utf8StreamDecoder decoder = new Utf8StreamDecoder();
                 int[] last = {Tokenizer.NO_TOKEN};
-                GenerationResult r = generator.generate(turn, Math.min(nPredict, room), sampler,
+                GenerationResult r = generator.generate(turn, NPredict.limit(nPredict, room), sampler,
                         id -> {
                             boolean end = tok.isEndOfGeneration(id);
                             if (end) last[0] = id;

@@ -7,7 +7,10 @@ import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 
 /**
  * Turns failures into one clear line and an exit code; the stack trace only with --verbose.
@@ -37,6 +40,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
 
     static String describe(Throwable ex) {
         if (ex instanceof NoSuchFileException e) return "file not found: " + e.getFile();
+        if (ex instanceof FileSystemException e) return fileProblem(e) + ": " + e.getFile();
         if (ex instanceof GgufFormatException || ex instanceof ModelException || ex instanceof ContextOverflowException
                 || ex instanceof UsageException || ex instanceof IllegalArgumentException
                 || ex instanceof io.bitnet4j.hf.HfFormatException) {
@@ -45,6 +49,19 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         if (ex instanceof IOException) return "I/O error: " + ex.getMessage();
         String m = ex.getMessage();
         return ex.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /**
+     * What went wrong with a file, in words: the subclasses' messages are the bare path, which said
+     * nothing ("I/O error: PATH" for a model the user may not read).
+     */
+    private static String fileProblem(FileSystemException e) {
+        if (e.getReason() != null) return e.getReason();
+        return switch (e) {
+            case AccessDeniedException _ -> "permission denied";
+            case NotDirectoryException _ -> "not a directory";
+            default -> e.getClass().getSimpleName();
+        };
     }
 
     /** A command used wrongly in a way picocli cannot see (e.g. two options that exclude each other). */

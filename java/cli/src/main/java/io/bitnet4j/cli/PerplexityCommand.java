@@ -12,8 +12,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -47,9 +45,8 @@ final class PerplexityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
         if (chunks == 0 || chunks < -1) throw new IllegalArgumentException("--chunks must be >= 1, got " + chunks);
-        String text = Files.readString(file);
+        String text = TextFiles.readUtf8(file);
         try (LoadedModel m = model.open(err)) {
             m.notes().forEach(n -> err.println("note: " + n));
             Tokenizer tok = m.tokenizer();

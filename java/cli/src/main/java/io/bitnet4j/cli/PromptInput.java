@@ -3,8 +3,6 @@ package io.bitnet4j.cli;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** The text a command works on: {@code -p TEXT} or {@code -f FILE} (an exclusive picocli group). */
@@ -17,10 +15,7 @@ final class PromptInput {
 
     /** The text, or {@code fallback} when neither option was given. */
     String read(String fallback) throws IOException {
-        if (file != null) {
-            if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
-            return Files.readString(file);
-        }
+        if (file != null) return TextFiles.readUtf8(file);
         return text != null ? text : fallback;
     }
 }

@@ -45,7 +45,7 @@ final class RunCommand implements Callable<Integer> {
     PromptInput prompt = new PromptInput();
 
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N",
-            description = "tokens to generate, -1 = until end of text or full context (default: ${DEFAULT-VALUE})")
+            description = "tokens to generate, -1 = until end of text, -2 = until the context is full (both stop at either; default: ${DEFAULT-VALUE})")
     int nPredict = 128;
 
     @Mixin
@@ -70,6 +70,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        NPredict.check(nPredict);
         String text = prompt.read("Once upon a time");
         long t0 = System.nanoTime();
         try (LoadedModel m = model.open(err)) {
@@ -84,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("prompt is " + ids.length + " tokens, the context holds " + ctx
                         + " (raise -c/--ctx-size up to " + m.config().contextLength() + " or shorten the prompt)");
             }
-            int limit = nPredict < 0 ? ctx - ids.length : Math.min(nPredict, ctx - ids.length);
+            int limit = NPredict.limit(nPredict, ctx - ids.length);
             SamplerParams params = sampling.params();
             try (Forward forward = m.newForward(ctx);
                  KvCache cache = m.newKvCache(ctx);

@@ -50,11 +50,13 @@ record CompletionRequest(boolean chat, int[] prompt, int maxTokens, SamplerParam
         } else {
             maxTokens = room;
         }
-        float temperature = optionalFloat(body, "temperature", DEFAULT_TEMPERATURE, 0f, 2f);
-        float topP = optionalFloat(body, "top_p", DEFAULT_TOP_P, 0f, 1f);
-        int topK = optionalInt(body, "top_k", DEFAULT_TOP_K, 0, Integer.MAX_VALUE);
-        float minP = optionalFloat(body, "min_p", DEFAULT_MIN_P, 0f, 1f);
-        float repeat = optionalFloat(body, "repeat_penalty", 1f, 0f, 10f);
+        // llama-server clamps these into range rather than refusing them (its request schema's soft limits);
+        // a negative temperature, clamped to 0 there, is greedy here as it is
+        float temperature = optionalFloat(body, "temperature", DEFAULT_TEMPERATURE);
+        float topP = Math.clamp(optionalFloat(body, "top_p", DEFAULT_TOP_P), 0f, 1f);
+        int topK = Math.max(0, optionalInt(body, "top_k", DEFAULT_TOP_K, Integer.MIN_VALUE, Integer.MAX_VALUE));
+        float minP = Math.clamp(optionalFloat(body, "min_p", DEFAULT_MIN_P), 0f, 1f);
+        float repeat = optionalFloat(body, "repeat_penalty", 1f);
         long seed;
         JsonNode s = body.get("seed");
         if (s == null || s.isNull()) {
@@ -72,8 +74,25 @@ record CompletionRequest(boolean chat, int[] prompt, int maxTokens, SamplerParam
             if (!so.isObject()) throw ApiException.invalid("'stream_options' must be an object", "stream_options");
             includeUsage = optionalBoolean(so, "include_usage", false);
         }
-        SamplerParams params = new SamplerParams(temperature, topK, topP, minP, repeat, 64, seed);
-        return new CompletionRequest(chat, prompt, maxTokens, params, stop, stream, includeUsage);
+        return new CompletionRequest(chat, prompt, maxTokens, sampling(temperature, topK, topP, minP, repeat, seed), stop, stream,
+                includeUsage);
+    }
+
+    /** The sampler's parameters; a value its one rule refuses is a 400 naming the request's field. */
+    private static SamplerParams sampling(float temperature, int topK, float topP, float minP, float repeatPenalty, long seed) {
+        try {
+            return new SamplerParams(temperature, topK, topP, minP, repeatPenalty, 64, seed);
+        } catch (SamplerParams.InvalidParameterException e) {
+            String field = switch (e.parameter()) {
+                case TEMPERATURE -> "temperature";
+                case TOP_K -> "top_k";
+                case TOP_P -> "top_p";
+                case MIN_P -> "min_p";
+                case REPEAT_PENALTY -> "repeat_penalty";
+                case REPEAT_LAST_N -> "repeat_last_n";
+            };
+            throw ApiException.invalid("'" + field + "' " + e.rule() + ", got " + e.value(), field);
+        }
     }
 
     private static int[] textPrompt(JsonNode body, Tokenizer tok) {
@@ -178,13 +197,12 @@ record CompletionRequest(boolean chat, int[] prompt, int maxTokens, SamplerParam
         return i;
     }
 
-    private static float optionalFloat(JsonNode body, String field, float dflt, float min, float max) {
+    /** A number field as a float (beyond the float range: infinite); its range is the caller's to check. */
+    private static float optionalFloat(JsonNode body, String field, float dflt) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) return dflt;
         if (!v.isNumber()) throw ApiException.invalid("'" + field + "' must be a number", field);
-        double d = v.asDouble();
-        if (!(d >= min && d <= max)) throw ApiException.invalid("'" + field + "' must be in " + min + ".." + max + ", got " + d, field);
-        return (float) d;
+        return (float) v.asDouble();
     }
 
     private static boolean optionalBoolean(JsonNode body, String field, boolean dflt) {

@@ -154,6 +154,79 @@ class CliTest {
         assertTrue(badTemp.err().contains("top-p"), badTemp.err());
     }
 
+    /** -f takes UTF-8 text files: anything else is named, with the first bad byte's offset (run, tokenize, perplexity). */
+    @Test
+    void textFilesThatAreNotUtf8TextAreNamed(@TempDir Path tmp) throws Exception {
+        String model = ref.resolve("tiny-bitnet-tq2_0.gguf").toString();
+        Path latin1 = tmp.resolve("latin1.txt");
+        Files.write(latin1, new byte[] {'c', 'a', 'f', (byte) 0xE9, ' ', 'o', 'k'});
+        for (String[] args : new String[][] {{"run", "-m", model, "-n", "1", "-f"}, {"tokenize", "-m", model, "-f"},
+                {"perplexity", "-m", model, "-f"}}) {
+            Result bad = run(concat(args, latin1.toString()));
+            assertEquals(1, bad.code(), bad.err());
+            assertEquals("error: " + latin1 + ": not UTF-8 text: invalid byte 0xE9 at offset 3", bad.err().strip());
+            Result dir = run(concat(args, tmp.toString()));
+            assertEquals(1, dir.code(), dir.err());
+            assertEquals("error: " + tmp + " is a directory, not a text file", dir.err().strip());
+            Result missing = run(concat(args, tmp.resolve("nope.txt").toString()));
+            assertEquals(1, missing.code(), missing.err());
+            assertEquals("error: file not found: " + tmp.resolve("nope.txt"), missing.err().strip());
+        }
+    }
+
+    static String[] concat(String[] args, String last) {
+        String[] all = Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
+    }
+
+    /**
+     * An unreadable file names the failure, not just the path ("I/O error: PATH" was all it said). The
+     * tests run as root, whom permission bits do not stop: the end-to-end case runs only for other
+     * users; the message is checked directly for every user.
+     */
+    @Test
+    void anUnreadableFileSaysPermissionDenied(@TempDir Path tmp) throws Exception {
+        assertEquals("permission denied: /models/m.gguf", Errors.describe(new java.nio.file.AccessDeniedException("/models/m.gguf")));
+        assertEquals("not a directory: /a/b", Errors.describe(new java.nio.file.NotDirectoryException("/a/b")));
+        assertEquals("Input/output error: /a/b", Errors.describe(new java.nio.file.FileSystemException("/a/b", null, "Input/output error")));
+        Path locked = tmp.resolve("locked.gguf");
+        Files.copy(ref.resolve("tiny-bitnet-tq2_0.gguf"), locked);
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        assumeTrue(!Files.isReadable(locked), "running as root: permission bits do not stop reads");
+        Result r = run("run", "-m", locked.toString(), "-p", "x", "-n", "1");
+        assertEquals(1, r.code());
+        assertEquals("error: permission denied: " + locked, r.err().strip());
+    }
+
+    /**
+     * -n as llama.cpp documents it: -1 = until the end of text (here, also the end of the context: there
+     * is no context shift), -2 = until the context is full; anything below -2 is refused as a usage
+     * error (llama.cpp would silently run it as -1). chat takes -1 too (it was an error mid-turn).
+     */
+    @Test
+    void nPredictTakesLlamaCppsNegativeValuesOnly() {
+        String model = ref.resolve("tiny-bitnet-tq2_0.gguf").toString();
+        Result belowMinusTwo = run("run", "-m", model, "-p", "x", "-n", "-5");
+        assertEquals(2, belowMinusTwo.code(), belowMinusTwo.err());
+        assertTrue(belowMinusTwo.err().startsWith("error: -n must be >= -2 (-1, -2: until the end of text or a full context), got -5"),
+                belowMinusTwo.err());
+        for (String n : new String[] {"-1", "-2"}) {
+            Result r = run("run", "-m", model, "-p", "x", "-n", n, "-c", "24", "--temp", "0", "--json");
+            assertEquals(0, r.code(), r.err());
+        }
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("hello\n/exit\n".getBytes(StandardCharsets.UTF_8)));
+        try {
+            Result chat = run("chat", "-m", model, "-n", "-1", "-c", "128", "--temp", "0");
+            assertEquals(0, chat.code(), chat.err());
+            Result chatBad = run("chat", "-m", model, "-n", "-3");
+            assertEquals(2, chatBad.code(), chatBad.err());
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
     @Test
     void sameSeedSameText() {
         String[] args = {"run", "-m", ref.resolve("tiny-bitnet-b1.58-tq2_0.gguf").toString(), "-p", "The quick", "-n", "12",

@@ -315,6 +315,35 @@ class OpenAiServerTest {
                 o.get("usage").get("total_tokens").asInt());
     }
 
+    static String completionText(String body) throws Exception {
+        HttpResponse<String> r = post("/v1/completions", body, null);
+        assertEquals(200, r.statusCode(), body + " -> " + r.body());
+        return JSON.readTree(r.body()).get("choices").get(0).get("text").asText();
+    }
+
+    /**
+     * Sampling fields mean what they mean to llama-server: top_p 0 keeps the most probable token only
+     * (its top-p sampler), out-of-range top_p / min_p / top_k / temperature are clamped into range as
+     * its request schema does, and a repeat_penalty its sampler refuses (not finite and > 0) is a 400
+     * naming the field, as llama-server's "Failed to initialize samplers" is.
+     */
+    @Test
+    void samplingFieldsMeanWhatTheyMeanToLlamaServer() throws Exception {
+        String prompt = "{\"prompt\":\"The sea\",\"max_tokens\":12,\"seed\":9,";
+        String greedy = alone(textPrompt("The sea"), 12, 0f, 1f, 9);
+        assertEquals(greedy, completionText(prompt + "\"temperature\":1.0,\"top_p\":0}"));
+        assertEquals(greedy, completionText(prompt + "\"temperature\":1.5,\"top_p\":-3}"));
+        assertEquals(greedy, completionText(prompt + "\"temperature\":-1}"));
+        assertEquals(alone(textPrompt("The sea"), 12, 0.9f, 1f, 9), completionText(prompt + "\"temperature\":0.9,\"top_p\":1.5}"));
+        assertEquals(200, post("/v1/completions", prompt + "\"temperature\":3.5,\"top_k\":-1,\"min_p\":2}", null).statusCode());
+        for (String penalty : new String[] {"0", "-1", "1e-46", "1e39"}) {
+            HttpResponse<String> r = post("/v1/completions", prompt + "\"repeat_penalty\":" + penalty + "}", null);
+            assertError(r, 400, "'repeat_penalty' must be finite and greater than 0");
+            assertEquals("repeat_penalty", JSON.readTree(r.body()).get("error").get("param").asText());
+        }
+        assertEquals(200, post("/v1/completions", prompt + "\"repeat_penalty\":1.3}", null).statusCode());
+    }
+
     @Test
     void apiKeyIsRequiredWhenSet() throws Exception {
         try (OpenAiServer keyed = new OpenAiServer(batcher, new OpenAiServer.Options("127.0.0.1", 0, "s3cret", "demo", 4096))) {

@@ -112,6 +112,8 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(ContinuousBatcher.class.getName());
+
     private final LoadedModel model;
     private final Forward forward;
     private final int vocabSize;
@@ -249,8 +251,8 @@ public final class ContinuousBatcher implements AutoCloseable {
             forward.run(slot.cache, r.prompt(), 0, r.prompt().length, false);
             slot.sampler.accept(r.prompt(), 0, r.prompt().length);
             forward.copyLogits(0, slot.logits);
-        } catch (RuntimeException e) {
-            fail(slot, e);
+        } catch (RuntimeException | InternalError e) {
+            fail(slot, passFailure(e));
             return;
         }
         advance(slot);
@@ -273,8 +275,9 @@ public final class ContinuousBatcher implements AutoCloseable {
         if (rows == 0) return;
         try {
             forward.step(stepCaches, stepTokens, rows);
-        } catch (RuntimeException e) {
-            for (int i = 0; i < rows; i++) fail(stepSlots[i], e);
+        } catch (RuntimeException | InternalError e) {
+            RuntimeException failure = passFailure(e);
+            for (int i = 0; i < rows; i++) fail(stepSlots[i], failure);
             return;
         }
         stepCount.incrementAndGet();
@@ -321,6 +324,20 @@ public final class ContinuousBatcher implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // a listener's failure must not take the batcher down
         }
+    }
+
+    /**
+     * What a failed forward pass tells its requests, logged once. Besides RuntimeExceptions, a pass
+     * may meet the InternalError the JVM raises when mapped memory cannot be read: the model file was
+     * truncated or replaced while mapped (the native tier dies of SIGBUS instead, which nothing can
+     * catch). Its requests fail; the batcher stays up and serves the next ones.
+     */
+    private RuntimeException passFailure(Throwable e) {
+        RuntimeException failure = e instanceof RuntimeException r ? r
+                : new IllegalStateException("reading the model's weights failed (" + e.getMessage() + "): was "
+                        + model.gguf().path() + " truncated or replaced while in use?", e);
+        LOG.log(System.Logger.Level.ERROR, "a forward pass failed, its requests with it: " + failure.getMessage(), failure);
+        return failure;
     }
 
     private void fail(Slot slot, Throwable e) {

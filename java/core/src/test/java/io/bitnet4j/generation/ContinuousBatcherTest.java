@@ -1,20 +1,34 @@
 package io.bitnet4j.generation;
 
 import static io.bitnet4j.graph.BatchedStepTest.PROMPTS;
+import static io.bitnet4j.graph.BatchedStepTest.demoModel;
 import static io.bitnet4j.graph.BatchedStepTest.openDemoModel;
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.graph.Forward;
 import io.bitnet4j.graph.KvCache;
+import io.bitnet4j.kernels.KernelTier;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link ContinuousBatcher}: requests decoded together get the tokens each gets alone from a
@@ -128,5 +142,51 @@ class ContinuousBatcherTest {
             assertEquals(1, b.stats().cancelled());
             assertTrue(seen.isEmpty());
         }
+    }
+
+    /**
+     * The model file truncated while it is mapped (a file replaced in place): reading the lost pages is
+     * an InternalError in the Java kernel tiers (the native tier dies of SIGBUS, which no handler can
+     * catch). The request fails with an error naming the file, the failure is logged, and the batcher
+     * keeps serving: the next request is answered too (with the same error, the weights being gone).
+     */
+    @ParameterizedTest
+    @EnumSource(value = KernelTier.class, names = {"SCALAR", "VECTOR"})
+    void aModelFileTruncatedUnderTheBatcherFailsItsRequestsNotTheBatcher(KernelTier tier, @TempDir Path tmp) throws Exception {
+        Path copy = tmp.resolve("truncated.gguf");
+        Files.copy(demoModel(), copy);
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            public void publish(LogRecord r) {
+                logged.add(r);
+            }
+
+            public void flush() { }
+
+            public void close() { }
+        };
+        Logger log = Logger.getLogger(ContinuousBatcher.class.getName());
+        log.addHandler(capture);
+        try (LoadedModel m = LoadedModel.open(copy, LoadOptions.defaults().withThreads(2).withKernels(tier));
+             ContinuousBatcher b = new ContinuousBatcher(m, 2, 64, 4)) {
+            Collector intact = new Collector();
+            b.submit(new ContinuousBatcher.Request(PROMPTS[0], 4, SamplerParams.GREEDY, id -> false, intact));
+            intact.await();
+            try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+                ch.truncate(4096);
+            }
+            for (int i = 0; i < 2; i++) {
+                Collector c = new Collector();
+                b.submit(new ContinuousBatcher.Request(PROMPTS[i], 4, SamplerParams.GREEDY, id -> false, c));
+                assertTrue(c.done.await(60, TimeUnit.SECONDS), "request " + i + " not answered: the batcher died");
+                assertNotNull(c.error, "request " + i + " should fail");
+                assertTrue(c.error.getMessage().contains(copy.toString()), c.error.getMessage());
+            }
+            assertEquals(0, b.stats().processing());
+        } finally {
+            log.removeHandler(capture);
+        }
+        assertTrue(logged.stream().anyMatch(r -> r.getMessage().contains(copy.toString()) && r.getThrown() != null),
+                "the failure should be logged with its cause: " + logged.stream().map(LogRecord::getMessage).toList());
     }
 }

@@ -133,12 +133,35 @@ class SamplerTest {
         return l;
     }
 
+    /**
+     * llama.cpp's top-p keeps tokens until their cumulative probability reaches p, the first one
+     * always: top-p 0 keeps the most probable token only, whatever the temperature.
+     */
     @Test
-    void badParametersAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, -1, 1f, 0f, 1f, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 0f, 0f, 1f, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 1f, 2f, 1f, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(1f, 0, 1f, 0f, 0f, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new SamplerParams(Float.NaN, 0, 1f, 0f, 1f, 0, 0));
+    void topPZeroKeepsTheMostProbableTokenOnly() {
+        for (long seed = 0; seed < 20; seed++) {
+            float[] l = randomLogits(300, seed);
+            Sampler s = new Sampler(new SamplerParams(1.5f, 0, 0f, 0f, 1f, 0, seed), 300);
+            for (int i = 0; i < 50; i++) assertEquals(argmax(l), s.sample(l.clone(), 300), "seed " + seed);
+        }
+    }
+
+    @Test
+    void badParametersAreRejectedNamingTheParameter() {
+        assertInvalid("top-k", () -> new SamplerParams(1f, -1, 1f, 0f, 1f, 0, 0));
+        assertInvalid("top-p", () -> new SamplerParams(1f, 0, -0.1f, 0f, 1f, 0, 0));
+        assertInvalid("top-p", () -> new SamplerParams(1f, 0, 1.1f, 0f, 1f, 0, 0));
+        assertInvalid("min-p", () -> new SamplerParams(1f, 0, 1f, 2f, 1f, 0, 0));
+        assertInvalid("temperature", () -> new SamplerParams(Float.NaN, 0, 1f, 0f, 1f, 0, 0));
+        assertInvalid("repeat-last-n", () -> new SamplerParams(1f, 0, 1f, 0f, 1f, -2, 0));
+        // llama.cpp's common_sampler_init: finite, > 0, and 1/penalty finite (positive logits are divided by it)
+        for (float penalty : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, Float.MIN_VALUE}) {
+            assertInvalid("repeat penalty", () -> new SamplerParams(1f, 0, 1f, 0f, penalty, 0, 0));
+        }
+    }
+
+    static void assertInvalid(String parameter, org.junit.jupiter.api.function.Executable construction) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, construction);
+        assertTrue(e.getMessage().startsWith(parameter + " "), e.getMessage());
     }
 }

@@ -39,7 +39,7 @@ public class BatchedStepTest {
     static final int STEPS = 6;
 
     /** The shipped demo model (I2_S, f16 tied head). */
-    static Path demoModel() {
+    public static Path demoModel() {
         Path p = Path.of(System.getProperty("user.dir")).resolve("../../models/bitnet4j-brown-6m-i2_s.gguf").normalize();
         org.junit.jupiter.api.Assertions.assertTrue(Files.exists(p), "shipped model not found at " + p);
         return p;
