@@ -1,6 +1,8 @@
 package io.bitnet4j.engine;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufKeys;
+import io.bitnet4j.gguf.GgufTensorNames;
 import io.bitnet4j.graph.Forward;
 import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.graph.OutputRequantizer;
@@ -8,6 +10,7 @@ import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.ModelConfig;
+import io.bitnet4j.model.ModelException;
 import io.bitnet4j.model.ModelWeights;
 import io.bitnet4j.tensor.TensorType;
 import io.bitnet4j.tokenizer.Tokenizer;
@@ -77,10 +80,11 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * Opens and checks a model file. Errors: {@link java.nio.file.NoSuchFileException} and other
-     * IOExceptions, {@link io.bitnet4j.gguf.GgufFormatException} for a malformed file,
-     * {@link io.bitnet4j.model.ModelException} for an unsupported or inconsistent model,
-     * IllegalStateException when the requested kernel tier is unavailable.
+     * Opens and checks a model file. Errors, each naming the file: {@link java.nio.file.NoSuchFileException}
+     * and other IOExceptions, {@link io.bitnet4j.gguf.GgufFormatException} for a malformed file,
+     * {@link ModelException} for an unsupported model or metadata that contradicts the tensors,
+     * {@link io.bitnet4j.tokenizer.TokenizerException} for an unusable vocabulary; IllegalStateException
+     * when the requested kernel tier is unavailable.
      */
     public static LoadedModel open(Path path, LoadOptions options) throws IOException {
         KernelSelector.Selection selection = KernelSelector.select(options.kernels());
@@ -89,6 +93,11 @@ public final class LoadedModel implements AutoCloseable {
             ModelConfig config = ModelConfig.from(gguf);
             ModelWeights weights = ModelWeights.load(gguf, config);
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf, options.tokenizer());
+            if (tokenizer.vocabSize() > config.vocabSize()) {
+                // the tokenizer could produce ids the graph has no embedding row (and no logit) for
+                throw new ModelException(gguf.path(), GgufKeys.TOKENIZER_TOKENS + " has " + tokenizer.vocabSize()
+                        + " tokens, but " + GgufTensorNames.TOKEN_EMBD + " has only " + config.vocabSize() + " rows");
+            }
             return new LoadedModel(gguf, config, weights, tokenizer, selection, options);
         } catch (RuntimeException | Error e) {
             gguf.close();
