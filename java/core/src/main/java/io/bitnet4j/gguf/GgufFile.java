@@ -145,7 +145,8 @@ public final class GgufFile implements AutoCloseable {
             alignment = (int) a;
         }
 
-        List<RawTensor> raws = new ArrayList<>((int) nTensors);
+        // grown as infos are read: the count passed the size test above, but need not fit an int (a file over 64 GB)
+        List<RawTensor> raws = new ArrayList<>((int) Math.min(nTensors, 1024));
         Set<String> names = new java.util.HashSet<>();
         for (long i = 0; i < nTensors; i++) {
             c.what = "tensor info " + i;
