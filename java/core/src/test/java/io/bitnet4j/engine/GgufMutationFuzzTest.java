@@ -41,8 +41,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Mutant i is made from its own {@code Random(seed, i)}, so any one can be rerun alone:
  * {@code -Dbitnet4j.fuzz.first=i -Dbitnet4j.fuzz.mutants=1}. The suite runs 2,000 (the short mode); the
- * long mode is the same test with more, e.g.
- * {@code mvn -pl java/core test -Dtest=GgufMutationFuzzTest -Dbitnet4j.fuzz.mutants=100000}.
+ * long mode is the same test with more, from the checkout after an {@code install}:
+ * {@code mvn -pl java/core test -Dtest=GgufMutationFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Dbitnet4j.fuzz.mutants=100000}
+ * (its figures are in docs/architecture.md, Tests).
  */
 class GgufMutationFuzzTest {
     private static final int MUTANTS = Integer.getInteger("bitnet4j.fuzz.mutants", 2000);
