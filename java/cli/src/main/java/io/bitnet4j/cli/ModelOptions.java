@@ -53,6 +53,14 @@ final class ModelOptions {
             "(by default a LLaMA-3 vocabulary gets the llama-bpe split it was trained with)"})
     boolean llamaCppPreTokenizer;
 
+    @Option(names = "--no-mmap", description = {
+            "read the model into memory instead of mapping the file (as llama.cpp): slower to load, but a model",
+            "file replaced or truncated on disk while running cannot crash the process"})
+    boolean noMmap;
+
+    @Option(names = "--mlock", description = "lock the model in RAM (as llama.cpp; best effort: a note says why when it fails, e.g. ulimit -l)")
+    boolean mlock;
+
     @Option(names = {"-v", "--verbose"}, description = "print stack traces of errors")
     void verbose(boolean v) {
         Errors.verbose = v;
@@ -73,7 +81,7 @@ final class ModelOptions {
         KernelTier tier = kernels == null || kernels.equalsIgnoreCase("auto") ? null : KernelTier.fromId(kernels);
         TokenizerOptions tok = llamaCppPreTokenizer ? TokenizerOptions.llamaCppCompatible() : TokenizerOptions.defaults();
         TensorType head = outputType == null ? null : TypeOption.parse("--output-type", outputType, TensorType.Q8_0);
-        return new LoadOptions(threads, tier, KvCacheType.fromKey(kvType), batchSize, tok, head);
+        return new LoadOptions(threads, tier, KvCacheType.fromKey(kvType), batchSize, tok, head, !noMmap, mlock);
     }
 
     /** Context size to use: the requested one, capped at the model's (with a note when capped). */

@@ -1,13 +1,17 @@
 package io.bitnet4j.engine;
 
 import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufKeys;
+import io.bitnet4j.gguf.GgufTensorNames;
 import io.bitnet4j.graph.Forward;
 import io.bitnet4j.graph.KvCache;
 import io.bitnet4j.graph.OutputRequantizer;
 import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
+import io.bitnet4j.kernels.SystemLibrary;
 import io.bitnet4j.model.ModelConfig;
+import io.bitnet4j.model.ModelException;
 import io.bitnet4j.model.ModelWeights;
 import io.bitnet4j.tensor.TensorType;
 import io.bitnet4j.tokenizer.Tokenizer;
@@ -46,6 +50,8 @@ public final class LoadedModel implements AutoCloseable {
     private final List<String> notes;
     /** Memory the model owns besides the mapped file (a re-encoded output head). */
     private final Arena arena = Arena.ofShared();
+    /** Whether the file's pages were locked ({@link LoadOptions#mlock}), to unlock them at close. */
+    private final boolean locked;
 
     private LoadedModel(GgufFile gguf, ModelConfig config, ModelWeights weights, Tokenizer tokenizer,
                         KernelSelector.Selection selection, LoadOptions options) {
@@ -73,22 +79,31 @@ public final class LoadedModel implements AutoCloseable {
                     + weights.output().type().typeName() + ", not a float type");
         }
         this.weights = weights;
+        String lockProblem = options.mlock() ? SystemLibrary.lockMemory(gguf.segment()) : null;
+        if (lockProblem != null) n.add("--mlock: " + lockProblem + "; the model runs unlocked");
+        this.locked = options.mlock() && lockProblem == null;
         this.notes = List.copyOf(n);
     }
 
     /**
-     * Opens and checks a model file. Errors: {@link java.nio.file.NoSuchFileException} and other
-     * IOExceptions, {@link io.bitnet4j.gguf.GgufFormatException} for a malformed file,
-     * {@link io.bitnet4j.model.ModelException} for an unsupported or inconsistent model,
-     * IllegalStateException when the requested kernel tier is unavailable.
+     * Opens and checks a model file: mapped, or read into memory ({@link LoadOptions#mmap}). Errors, each
+     * naming the file: {@link java.nio.file.NoSuchFileException} and other IOExceptions,
+     * {@link io.bitnet4j.gguf.GgufFormatException} for a malformed file, {@link ModelException} for an
+     * unsupported model or metadata that contradicts the tensors, {@link io.bitnet4j.tokenizer.TokenizerException}
+     * for an unusable vocabulary; IllegalStateException when the requested kernel tier is unavailable.
      */
     public static LoadedModel open(Path path, LoadOptions options) throws IOException {
         KernelSelector.Selection selection = KernelSelector.select(options.kernels());
-        GgufFile gguf = GgufFile.open(path);
+        GgufFile gguf = options.mmap() ? GgufFile.open(path) : GgufFile.read(path);
         try {
             ModelConfig config = ModelConfig.from(gguf);
             ModelWeights weights = ModelWeights.load(gguf, config);
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf, options.tokenizer());
+            if (tokenizer.vocabSize() > config.vocabSize()) {
+                // the tokenizer could produce ids the graph has no embedding row (and no logit) for
+                throw new ModelException(gguf.path(), GgufKeys.TOKENIZER_TOKENS + " has " + tokenizer.vocabSize()
+                        + " tokens, but " + GgufTensorNames.TOKEN_EMBD + " has only " + config.vocabSize() + " rows");
+            }
             return new LoadedModel(gguf, config, weights, tokenizer, selection, options);
         } catch (RuntimeException | Error e) {
             gguf.close();
@@ -160,6 +175,7 @@ public final class LoadedModel implements AutoCloseable {
     public void close() {
         parallel.close();
         arena.close();
+        if (locked) SystemLibrary.unlockMemory(gguf.segment());
         gguf.close();
     }
 }

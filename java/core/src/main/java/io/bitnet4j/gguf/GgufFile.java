@@ -1,5 +1,6 @@
 package io.bitnet4j.gguf;
 
+import io.bitnet4j.kernels.SystemLibrary;
 import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorType;
 
@@ -26,7 +27,8 @@ import java.util.Set;
  * header, all metadata and all tensor infos, and checks that every tensor's data lies inside the file,
  * aligned and without overlap. Tensors are then slices of the mapping ({@link #tensor(String)}), and
  * metadata arrays are decoded on demand. {@link #close()} unmaps the file: segments obtained from it
- * must not be used afterwards (FFM then throws {@link IllegalStateException}).
+ * must not be used afterwards (FFM then throws {@link IllegalStateException}). {@link #read(Path)} does the
+ * same on a copy of the file in memory instead of a mapping (a file changed on disk then changes nothing).
  *
  * <p>Malformed content throws {@link GgufFormatException}, naming the file, the key or tensor, and
  * what was expected; I/O failures throw {@link IOException}. Safe to read from several threads.
@@ -51,6 +53,8 @@ public final class GgufFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment segment;
+    /** Whether {@link #segment} maps the file ({@link #open}) or holds a copy of it ({@link #read}). */
+    private final boolean mapped;
     private final int version;
     private final int alignment;
     private final long dataOffset;
@@ -58,11 +62,12 @@ public final class GgufFile implements AutoCloseable {
     private final List<GgufTensorInfo> tensorInfos;
     private final Map<String, GgufTensorInfo> tensorsByName;
 
-    private GgufFile(Path path, Arena arena, MemorySegment segment, int version, int alignment, long dataOffset,
+    private GgufFile(Path path, Arena arena, MemorySegment segment, boolean mapped, int version, int alignment, long dataOffset,
                      Map<String, GgufEntry> metadata, List<GgufTensorInfo> tensorInfos) {
         this.path = path;
         this.arena = arena;
         this.segment = segment;
+        this.mapped = mapped;
         this.version = version;
         this.alignment = alignment;
         this.dataOffset = dataOffset;
@@ -80,20 +85,54 @@ public final class GgufFile implements AutoCloseable {
      * @throws IOException if it cannot be read or mapped
      */
     public static GgufFile open(Path path) throws IOException {
+        return load(path, true);
+    }
+
+    /**
+     * Reads a whole GGUF file into memory (off-heap, the file's size) and parses it as {@link #open} does.
+     * Nothing refers to the file afterwards, so it may be replaced or truncated on disk while this object
+     * is in use — which a mapping does not survive (llama.cpp's {@code --no-mmap}).
+     *
+     * @throws GgufFormatException if the file is not a valid, supported GGUF file
+     * @throws IOException if it cannot be read, or not held in memory
+     */
+    public static GgufFile read(Path path) throws IOException {
+        return load(path, false);
+    }
+
+    private static GgufFile load(Path path, boolean map) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             MemorySegment seg = size == 0 ? MemorySegment.NULL.reinterpret(0)
-                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            GgufFile f = parse(path, arena, seg);
-            return f;
+                    : map ? ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena) : readAll(ch, path, size, arena);
+            return parse(path, arena, seg, map);
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
     }
 
-    private static GgufFile parse(Path path, Arena arena, MemorySegment seg) {
+    /** The file's bytes in memory owned by {@code arena}. */
+    private static MemorySegment readAll(FileChannel ch, Path path, long size, Arena arena) throws IOException {
+        MemorySegment seg;
+        try {
+            seg = SystemLibrary.callocZeroed(size, arena); // pages touched once, by the read, not zeroed first
+        } catch (OutOfMemoryError e) {
+            throw new IOException(path + ": cannot hold its " + size + " bytes in memory; map it instead (no --no-mmap)", e);
+        }
+        for (long pos = 0; pos < size; ) {
+            int n = ch.read(seg.asSlice(pos, Math.min(size - pos, READ_CHUNK)).asByteBuffer(), pos);
+            if (n < 0) throw new IOException(path + ": the file shrank to " + pos + " bytes while being read (it had " + size + ")");
+            pos += n;
+        }
+        return seg;
+    }
+
+    /** Bytes per read call when reading a file into memory (a ByteBuffer holds at most 2^31-1). */
+    private static final int READ_CHUNK = 1 << 30;
+
+    private static GgufFile parse(Path path, Arena arena, MemorySegment seg, boolean mapped) {
         long size = seg.byteSize();
         GgufCursor c = new GgufCursor(seg, path, 0, size);
         if (size < 4) throw new GgufFormatException(path, "not a GGUF file: " + size + " bytes, too short for the magic");
@@ -145,7 +184,8 @@ public final class GgufFile implements AutoCloseable {
             alignment = (int) a;
         }
 
-        List<RawTensor> raws = new ArrayList<>((int) nTensors);
+        // grown as infos are read: the count passed the size test above, but need not fit an int (a file over 64 GB)
+        List<RawTensor> raws = new ArrayList<>((int) Math.min(nTensors, 1024));
         Set<String> names = new java.util.HashSet<>();
         for (long i = 0; i < nTensors; i++) {
             c.what = "tensor info " + i;
@@ -170,7 +210,7 @@ public final class GgufFile implements AutoCloseable {
         }
         long dataSize = Math.max(0, size - dataOffset);
         List<GgufTensorInfo> infos = resolveTensors(path, meta, raws, alignment, dataSize);
-        return new GgufFile(path, arena, seg, version, alignment, dataOffset, meta, infos);
+        return new GgufFile(path, arena, seg, mapped, version, alignment, dataOffset, meta, infos);
     }
 
     private record RawTensor(String name, long[] ne, int typeId, long offset) {}
@@ -371,10 +411,13 @@ public final class GgufFile implements AutoCloseable {
     /** Absolute file offset of the tensor data section. */
     public long dataOffset() { return dataOffset; }
 
-    /** The whole mapped file. */
+    /** The whole file: mapped, or its copy in memory. */
     public MemorySegment segment() { return segment; }
 
-    /** Unmaps the file. Segments and tensors obtained from this file must not be used afterwards. */
+    /** True if {@link #segment} maps the file ({@link #open}), false if it holds a copy ({@link #read}). */
+    public boolean mapped() { return mapped; }
+
+    /** Unmaps the file (or frees its copy). Segments and tensors obtained from this file must not be used afterwards. */
     @Override
     public void close() {
         arena.close();

@@ -7,9 +7,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 /**
  * Every native symbol bitnet4j calls, bound once as a downcall handle (static finals, so the JIT treats
@@ -117,9 +120,17 @@ final class NativeSymbols {
         private C() {}
 
         static final MethodHandle CALLOC, FREE, COSF, SINF;
+        /**
+         * {@code int mlock(const void *, size_t)} and {@code munlock}, each taking the call-state segment
+         * ({@link #CALL_STATE}, where the JVM saves {@code errno}) as a first argument; {@code char *strerror(int)}.
+         */
+        static final MethodHandle MLOCK, MUNLOCK, STRERROR;
+        /** The layout of the call state {@link #MLOCK} and {@link #MUNLOCK} write; {@link #ERRNO} reads it. */
+        static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
         static {
-            MethodHandle calloc = null, free = null, cosf = null, sinf = null;
+            MethodHandle calloc = null, free = null, cosf = null, sinf = null, mlock = null, munlock = null, strerror = null;
             try {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup lookup = linker.defaultLookup();
@@ -130,15 +141,24 @@ final class NativeSymbols {
                 free = lookup.find("free").map(a -> linker.downcallHandle(a, FunctionDescriptor.ofVoid(ADDRESS))).orElse(null);
                 cosf = lookup.find("cosf").map(a -> linker.downcallHandle(a, floatFn, critical)).orElse(null);
                 sinf = lookup.find("sinf").map(a -> linker.downcallHandle(a, floatFn, critical)).orElse(null);
+                FunctionDescriptor lockFn = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG);
+                Linker.Option errno = Linker.Option.captureCallState("errno");
+                mlock = lookup.find("mlock").map(a -> linker.downcallHandle(a, lockFn, errno)).orElse(null);
+                munlock = lookup.find("munlock").map(a -> linker.downcallHandle(a, lockFn, errno)).orElse(null);
+                strerror = lookup.find("strerror").map(a -> linker.downcallHandle(a, FunctionDescriptor.of(ADDRESS, JAVA_INT))).orElse(null);
             } catch (RuntimeException | Error e) {
-                calloc = free = cosf = sinf = null; // no native access: the Java fallbacks
+                calloc = free = cosf = sinf = mlock = munlock = strerror = null; // no native access: the Java fallbacks
             }
             if (calloc == null || free == null) calloc = free = null;
             if (cosf == null || sinf == null) cosf = sinf = null;
+            if (mlock == null || munlock == null) mlock = munlock = null;
             CALLOC = calloc;
             FREE = free;
             COSF = cosf;
             SINF = sinf;
+            MLOCK = mlock;
+            MUNLOCK = munlock;
+            STRERROR = strerror;
         }
     }
 }

@@ -54,6 +54,51 @@ public final class SystemLibrary {
         return p.reinterpret(bytes, arena, SystemLibrary::free);
     }
 
+    /**
+     * Locks the pages of {@code memory} in RAM with the C library's {@code mlock} (llama.cpp's {@code --mlock}),
+     * best effort: returns null when they are locked, else why they are not (the {@code errno} text, and for
+     * ENOMEM the limit to raise), never throws. Nothing is locked where the C library cannot be called.
+     */
+    public static String lockMemory(MemorySegment memory) {
+        if (NativeSymbols.C.MLOCK == null) return "mlock is not available (no native access to the C library)";
+        if (memory.byteSize() == 0) return null;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(NativeSymbols.C.CALL_STATE);
+            int rc = (int) NativeSymbols.C.MLOCK.invokeExact(state, memory, memory.byteSize());
+            if (rc == 0) return null;
+            int errno = (int) NativeSymbols.C.ERRNO.get(state, 0L);
+            return "mlock of " + memory.byteSize() + " bytes failed: " + errorText(errno)
+                    + (errno == ENOMEM ? " (raise the locked-memory limit: ulimit -l, or RLIMIT_MEMLOCK)" : "");
+        } catch (Throwable t) {
+            return "mlock failed: " + t;
+        }
+    }
+
+    /** Undoes {@link #lockMemory} (before the memory is unmapped or freed); failures are ignored. */
+    public static void unlockMemory(MemorySegment memory) {
+        if (NativeSymbols.C.MUNLOCK == null || memory.byteSize() == 0) return;
+        try (Arena arena = Arena.ofConfined()) {
+            int ignored = (int) NativeSymbols.C.MUNLOCK.invokeExact(arena.allocate(NativeSymbols.C.CALL_STATE), memory, memory.byteSize());
+        } catch (Throwable t) {
+            // nothing was locked, or the pages are about to go anyway
+        }
+    }
+
+    /** Linux's (and every glibc target's) ENOMEM: for mlock, "the locked-memory limit would be exceeded". */
+    private static final int ENOMEM = 12;
+
+    /** The C library's {@code strerror} text of an errno value. */
+    @SuppressWarnings("restricted") // reinterpret: strerror returns a NUL-terminated string
+    private static String errorText(int errno) {
+        if (NativeSymbols.C.STRERROR == null) return "errno " + errno;
+        try {
+            MemorySegment text = (MemorySegment) NativeSymbols.C.STRERROR.invokeExact(errno);
+            return text.reinterpret(1024).getString(0) + " (errno " + errno + ")";
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
     private static void free(MemorySegment p) {
         try {
             NativeSymbols.C.FREE.invokeExact(p);

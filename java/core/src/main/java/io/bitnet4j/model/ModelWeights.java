@@ -21,7 +21,20 @@ import java.util.Optional;
 public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, float[] outputNorm, Linear output,
                            boolean tiedOutput, float[] ropeFreqFactors) {
 
+    /**
+     * The weights of a file whose config {@link ModelConfig#from} read (so its counts match the tensors).
+     * Errors: {@link ModelException} naming the file and the tensor, {@link io.bitnet4j.gguf.GgufFormatException}
+     * for a missing tensor.
+     */
     public static ModelWeights load(GgufFile gguf, ModelConfig c) {
+        try {
+            return loadChecked(gguf, c);
+        } catch (ModelException e) {
+            throw e.inFile(gguf.path());
+        }
+    }
+
+    private static ModelWeights loadChecked(GgufFile gguf, ModelConfig c) {
         Tensor embd = gguf.tensor(GgufTensorNames.TOKEN_EMBD);
         expectShape(embd, c.embeddingLength(), c.vocabSize());
         List<LayerWeights> layers = new ArrayList<>(c.blockCount());
@@ -79,9 +92,18 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
         Tensor t = gguf.tensor(tensor.weight(layer));
         float[] scale = null;
         if (c.architecture().projectionScales()) {
-            scale = gguf.findTensor(tensor.scale(layer)).map(s -> floats(s, -1)).orElse(null);
+            scale = gguf.findTensor(tensor.scale(layer)).map(s -> outputScale(s, rows)).orElse(null);
         }
         return checked(Linear.of(t, scale), cols, rows);
+    }
+
+    /** A projection's output scale: one value or one per row (counted before anything is allocated for it). */
+    private static float[] outputScale(Tensor s, int rows) {
+        long count = s.elementCount();
+        if (count != 1 && count != rows) {
+            throw new ModelException("tensor " + s.name() + ": " + count + " values, expected 1 or " + rows);
+        }
+        return floats(s, (int) count);
     }
 
     private static Linear checked(Linear l, int cols, int rows) {
@@ -104,10 +126,10 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
         return floats(gguf.tensor(name), n);
     }
 
-    /** A small tensor's values as floats; {@code n < 0} accepts any element count. */
+    /** A small tensor's values as floats: exactly {@code n} of them. */
     private static float[] floats(Tensor t, int n) {
         long count = t.elementCount();
-        if (n >= 0 && count != n) {
+        if (count != n) {
             throw new ModelException("tensor " + t.name() + ": " + count + " values, expected " + n);
         }
         if (t.type() != TensorType.F32 && t.type() != TensorType.F16 && t.type() != TensorType.BF16) {

@@ -183,7 +183,7 @@ abstract class AbstractTokenizer {
 
     void requireSpecial(int id, String what) {
         if (id == Vocabulary.NONE) {
-            throw new TokenizerException("the vocabulary asks for a " + what + " token but defines none");
+            throw vocab.error("the vocabulary asks for a " + what + " token but defines none");
         }
     }
 

@@ -45,6 +45,11 @@ final class GgufTokenizerSource implements TokenizerSource {
         return array(key, file::getIntArray);
     }
 
+    @Override
+    public String origin() {
+        return file.path().toString();
+    }
+
     @SuppressWarnings("unchecked")
     private <T> Optional<T> array(String key, Function<String, T> read) {
         if (!file.has(key)) {

@@ -28,12 +28,12 @@ public final class SentencePieceTokenizer extends AbstractTokenizer implements T
         String text = vocab.texts[id];
         return switch (type) {
             case NORMAL -> text.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
-            case BYTE -> new byte[] {(byte) parseByteToken(text)};
+            case BYTE -> new byte[] {(byte) parseByteToken(id, text)};
             default -> new byte[0];
         };
     }
 
-    private static int parseByteToken(String text) {
+    private int parseByteToken(int id, String text) {
         // "<0xNN>": llama.cpp reads the two hex digits after "<0x"
         if (text.length() >= 5 && text.startsWith("<0x")) {
             try {
@@ -42,7 +42,7 @@ public final class SentencePieceTokenizer extends AbstractTokenizer implements T
                 // fall through
             }
         }
-        throw new TokenizerException("BYTE token with malformed text '" + text + "'");
+        throw vocab.error("token " + id + " is a BYTE token with malformed text '" + text + "' (expected <0xNN>)");
     }
 
     @Override
@@ -153,7 +153,7 @@ public final class SentencePieceTokenizer extends AbstractTokenizer implements T
                     bt = vocab.unk;
                 }
                 if (bt == Vocabulary.NONE) {
-                    throw new TokenizerException("no byte token <0x" + String.format("%02X", b & 0xFF)
+                    throw vocab.error("no byte token <0x" + String.format("%02X", b & 0xFF)
                             + "> and no unknown token for '" + piece + "'");
                 }
                 out.add(bt);

@@ -18,4 +18,9 @@ public interface TokenizerSource {
     Optional<float[]> floats(String key);
 
     Optional<int[]> ints(String key);
+
+    /** Where the metadata comes from (a file's path), named first in every error message about it. */
+    default String origin() {
+        return "tokenizer metadata";
+    }
 }

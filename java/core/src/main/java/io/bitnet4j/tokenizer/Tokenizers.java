@@ -26,7 +26,7 @@ public final class Tokenizers {
 
     public static Tokenizer fromSource(TokenizerSource src, TokenizerOptions options) {
         String model = src.string(GgufKeys.TOKENIZER_MODEL)
-                .orElseThrow(() -> new TokenizerException("missing " + GgufKeys.TOKENIZER_MODEL));
+                .orElseThrow(() -> new TokenizerException(src.origin() + ": missing " + GgufKeys.TOKENIZER_MODEL));
         List<String> notes = new ArrayList<>();
         switch (model.toLowerCase(Locale.ROOT)) {
             case "llama" -> {
@@ -36,13 +36,13 @@ public final class Tokenizers {
             }
             case "gpt2" -> {
                 String[] merges = src.strings(GgufKeys.TOKENIZER_MERGES)
-                        .orElseThrow(() -> new TokenizerException("BPE vocabulary without " + GgufKeys.TOKENIZER_MERGES));
+                        .orElseThrow(() -> new TokenizerException(src.origin() + ": BPE vocabulary without " + GgufKeys.TOKENIZER_MERGES));
                 PreTokenizer pre = choosePreTokenizer(src, options, notes);
                 Vocabulary vocab = new Vocabulary(Vocabulary.Kind.BPE, src, pre == PreTokenizer.LLAMA3, pre.cleansSpaces());
                 notes.addAll(vocab.notes);
                 return new BpeTokenizer(vocab, merges, pre, notes);
             }
-            default -> throw new TokenizerException("unsupported " + GgufKeys.TOKENIZER_MODEL + " '" + model
+            default -> throw new TokenizerException(src.origin() + ": unsupported " + GgufKeys.TOKENIZER_MODEL + " '" + model
                     + "' (supported: gpt2, llama)");
         }
     }
@@ -53,7 +53,11 @@ public final class Tokenizers {
         }
         var pre = src.string(GgufKeys.TOKENIZER_PRE);
         if (pre.isPresent()) {
-            return PreTokenizer.forName(pre.get());
+            try {
+                return PreTokenizer.forName(pre.get());
+            } catch (TokenizerException e) {
+                throw new TokenizerException(src.origin() + ": " + GgufKeys.TOKENIZER_PRE + ": " + e.getMessage());
+            }
         }
         if (!options.llamaCppCompatiblePreTokenizer() && looksLikeLlama3(src)) {
             notes.add(GgufKeys.TOKENIZER_PRE + " is missing; the vocabulary is LLaMA-3's, so the LLaMA-3 pre-tokenizer "

@@ -37,23 +37,26 @@ final class Vocabulary {
     final int[] specialCache;
     final byte[][] specialCacheUtf8;
     final List<String> notes = new ArrayList<>();
+    /** Where the vocabulary comes from (a file's path), named first in every error message. */
+    final String origin;
 
     Vocabulary(Kind kind, TokenizerSource src, Boolean defaultAddBos, boolean cleanSpaces) {
         this.kind = kind;
+        this.origin = src.origin();
         String[] tokens = src.strings(GgufKeys.TOKENIZER_TOKENS)
-                .orElseThrow(() -> new TokenizerException("missing " + GgufKeys.TOKENIZER_TOKENS));
+                .orElseThrow(() -> error("missing " + GgufKeys.TOKENIZER_TOKENS));
         int n = tokens.length;
         if (n == 0) {
-            throw new TokenizerException(GgufKeys.TOKENIZER_TOKENS + " is empty");
+            throw error(GgufKeys.TOKENIZER_TOKENS + " is empty");
         }
         texts = new String[n];
         scores = src.floats(GgufKeys.TOKENIZER_SCORES).orElse(new float[n]);
         int[] types = src.ints(GgufKeys.TOKENIZER_TOKEN_TYPE).orElse(null);
         if (scores.length != n) {
-            throw new TokenizerException(GgufKeys.TOKENIZER_SCORES + " has " + scores.length + " entries for " + n + " tokens");
+            throw error(GgufKeys.TOKENIZER_SCORES + " has " + scores.length + " entries for " + n + " tokens");
         }
         if (types != null && types.length != n) {
-            throw new TokenizerException(GgufKeys.TOKENIZER_TOKEN_TYPE + " has " + types.length + " entries for " + n + " tokens");
+            throw error(GgufKeys.TOKENIZER_TOKEN_TYPE + " has " + types.length + " entries for " + n + " tokens");
         }
         attrs = new int[n];
         tokenToId = HashMap.newHashMap(n);
@@ -80,6 +83,9 @@ final class Vocabulary {
 
         addBos = src.bool(GgufKeys.TOKENIZER_ADD_BOS).orElse(defaultAddBos);
         addEos = src.bool(GgufKeys.TOKENIZER_ADD_EOS).orElse(false);
+        // decided here, not at the first encode (where llama.cpp's GGML_ASSERT would stop the process)
+        requireIfAdded(addBos, bos, GgufKeys.TOKENIZER_ADD_BOS, GgufKeys.TOKENIZER_BOS_ID, src, n);
+        requireIfAdded(addEos, eos, GgufKeys.TOKENIZER_ADD_EOS, GgufKeys.TOKENIZER_EOS_ID, src, n);
         addSpacePrefix = src.bool(GgufKeys.TOKENIZER_ADD_SPACE_PREFIX).orElse(kind == Kind.SPM);
         this.cleanSpaces = cleanSpaces;
         chatTemplate = src.string(GgufKeys.TOKENIZER_CHAT_TEMPLATE).orElse(null);
@@ -147,17 +153,39 @@ final class Vocabulary {
         }
     }
 
+    /**
+     * A special token id from {@code key}, as llama.cpp's {@code llama_vocab::impl::load} takes it: a default
+     * outside the vocabulary is disabled; an id in the file outside the vocabulary is not used — llama.cpp logs
+     * "bad special token ... using default id" and keeps the default, and so do we, with a note.
+     */
     private int specialId(TokenizerSource src, String key, int def, int n) {
+        int usable = def < n ? def : NONE;
         Optional<Long> v = src.integer(key);
         if (v.isEmpty()) {
-            return def < n ? def : NONE;
+            return usable;
         }
         long id = v.get();
         if (id < 0 || id >= n) {
-            notes.add("ignoring " + key + " = " + id + " (vocabulary has " + n + " tokens)");
-            return NONE;
+            notes.add(key + " = " + id + " is outside the vocabulary of " + n + " tokens; "
+                    + (usable == NONE ? "no such token is used" : "using the default id " + usable) + ", as llama.cpp does");
+            return usable;
         }
         return (int) id;
+    }
+
+    /** A vocabulary that adds a BOS (EOS) token to every text must have one: else no text could be encoded. */
+    private void requireIfAdded(boolean added, int id, String addKey, String idKey, TokenizerSource src, int n) {
+        if (added && id == NONE) {
+            throw error(addKey + (src.bool(addKey).isPresent() ? " is true" : " is true by default for this vocabulary")
+                    + " but there is no such token: " + idKey + " is "
+                    + src.integer(idKey).map(v -> v + ", outside the vocabulary of " + n + " tokens").orElse("missing")
+                    + ", and the default id is none or outside it too");
+        }
+    }
+
+    /** An error about this vocabulary, naming where it comes from. */
+    TokenizerException error(String message) {
+        return new TokenizerException(origin + ": " + message);
     }
 
     private int detect(String... candidates) {
@@ -198,7 +226,7 @@ final class Vocabulary {
 
     void checkId(int id) {
         if (id < 0 || id >= texts.length) {
-            throw new TokenizerException("token id " + id + " out of range [0, " + texts.length + ")");
+            throw error("token id " + id + " out of range [0, " + texts.length + ")");
         }
     }
 

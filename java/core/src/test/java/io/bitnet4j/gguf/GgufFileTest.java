@@ -6,6 +6,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -121,5 +128,23 @@ class GgufFileTest {
             assertThrows(GgufFormatException.class, () -> f.getStringArray("tokenizer.ggml.scores"));
             assertThrows(GgufFormatException.class, () -> f.tensor("no.such.tensor"));
         }
+    }
+
+    /**
+     * A tensor count that passes the "absurd for this file size" test but not int range: a file over 64 GB
+     * (here sparse) whose count is 2^31 once made {@code new ArrayList<>((int) count)} throw
+     * IllegalArgumentException; it is now read as any count, and the first tensor info is what is wrong.
+     */
+    @Test
+    void aTensorCountBeyondIntRangeIsAFormatError(@TempDir Path tmp) throws Exception {
+        Path p = tmp.resolve("sparse.gguf");
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            header.putInt(GgufFile.MAGIC).putInt(3).putLong(1L << 31).putLong(0).flip();
+            ch.write(header);
+            ch.write(ByteBuffer.wrap(new byte[] {1}), (1L << 36) + 4096); // 64 GB, all but two blocks holes
+        }
+        GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufFile.open(p).close());
+        assertTrue(e.getMessage().contains("tensor info 0") || e.getMessage().contains("n_dims"), e.getMessage());
     }
 }
