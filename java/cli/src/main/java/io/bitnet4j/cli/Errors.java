@@ -43,7 +43,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         if (ex instanceof FileSystemException e) return fileProblem(e) + ": " + e.getFile();
         if (ex instanceof GgufFormatException || ex instanceof ModelException || ex instanceof ContextOverflowException
                 || ex instanceof UsageException || ex instanceof IllegalArgumentException
-                || ex instanceof io.bitnet4j.hf.HfFormatException) {
+                || ex instanceof io.bitnet4j.hf.HfFormatException || ex instanceof io.bitnet4j.tokenizer.TokenizerException) {
             return ex.getMessage();
         }
         if (ex instanceof IOException) return "I/O error: " + ex.getMessage();

@@ -190,6 +190,8 @@ class CliTest {
         assertEquals("permission denied: /models/m.gguf", Errors.describe(new java.nio.file.AccessDeniedException("/models/m.gguf")));
         assertEquals("not a directory: /a/b", Errors.describe(new java.nio.file.NotDirectoryException("/a/b")));
         assertEquals("Input/output error: /a/b", Errors.describe(new java.nio.file.FileSystemException("/a/b", null, "Input/output error")));
+        // a tokenizer problem is one line naming the file, without the exception's class name
+        assertEquals("m.gguf: token 4 is malformed", Errors.describe(new io.bitnet4j.tokenizer.TokenizerException("m.gguf: token 4 is malformed")));
         Path locked = tmp.resolve("locked.gguf");
         Files.copy(ref.resolve("tiny-bitnet-tq2_0.gguf"), locked);
         Files.setPosixFilePermissions(locked, java.util.Set.of());
