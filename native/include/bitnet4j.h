@@ -113,7 +113,9 @@ B4J_API void b4j_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t r
                            const float *x, int64_t ntok, float *out, int64_t out_stride);
 
 /* ---- Q8_0 weights x Q8_0 activations (an int8 output head), as llama.cpp's x86 ggml_vec_dot_q8_0_q8_0 ----
- * b4j_quantize_q8_0 is quantize_row_q8_0_ref (d = amax/127, q = roundf(x/d), |q| <= 127). The dot, per
+ * b4j_quantize_q8_0 is ggml-cpu's x86 quantize_row_q8_0, llama.cpp's activation quantizer (d = amax/127 stored
+ * as fp16, q = x*(127/amax) rounded half to even, |q| <= 127; not the _ref function llama-quantize uses for
+ * weights, which divides by d and rounds half away from zero). The dot, per
  * (row, token): eight int32 lanes per 32-block, lane L = Σ_{j=4L..4L+3} x_j*y_j (exact); d = fp16(x.d) *
  * fp16(y.d) in float; acc[L] = fmaf(d, (float)lane, acc[L]) (fused), blocks in order from 0; result
  * ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)). */

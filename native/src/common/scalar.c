@@ -97,14 +97,17 @@ void b4j_scalar_quantize_q8_0(const float *x, int64_t ntok, int64_t k, void *y) 
                 float a = fabsf(xb[j]);
                 if (a > amax) amax = a;
             }
-            const float d = amax / ((1 << 7) - 1);
-            const float id = d ? 1.0f / d : 0.0f;
+            /* ggml-cpu's x86 quantize_row_q8_0 (what llama.cpp quantizes activations with; the _ref
+             * function, 1/d and roundf, is llama-quantize's for weights): id = 127/amax, x*id rounded
+             * half to even (_mm256_round_ps) */
+            const float d = amax / 127.f;
+            const float id = amax != 0.0f ? 127.f / amax : 0.0f;
             uint16_t dh = b4j_fp32_to_fp16(d);
             memcpy(blk, &dh, 2);
             for (int j = 0; j < B4J_QK8_0; j++) {
-                /* roundf(x*id) is within [-127, 127] for finite input; the guards only keep NaN / Inf
+                /* x*id is within [-127, 127] for finite input; the guards only keep NaN / Inf
                  * (which llama.cpp converts with undefined behaviour) defined */
-                const float r = roundf(xb[j] * id);
+                const float r = nearbyintf(xb[j] * id);
                 const int v = r != r ? 0 : r > 127.0f ? 127 : r < -128.0f ? -128 : (int)r;
                 blk[2 + j] = (uint8_t)(int8_t)v;
             }

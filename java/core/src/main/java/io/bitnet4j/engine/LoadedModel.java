@@ -66,7 +66,7 @@ public final class LoadedModel implements AutoCloseable {
         if (options.outputType() == TensorType.Q8_0 && OutputRequantizer.applies(weights.output())) {
             long t0 = System.nanoTime();
             try {
-                weights = weights.withOutput(OutputRequantizer.toQ80(weights.output(), kernels, parallel, arena));
+                weights = weights.withOutput(OutputRequantizer.toQ80(weights.output(), parallel, arena));
             } catch (RuntimeException e) {
                 parallel.close();
                 arena.close();

@@ -1,6 +1,5 @@
 package io.bitnet4j.graph;
 
-import io.bitnet4j.kernels.Kernels;
 import io.bitnet4j.kernels.Parallel;
 import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelException;
@@ -10,7 +9,6 @@ import io.bitnet4j.tensor.TensorType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * {@code --output-type q8_0}: a float output head re-encoded once at load as Q8_0, so that each generated
@@ -35,31 +33,27 @@ public final class OutputRequantizer {
     private static final int CHUNK = 64;
 
     /** The head re-encoded as Q8_0 in {@code arena}, its rows split over the pool. */
-    public static Linear toQ80(Linear head, Kernels kernels, Parallel parallel, Arena arena) {
+    public static Linear toQ80(Linear head, Parallel parallel, Arena arena) {
         int rows = head.rows(), cols = head.cols();
         String problem = TensorType.Q8_0.rowLengthProblem(cols);
         if (problem != null) throw new ModelException("--output-type q8_0: output head: " + problem);
         Tensor src = head.tensor();
         long rowBytes = TensorType.Q8_0.rowSize(cols);
         MemorySegment data = arena.allocate(rowBytes * rows, 64);
-        // each thread: rows as floats (heap), then CHUNK of them at once through the kernel tier's
-        // quantizer (llama.cpp's quantize_row_q8_0_ref in every tier) from a native buffer
-        try (Arena scratch = Arena.ofShared()) {
-            parallel.forRows(rows, CHUNK, (r0, r1) -> {  // one call per thread
-                float[] row = new float[cols];
-                MemorySegment f32 = scratch.allocate((long) CHUNK * cols * Float.BYTES, 64);
-                for (int c0 = r0; c0 < r1; c0 += CHUNK) {
-                    int n = Math.min(CHUNK, r1 - c0);
-                    for (int i = 0; i < n; i++) {
-                        TensorCodecs.dequantizeRow(src, c0 + i, row, 0);
-                        MemorySegment.copy(row, 0, f32, ValueLayout.JAVA_FLOAT, (long) i * cols * Float.BYTES, cols);
-                    }
-                    kernels.quantizeQ80(f32, n, cols, data.asSlice(c0 * rowBytes, n * rowBytes));
-                    // release the float rows as we go, so the head is not resident twice at the peak
-                    if (src.data().isMapped()) src.data().asSlice(c0 * src.rowBytes(), n * src.rowBytes()).unload();
+        // each thread: a row as floats (heap), then llama-quantize's quantize_row_q8_0_ref (TensorCodecs; not the
+        // kernels' activation quantizer, which is ggml-cpu's x86 one and rounds differently)
+        parallel.forRows(rows, CHUNK, (r0, r1) -> {  // one call per thread
+            float[] row = new float[cols];
+            for (int c0 = r0; c0 < r1; c0 += CHUNK) {
+                int n = Math.min(CHUNK, r1 - c0);
+                for (int i = 0; i < n; i++) {
+                    TensorCodecs.dequantizeRow(src, c0 + i, row, 0);
+                    TensorCodecs.quantizeRow(TensorType.Q8_0, row, 0, data, (c0 + i) * rowBytes, cols);
                 }
-            });
-        }
+                // release the float rows as we go, so the head is not resident twice at the peak
+                if (src.data().isMapped()) src.data().asSlice(c0 * src.rowBytes(), n * src.rowBytes()).unload();
+            }
+        });
         return Linear.of(new Tensor(src.name(), TensorType.Q8_0, src.shape(), data), head.outputScale());
     }
 }

@@ -125,11 +125,14 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
                 for (int j = 0; j < QK8_0; j++) {
                     amax = Math.max(amax, Math.abs(x.getAtIndex(F32, xi + j)));
                 }
+                // ggml-cpu's x86 quantize_row_q8_0, llama.cpp's activation quantizer: id = 127/amax, half to
+                // even (llama-quantize's _ref, for weights, divides by d and rounds half away: TensorCodecs)
                 float d = amax / 127;
-                float id = d != 0 ? 1.0f / d : 0.0f;
+                float id = amax != 0 ? 127f / amax : 0.0f;
                 y.set(I16, yb, Float.floatToFloat16(d));
                 for (int j = 0; j < QK8_0; j++) {
-                    y.set(I8, yb + 2 + j, (byte) roundHalfAway(x.getAtIndex(F32, xi + j) * id));
+                    float v = (float) Math.rint(x.getAtIndex(F32, xi + j) * id);
+                    y.set(I8, yb + 2 + j, (byte) (v != v ? 0 : Math.max(-128, Math.min(127, (int) v))));
                 }
             }
         }
