@@ -7,7 +7,7 @@ import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.quantize.Quantizer;
 import io.bitnet4j.tensor.TensorType;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,7 +18,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -36,7 +35,9 @@ class Qwen3ReferenceTest {
 
     static final List<String> TYPES = List.of("f32", "q1_0", "q2_0", "tq2_0");
 
-    private static Path tmp;
+    /** The regenerated and quantized model files of this run (JUnit removes them). */
+    @TempDir
+    static Path tmp;
 
     static Path dir() {
         try {
@@ -48,20 +49,11 @@ class Qwen3ReferenceTest {
 
     /** The F32 model of a shape, written once per run. */
     static synchronized Path f32(String shape) throws IOException {
-        if (tmp == null) tmp = Files.createTempDirectory("qwen3-ref");
         Path p = tmp.resolve(shape + "-f32.gguf");
         if (!Files.exists(p)) Qwen3ReferenceModel.write(Qwen3ReferenceModel.shape(shape), p);
         return p;
     }
 
-    @AfterAll
-    static void cleanUp() throws IOException {
-        if (tmp == null) return;
-        try (Stream<Path> s = Files.walk(tmp)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-        tmp = null;
-    }
 
     static Path model(String shape, String type) throws IOException {
         return type.equals("f32") ? f32(shape) : dir().resolve(shape + "-" + type + ".gguf");

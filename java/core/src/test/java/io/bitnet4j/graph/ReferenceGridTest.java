@@ -5,7 +5,7 @@ import io.bitnet4j.kernels.KernelSelector;
 import io.bitnet4j.kernels.KernelTier;
 import io.bitnet4j.quantize.Quantizer;
 import io.bitnet4j.tensor.TensorType;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -15,7 +15,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,7 +44,9 @@ class ReferenceGridTest {
     static final Set<String> OPEN = Set.of("grid-hd64-gqa1-ff5-l4-untied-tq1_0", "grid-hd64-gqa1-ff5-l4-untied-tq2_0",
             "grid-hd128-gqa4-ff5-l3-tq1_0", "grid-hd128-gqa4-ff5-l3-tq2_0");
 
-    private static Path tmp;
+    /** The regenerated and quantized model files of this run (JUnit removes them). */
+    @TempDir
+    static Path tmp;
 
     static Path dir() {
         try {
@@ -57,7 +58,6 @@ class ReferenceGridTest {
 
     /** The model file of a shape and type: the F32 file written once per run, the others quantized from it by bitnet4j. */
     static synchronized Path model(Qwen3ReferenceModel.Shape s, String type) throws IOException {
-        if (tmp == null) tmp = Files.createTempDirectory("reference-grid");
         Path f32 = tmp.resolve(s.name() + "-f32.gguf");
         if (!Files.exists(f32)) Qwen3ReferenceModel.write(s, f32);
         if (type.equals("f32")) return f32;
@@ -70,14 +70,6 @@ class ReferenceGridTest {
         return out;
     }
 
-    @AfterAll
-    static void cleanUp() throws IOException {
-        if (tmp == null) return;
-        try (Stream<Path> s = Files.walk(tmp)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-        tmp = null;
-    }
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
