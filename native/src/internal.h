@@ -195,9 +195,24 @@ static inline float b4j_ggml_expf(float x) {
     return fmaf(s2, j, s2) * s1;
 }
 
-static inline void b4j_softmax_blocks8(float *scores, int64_t len, int32_t round_weights) {
+/* the largest score (softmax's shift), and the last softmax step: p = e * (float)(1/sum), optionally rounded
+ * to f16 — shared by both softmax orders */
+static inline float b4j_scores_max(const float *scores, int64_t len) {
     float max = -INFINITY;
     for (int64_t j = 0; j < len; j++) max = scores[j] > max ? scores[j] : max;
+    return max;
+}
+
+static inline void b4j_softmax_normalize(float *scores, int64_t len, double sum, int32_t round_weights) {
+    const float inv = (float)(1.0 / sum);
+    for (int64_t j = 0; j < len; j++) {
+        const float p = scores[j] * inv;
+        scores[j] = round_weights ? b4j_fp16_to_fp32(b4j_fp32_to_fp16(p)) : p;
+    }
+}
+
+static inline void b4j_softmax_blocks8(float *scores, int64_t len, int32_t round_weights) {
+    const float max = b4j_scores_max(scores, len);
     double sum = 0;
     for (int64_t j0 = 0; j0 < len; j0 += 8) {
         float e[8];
@@ -207,11 +222,7 @@ static inline void b4j_softmax_blocks8(float *scores, int64_t len, int32_t round
         }
         sum += b4j_hsum_float_8(e);
     }
-    const float inv = (float)(1.0 / sum);
-    for (int64_t j = 0; j < len; j++) {
-        const float p = scores[j] * inv;
-        scores[j] = round_weights ? b4j_fp16_to_fp32(b4j_fp32_to_fp16(p)) : p;
-    }
+    b4j_softmax_normalize(scores, len, sum, round_weights);
 }
 
 

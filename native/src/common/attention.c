@@ -66,19 +66,14 @@ static float dot_in_order(const float *q, const float *k, int64_t n) {
 }
 
 void b4j_softmax_weights(float *scores, int64_t len, int32_t round_weights) {
-    float max = -INFINITY;
-    for (int64_t j = 0; j < len; j++) max = scores[j] > max ? scores[j] : max;
+    const float max = b4j_scores_max(scores, len);
     double sum = 0;
     for (int64_t j = 0; j < len; j++) {
         const float e = (float)exp((double)(scores[j] - max));
         scores[j] = e;
         sum += e;
     }
-    const float inv = (float)(1.0 / sum);
-    for (int64_t j = 0; j < len; j++) {
-        const float p = scores[j] * inv;
-        scores[j] = round_weights ? b4j_fp16_to_fp32(b4j_fp32_to_fp16(p)) : p;
-    }
+    b4j_softmax_normalize(scores, len, sum, round_weights);
 }
 
 void b4j_scalar_attention(const float *q, const void *kc, const void *vc, int32_t f16, int64_t hs,

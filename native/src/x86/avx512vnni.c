@@ -524,6 +524,14 @@ static void avx512_gemm_q8_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int
  * in the high (an odd last pair is computed twice and dropped). The 32 sign bits of each pair are the
  * halves of one 64-bit k-mask: y is negated (int8) where a bit is clear, and dpbusd with ones gives the
  * eight lanes of four bytes of each half. */
+/* The 64-bit k-mask of the clear bits of sub-block kk of two Q1_0 blocks: x0's in the low half, x1's in the high. */
+static inline __mmask64 q1_0_clear2(const uint8_t *x0, const uint8_t *x1, int kk) {
+    uint32_t m0, m1;
+    memcpy(&m0, x0 + 2 + 4 * kk, 4);
+    memcpy(&m1, x1 + 2 + 4 * kk, 4);
+    return _cvtu64_mask64(~((uint64_t)m0 | ((uint64_t)m1 << 32)));
+}
+
 static void q1_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n, int64_t nb, float *res) {
     const __m512i ones = _mm512_set1_epi8(1);
     for (int u = 0; u < n; u += 2) {
@@ -535,10 +543,7 @@ static void q1_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n,
             __m512 accb = _mm512_setzero_ps();
             for (int kk = 0; kk < 4; kk++) {
                 const int64_t o = kk * B4J_Q8_0_BLOCK_BYTES;
-                uint32_t m0, m1;
-                memcpy(&m0, x0 + 2 + 4 * kk, 4);
-                memcpy(&m1, x1 + 2 + 4 * kk, 4);
-                const __mmask64 clear = ~((__mmask64)m0 | ((__mmask64)m1 << 32));
+                const __mmask64 clear = q1_0_clear2(x0, x1, kk);
                 const __m512i y = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(y0 + o + 2))),
                                                      _mm256_loadu_si256((const __m256i *)(y1 + o + 2)), 1);
                 const __m512i sy = _mm512_mask_sub_epi8(y, clear, _mm512_setzero_si512(), y);
@@ -557,14 +562,6 @@ static void q1_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n,
 }
 
 B4J_PAIR_GEMM(avx512_gemm_q1_0_q8_0_pairs, q1_0_dots, B4J_QK1_0, B4J_Q1_0_BLOCK_BYTES)
-
-/* The 64-bit k-mask of the clear bits of sub-block kk of two Q1_0 blocks: x0's in the low half, x1's in the high. */
-static inline __mmask64 q1_0_clear2(const uint8_t *x0, const uint8_t *x1, int kk) {
-    uint32_t m0, m1;
-    memcpy(&m0, x0 + 2 + 4 * kk, 4);
-    memcpy(&m1, x1 + 2 + 4 * kk, 4);
-    return _cvtu64_mask64(~((uint64_t)m0 | ((uint64_t)m1 << 32)));
-}
 
 #ifndef B4J_Q1_0_PREFETCH
 #define B4J_Q1_0_PREFETCH 512
