@@ -14,7 +14,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,11 +39,7 @@ class Qwen3ReferenceTest {
     static Path tmp;
 
     static Path dir() {
-        try {
-            return Path.of(Qwen3ReferenceTest.class.getResource("/reference-qwen3").toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return ReferenceData.resources("reference-qwen3");
     }
 
     /** The F32 model of a shape, written once per run. */

@@ -32,6 +32,15 @@ record ReferenceData(String name, Path model, String prompt, int[] promptIds, in
         return load(dir(), name, dir().resolve(modelName + ".gguf"));
     }
 
+    /** A directory of reference outputs among the test resources, e.g. {@code reference-qwen3}. */
+    static Path resources(String name) {
+        try {
+            return Path.of(ReferenceData.class.getResource("/" + name).toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** {@code ref-<name>.txt} and {@code ref-<name>.steps.f32} in {@code d}, for the model file {@code model}. */
     static ReferenceData load(Path d, String name, Path model) throws IOException {
         // the file ends with raw token bytes that need not be UTF-8; the lines we read are ASCII

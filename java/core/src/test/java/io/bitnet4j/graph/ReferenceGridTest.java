@@ -11,7 +11,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,11 +48,7 @@ class ReferenceGridTest {
     static Path tmp;
 
     static Path dir() {
-        try {
-            return Path.of(ReferenceGridTest.class.getResource("/reference-grid").toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return ReferenceData.resources("reference-grid");
     }
 
     /** The model file of a shape and type: the F32 file written once per run, the others quantized from it by bitnet4j. */
