@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * bitnet4j against llama.cpp over the shape grid of {@link ReferenceGrid} (resources {@code reference-grid/}, see
- * its README): for every shape, weight type and kernel tier the same prompt ids, every one of the 16 greedy
+ * bitnet4j against llama.cpp and bitnet.cpp over the shape grid of {@link ReferenceGrid} (resources
+ * {@code reference-grid/}, see its README): for every shape, weight type and kernel tier the same prompt ids, every one of the 16 greedy
  * steps' logits within 1e-3 × max|logit|, and the same greedy ids — except the open gaps below, which are held
  * to their measured size so that they cannot grow unnoticed (issue 14; causes in the README).
  */
@@ -51,38 +51,44 @@ class ReferenceGridTest {
         return ReferenceData.resources("reference-grid");
     }
 
-    /** The model file of a shape and type: the F32 file written once per run, the others quantized from it by bitnet4j. */
-    static synchronized Path model(Qwen3ReferenceModel.Shape s, String type) throws IOException {
+    /**
+     * The model file of a shape and type: the float files written by {@link ReferenceModel}, the others quantized
+     * from the F32 one by bitnet4j, as llama-quantize was run (F16 token embedding, F16 output head when untied).
+     */
+    static synchronized Path model(ReferenceModel.Shape s, String type) throws IOException {
+        TensorType floatType = ReferenceGrid.floatType(type);
         Path f32 = tmp.resolve(s.name() + "-f32.gguf");
-        if (!Files.exists(f32)) Qwen3ReferenceModel.write(s, f32);
-        if (type.equals("f32")) return f32;
+        if (!Files.exists(f32)) ReferenceModel.write(s, f32);
         Path out = tmp.resolve(s.name() + "-" + type + ".gguf");
-        if (!Files.exists(out)) {
-            // as llama-quantize was run: f16 token embedding, f16 output head when untied
+        if (floatType != null) {
+            if (!Files.exists(out)) ReferenceModel.write(s, out, floatType);
+        } else if (!Files.exists(out)) {
             Quantizer.quantize(f32, out, new Quantizer.Options(TensorType.valueOf(type.toUpperCase()), TensorType.F16,
                     TensorType.F16), GgufWriter.Progress.NONE);
         }
         return out;
     }
 
-
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (Qwen3ReferenceModel.Shape s : ReferenceGrid.SHAPES) {
-            for (String type : ReferenceGrid.TYPES) {
-                for (KernelTier tier : KernelTier.values()) out.add(Arguments.of(s.name(), type, tier));
+        for (ReferenceGrid.Engine e : ReferenceGrid.ENGINES) {
+            for (ReferenceModel.Shape s : e.shapes()) {
+                for (String type : ReferenceGrid.types(e, s)) {
+                    for (KernelTier tier : KernelTier.values()) out.add(Arguments.of(e.prefix(), s.name(), type, tier));
+                }
             }
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0}-{1} [{2}]")
+    @ParameterizedTest(name = "{0} {1}-{2} [{3}]")
     @MethodSource("cases")
-    void matchesLlamaCpp(String name, String type, KernelTier tier) throws Exception {
+    void matchesTheReferenceEngine(String engine, String name, String type, KernelTier tier) throws Exception {
         assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
-        assumeFalse(OPEN.contains(name + "-" + type), "open: greedy ids differ from llama.cpp's (README)");
-        Qwen3ReferenceModel.Shape shape = ReferenceGrid.SHAPES.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
-        ReferenceData ref = ReferenceData.load(dir(), "llamacpp-" + shape.name() + "-" + type, model(shape, type));
+        assumeFalse(OPEN.contains(name + "-" + type), "open: greedy ids differ from the reference engine's (README)");
+        ReferenceGrid.Engine e = ReferenceGrid.ENGINES.stream().filter(x -> x.prefix().equals(engine)).findFirst().orElseThrow();
+        ReferenceModel.Shape shape = e.shapes().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+        ReferenceData ref = ReferenceData.load(dir(), engine + "-" + shape.name() + "-" + type, model(shape, type));
         FidelityTest.assertMatchesReference(ref, tier, GAPS.getOrDefault(name + "-" + type, 1e-3f));
     }
 }
