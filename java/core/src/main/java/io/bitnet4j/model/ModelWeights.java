@@ -57,7 +57,7 @@ public record ModelWeights(Tensor tokenEmbedding, List<LayerWeights> layers, flo
                     sub ? norm(gguf, Layer.FFN_SUB_NORM.weight(i), c.feedForwardLength()) : null));
         }
         float[] outNorm = norm(gguf, GgufTensorNames.OUTPUT_NORM, c.embeddingLength());
-        Optional<Tensor> out = gguf.findTensor(GgufTensorNames.OUTPUT);
+        Optional<Tensor> out = c.architecture().embeddingHead() ? Optional.empty() : gguf.findTensor(GgufTensorNames.OUTPUT);
         Linear head = out.isPresent() ? checked(Linear.of(out.get(), null), c.embeddingLength(), c.vocabSize())
                 : checked(Linear.of(embd, null), c.embeddingLength(), c.vocabSize());
         float[] freqs = gguf.findTensor(GgufTensorNames.ROPE_FREQS).map(t -> floats(t, c.ropeDim() / 2)).orElse(null);
