@@ -43,7 +43,7 @@ extern "C" {
 #define B4J_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature or a layout below changes; Java refuses a library with another value. */
-#define B4J_ABI_VERSION 5
+#define B4J_ABI_VERSION 6
 
 #define B4J_QK_I2S 128          /* weights per I2_S group */
 #define B4J_I2S_GROUP_BYTES 32  /* bytes per I2_S group */
@@ -78,11 +78,11 @@ B4J_API void b4j_quantize_q8_k(const float *x, int64_t ntok, int64_t k, void *y)
  * decoded weight block across tokens. */
 
 /* I2_S x I8: out = (Σ code*q - sums[t]) * w_scale / scales[t]. act rows have stride k.
- * Evaluated exactly as bitnet.cpp's logits require, in float:
+ * Evaluated exactly as bitnet.cpp does, in float:
  *     dot = Σ code*q (exact int32, codes 0..3 as stored);
- *     out = ((float)dot - (float)sums[t]) * (w_scale / scales[t])
- * i.e. ONE float division w_scale / scales[t] first, then one multiply (not "/ scales[t] * w_scale",
- * which rounds differently). */
+ *     out = ((float)dot - (float)sums[t]) / scales[t] * w_scale
+ * i.e. a division by the activation scale, then a multiply by the weight scale (not
+ * "* (w_scale / scales[t])", which rounds differently). */
 B4J_API void b4j_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, float w_scale,
                              const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
                              float *out, int64_t out_stride);
@@ -146,29 +146,26 @@ B4J_API void b4j_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64
  * h*group .. h*group+group-1 of token t (q row t holds kv_heads*group*head_size floats) attend to cache
  * rows 0 .. pos0+t (k and v rows of kv_heads*head_size values, f16 when kv_f16 else f32); the result goes
  * to out row t at the same place as the queries. scratch: (group + 1)*head_size + group*(pos0 + t_max + 1)
- * + 32*group*head_size
- * floats of the caller's, t_max the last token of the range. Evaluated exactly as the reference engines' graphs
- * in the given order (bitnet4j's Forward and ReferenceNumerics document why); q is first rounded to f16 for
- * an f16 cache.
- *   B4J_ATTN_SEQUENTIAL (bitnet.cpp, a prompt batch) and B4J_ATTN_SEQUENTIAL_F16_WEIGHTS (bitnet.cpp, one token):
- *     f16 cache: s_j = (float)(Σ_i q_i*k_ji as exact float products summed in double in eight lanes i % 8,
- *                combined ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), a tail in order) * scale
- *     f32 cache: s_j = (Σ_i q_i*k_ji in float, in order) * scale
- *     e_j = (float)exp((double)(s_j - max_j s_j)); S = Σ_j e_j in double, in order; inv = (float)(1/S);
- *     p_j = e_j * inv, rounded to f16 for _F16_WEIGHTS with an f16 cache; out_i = Σ_j p_j * v_ji in float,
- *     j in order (a multiply, then an add).
- *   B4J_ATTN_TINYBLAS (llama.cpp without flash attention, a batch: its tinyBLAS matmuls as built for AVX2):
- *     s_j = H8(lanes l = 0..7: a_l = fma(q_i, k_ji, a_l) over i ≡ l mod 8, in order) * scale, where
- *     H8(a) = ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)); e_j = ggml_v_expf(s_j - max) (the AVX2 polynomial);
- *     S = Σ over blocks of eight positions (zero-padded) of (double)H8(block); p_j = e_j * (float)(1/S),
- *     rounded to f16 with an f16 cache; out_i = H8(lanes l: a_l = fma(p_j, v_ji, a_l) over j ≡ l mod 8).
- *     A head size that is not a multiple of eight is computed as B4J_ATTN_GGML_VEC_DOT (llama.cpp's fallback).
- *   B4J_ATTN_GGML_VEC_DOT (llama.cpp without flash attention, one token: ggml_vec_dot_f16, AVX2): as TINYBLAS
- *     but each dot product has 32 slots (fma chains over i ≡ s mod 32), reduced x_l = (s_l+s_{16+l}) +
- *     (s_{8+l}+s_{24+l}), then H32(x) = ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)); for q·k a tail past a multiple
- *     of 32 is added in double (float products). */
-#define B4J_ATTN_SEQUENTIAL 0
-#define B4J_ATTN_SEQUENTIAL_F16_WEIGHTS 1
+ * + 64*group*head_size + 64 floats of the caller's, t_max the last token of the range. Evaluated exactly as
+ * the reference engines' graphs in the given order (bitnet4j's AttentionOrder and ReferenceNumerics
+ * document why); q is first rounded to f16 for an f16 cache. Each order combines ggml kernels:
+ *   dots: TB8/TB16 = tinyBLAS at 8/16 lanes: lane l = fma chain over i ≡ l (mod w), reduced by halving
+ *         (x_i + x_{i+w/2}, …); V8/V16 = ggml_vec_dot_f16 at 8/16 lanes: four accumulators, slot s = i mod 4w
+ *         over the largest multiple of 4w, lanes x_l = (s_l + s_{2w+l}) + (s_{w+l} + s_{3w+l}), then for V8
+ *         ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)), for V16 halving; the rest added in double (float products).
+ *   softmax at width w: e_j = ggml_v_expf(s_j - max) (the AVX2 polynomial at 8, the AVX-512 one — the
+ *         constant folded into the last fma, then scalef — at 16); S = Σ over blocks of w positions
+ *         (zero-padded) of (double)halving(block); p_j = e_j * (float)(1/S), rounded to f16 where marked.
+ *   B4J_ATTN_BITNET_CPP_BATCH (bitnet.cpp, a batch; AVX-512 build): q·k V16, softmax 16, P·V TB16 over
+ *         positions, weights in f32.
+ *   B4J_ATTN_BITNET_CPP_SINGLE (bitnet.cpp, one token): q·k V16, softmax 16, P·V V16 over positions with
+ *         weights rounded to f16; its tail starts at (len rounded up to 32, bitnet.cpp's KV padding) & ~63.
+ *   B4J_ATTN_TINYBLAS (llama.cpp without flash attention, a batch; AVX2 build): q·k TB8 (V8 for a head size
+ *         that is not a multiple of eight, llama.cpp's fallback), softmax 8, P·V TB8, weights rounded.
+ *   B4J_ATTN_GGML_VEC_DOT (llama.cpp without flash attention, one token; AVX2 build): q·k V8, softmax 8,
+ *         P·V V8 (no tail: llama.cpp pads its KV length to 256), weights rounded. */
+#define B4J_ATTN_BITNET_CPP_BATCH 0
+#define B4J_ATTN_BITNET_CPP_SINGLE 1
 #define B4J_ATTN_TINYBLAS 2
 #define B4J_ATTN_GGML_VEC_DOT 3
 B4J_API void b4j_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,

@@ -72,10 +72,6 @@ void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t ro
 void b4j_scalar_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
                           int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                           int32_t order, float *scratch, float *out);
-/* softmax of one score row into attention weights, the reference orders (shared by every variant):
- * B4J_ATTN_SEQUENTIAL* (exp in double, a double sum in order) and the llama.cpp orders (ggml's vector exp,
- * blocks of eight summed as tinyBLAS's hsum, blocks added in double) */
-void b4j_softmax_weights(float *scores, int64_t len, int32_t round_weights);
 /* the AVX2 variant's attention: B4J_ATTN_TINYBLAS vectorised, other orders scalar (also used by AVX-512) */
 void b4j_avx2_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
                                int64_t kv_heads, int64_t group, float scale, int64_t pos0, int64_t row0,
@@ -110,14 +106,16 @@ static inline float b4j_bf16_to_fp32(uint16_t h) {
 static inline float b4j_load_f32(const void *p) { float f; memcpy(&f, p, sizeof f); return f; }
 static inline uint16_t b4j_load_u16(const void *p) { uint16_t v; memcpy(&v, p, sizeof v); return v; }
 
-/* The I2_S epilogue, in bitnet.cpp's evaluation order: ((float)dot - (float)sum) * (w_scale / act_scale).
- * The scale quotient is one float division, then one float multiply; dot and sum are converted
- * separately (both are exact in float, hence so is their difference, while |dot|, |sum| < 2^24, i.e.
- * for every k < 43690). This grouping
- * reproduces bitnet.cpp's logits bit for bit ("/ act_scale * w_scale" does not). Every variant uses this
- * so that all of them give bit-identical floats. */
+/* The I2_S epilogue, in bitnet.cpp's evaluation order (ggml.c's mul_mat, every I2_S path):
+ * ((float)dot - (float)sum) / act_scale * w_scale, two roundings. dot and sum are converted separately
+ * (both are exact in float, hence so is their difference, while |dot|, |sum| < 2^24, i.e. for every
+ * k < 43690). Checked against bitnet.cpp's matmul outputs (cb_eval dumps) on the shared model and on grid
+ * shapes of head size 32 to 128, prompt and decode: bit-identical, where the single-rounding
+ * "* (w_scale / act_scale)" differs by one ulp in about one output in four — which the next activation
+ * quantization can turn into a 1e-2 logit difference. Every variant uses this so that all of them give
+ * bit-identical floats. */
 static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, float w_scale) {
-    return ((float)dot - (float)sum) * (w_scale / act_scale);
+    return ((float)dot - (float)sum) / act_scale * w_scale;
 }
 
 /* ---- TQ1_0 / TQ2_0 x Q8_K float accumulation: llama.cpp's AVX2 ggml_vec_dot_tq{1,2}_0_q8_K order ----

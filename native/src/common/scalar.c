@@ -17,7 +17,7 @@
  *  - Q1_0 dots: ggml's AVX2 ggml_vec_dot_q1_0_q8_0 (bitnet4j.h); Q2_0 dots: ggml's generic
  *    ggml_vec_dot_q2_0_q8_0 as its x86 build runs it (no FMA), b4j_q2_0_block in internal.h.
  *  - I2_S: exact int dot of codes (0..3 as stored) and q, then b4j_i2s_epilogue
- *    (((float)dot - (float)sum) * (w_scale / act_scale)).
+ *    (((float)dot - (float)sum) / act_scale * w_scale).
  *  - f32/f16/bf16: plain sequential float sums (SIMD variants reorder: tolerance, not exactness).
  */
 #include <math.h>

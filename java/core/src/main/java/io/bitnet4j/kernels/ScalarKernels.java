@@ -167,11 +167,11 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
     }
 
     /**
-     * bitnet.cpp's epilogue: (float) dot - (float) sum, times (weight scale / activation scale). The
-     * grouping matters: it is the one that reproduces bitnet.cpp's logits bit for bit.
+     * bitnet.cpp's epilogue: (float) dot - (float) sum, divided by the activation scale, times the weight
+     * scale. The grouping matters: it is the one that reproduces bitnet.cpp's matmul outputs bit for bit.
      */
     static float i2sScale(int dot, int sum, float actScale, float wScale) {
-        return ((float) dot - (float) sum) * (wScale / actScale);
+        return ((float) dot - (float) sum) / actScale * wScale;
     }
 
     @Override
