@@ -377,14 +377,13 @@ static void test_i2s_case(int64_t k, int64_t rows, int64_t row0, int64_t row1, i
     const float w_scale = 0.75f + 0.5f * rndf();
 
     /* oracle: the exact integer dot of the logical codes, then bitnet.cpp's epilogue grouping:
-     * ((float)dot - (float)sum) * (w_scale / act_scale) */
+     * ((float)dot - (float)sum) / act_scale * w_scale */
     float *want = out_alloc(ntok, stride);
     for (int64_t t = 0; t < ntok; t++)
         for (int64_t r = row0; r < row1; r++) {
             int64_t dot = 0;
             for (int64_t i = 0; i < k; i++) dot += (int64_t)codes[r * k + i] * ((int8_t *)act.p)[t * k + i];
-            const float q = w_scale / scales[t];
-            want[t * stride + r] = ((float)(int32_t)dot - (float)sums[t]) * q;
+            want[t * stride + r] = ((float)(int32_t)dot - (float)sums[t]) / scales[t] * w_scale;
         }
 
     char what[160];
@@ -726,88 +725,85 @@ static float oracle_ggml_expf(float x) {
     return fabsf(n) > 192 ? s1 * s1 : fmaf(s2, j, s2) * s1;
 }
 
-/* tinyBLAS's hsum of an AVX register: ((x0+x4)+(x2+x6))+((x1+x5)+(x3+x7)) */
-static float tree8(const float x[8]) { return ((x[0] + x[4]) + (x[2] + x[6])) + ((x[1] + x[5]) + (x[3] + x[7])); }
+/* ggml_v_expf's AVX-512 polynomial for one lane (ggml.c of bitnet.cpp's fork): the constant in the last fma,
+ * then _mm512_scalef_ps (j * 2^n, one rounding); 0 / inf past |n| > 192 */
+static float oracle_expf512(float x) {
+    const float r = 0x1.8p23f, z = fmaf(x, 0x1.715476p+0f, r), n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+                         fmaf(0x1.ffffecp-1f, b, 1.0f));
+    if (fabsf(n) > 192) return n <= 0 ? 0.0f : INFINITY;
+    return (float)((double)j * exp2((double)n));   /* exact in double, one rounding to float (normal range) */
+}
 
-/* ggml_vec_dot_f16's reduction of four accumulators of eight lanes (slot 8a + l): GGML_F32x8_REDUCE */
-static float tree32(const float s[32]) {
-    float x[8];
-    for (int l = 0; l < 8; l++) x[l] = (s[l] + s[16 + l]) + (s[8 + l] + s[24 + l]);
-    const float t0 = x[0] + x[4], t1 = x[1] + x[5], t2 = x[2] + x[6], t3 = x[3] + x[7];
-    return (t0 + t1) + (t2 + t3);
+/* a w-lane register summed by halving: tinyBLAS's hsum, _mm512_reduce_add_ps */
+static float halving(const float *x, int w) {
+    float y[16];
+    memcpy(y, x, (size_t)w * sizeof(float));
+    for (int h = w / 2; h >= 1; h /= 2)
+        for (int i = 0; i < h; i++) y[i] += y[i + h];
+    return y[0];
+}
+
+/* The header's dots on float vectors a, b of n elements. kind: 'T' tinyBLAS, 'V' ggml_vec_dot_f16; w lanes. */
+static float oracle_dot(char kind, int w, const float *a, const float *b, int64_t n) {
+    const int64_t slots = kind == 'T' ? w : 4 * w, np = kind == 'T' ? n : n - n % slots;
+    float s[64] = {0}, x[16];
+    for (int64_t i = 0; i < np; i++) s[i % slots] = fmaf(a[i], b[i], s[i % slots]);
+    float r;
+    if (kind == 'T') {
+        r = halving(s, w);
+    } else {
+        for (int l = 0; l < w; l++) x[l] = (s[l] + s[2 * w + l]) + (s[w + l] + s[3 * w + l]);
+        r = w == 8 ? ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7])) : halving(x, 16);
+    }
+    double sum = r;
+    for (int64_t i = np; i < n; i++) sum += (double)(a[i] * b[i]);
+    return (float)sum;
 }
 
 /* The header's formula, written out here independently of the library. order: B4J_ATTN_*. */
 static void oracle_attention(const float *q, const void *kc, const void *vc, int f16, int64_t hs, int64_t kvh_n,
                              int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1, int order, float *out) {
     const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
-    const int rw = f16 && order != B4J_ATTN_SEQUENTIAL;
-    /* accumulator slots per dot product: 1 (the sequential orders), 8 (tinyBLAS), 32 (ggml_vec_dot_f16,
-     * also tinyBLAS's fallback for a head size that is not a multiple of eight) */
-    const int slots = order < B4J_ATTN_TINYBLAS ? 1 : order == B4J_ATTN_TINYBLAS && hs % 8 == 0 ? 8 : 32;
-    const int lanes = slots > 1;
+    const int bitnet = order == B4J_ATTN_BITNET_CPP_BATCH || order == B4J_ATTN_BITNET_CPP_SINGLE;
+    const int w = bitnet ? 16 : 8;
+    const char qk_kind = order == B4J_ATTN_TINYBLAS && hs % 8 == 0 ? 'T' : 'V';
+    const char pv_kind = order == B4J_ATTN_TINYBLAS || order == B4J_ATTN_BITNET_CPP_BATCH ? 'T' : 'V';
+    const int rw = f16 && order != B4J_ATTN_BITNET_CPP_BATCH;
+    const int64_t pad = bitnet ? 32 : 256;
     for (int64_t row = row0; row < row1; row++) {
         const int64_t t = row / kvh_n, h = row % kvh_n, len = pos0 + t + 1;
+        /* the engines' padded KV length: masked positions weigh 0 (and add nothing to any sum) */
+        const int64_t n_kv = (len + pad - 1) / pad * pad;
+        float *qv = malloc((size_t)hs * 4), *kv = malloc((size_t)hs * 4), *p = calloc((size_t)n_kv, 4), *vv = calloc((size_t)n_kv, 4);
         for (int64_t g = 0; g < group; g++) {
             const float *qh = q + t * q_dim + (h * group + g) * hs;
-            float *p = malloc((size_t)len * sizeof(float));
+            for (int64_t i = 0; i < hs; i++) qv[i] = f16 ? f_from_h(h_from_f(qh[i])) : qh[i];
             for (int64_t j = 0; j < len; j++) {
-                const int64_t kb = j * kv_dim + h * hs;
-                float d;
-                if (lanes) {
-                    float slot[32] = {0};
-                    const int64_t np = hs - hs % slots;
-                    for (int64_t i = 0; i < np; i++) {
-                        const float qv = f16 ? f_from_h(h_from_f(qh[i])) : qh[i];
-                        slot[i % slots] = fmaf(qv, f16 ? ld_h(kc, kb + i) : ld_f(kc, kb + i), slot[i % slots]);
-                    }
-                    double sum = slots == 8 ? tree8(slot) : tree32(slot);
-                    for (int64_t i = np; i < hs; i++)
-                        sum += (double)((f16 ? f_from_h(h_from_f(qh[i])) : qh[i]) * (f16 ? ld_h(kc, kb + i) : ld_f(kc, kb + i)));
-                    d = (float)sum;
-                } else if (f16) {
-                    double lane[8] = {0};
-                    int64_t i = 0;
-                    for (; i + 8 <= hs; i += 8)
-                        for (int l = 0; l < 8; l++) {
-                            float qv = f_from_h(h_from_f(qh[i + l]));
-                            lane[l] += (double)(qv * ld_h(kc, kb + i + l));
-                        }
-                    double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-                    for (; i < hs; i++) sum += (double)(f_from_h(h_from_f(qh[i])) * ld_h(kc, kb + i));
-                    d = (float)sum;
-                } else {
-                    d = 0;
-                    for (int64_t i = 0; i < hs; i++) d += qh[i] * ld_f(kc, kb + i);
-                }
-                p[j] = d * scale;
+                for (int64_t i = 0; i < hs; i++) kv[i] = f16 ? ld_h(kc, j * kv_dim + h * hs + i) : ld_f(kc, j * kv_dim + h * hs + i);
+                p[j] = oracle_dot(qk_kind, w, qv, kv, hs) * scale;
             }
             float mx = -INFINITY;
             for (int64_t j = 0; j < len; j++) if (p[j] > mx) mx = p[j];
             double S = 0;
-            if (lanes) {
-                for (int64_t j0 = 0; j0 < len; j0 += 8) {
-                    float blk[8] = {0};
-                    for (int l = 0; l < 8 && j0 + l < len; l++) blk[l] = p[j0 + l] = oracle_ggml_expf(p[j0 + l] - mx);
-                    S += (double)tree8(blk);
-                }
-            } else {
-                for (int64_t j = 0; j < len; j++) { p[j] = (float)exp((double)(p[j] - mx)); S += p[j]; }
+            for (int64_t j0 = 0; j0 < len; j0 += w) {
+                float blk[16] = {0};
+                for (int l = 0; l < w && j0 + l < len; l++)
+                    blk[l] = p[j0 + l] = bitnet ? oracle_expf512(p[j0 + l] - mx) : oracle_ggml_expf(p[j0 + l] - mx);
+                S += (double)halving(blk, w);
             }
             const float inv = (float)(1.0 / S);
             for (int64_t j = 0; j < len; j++) { p[j] = p[j] * inv; if (rw) p[j] = f_from_h(h_from_f(p[j])); }
             float *o = out + t * q_dim + (h * group + g) * hs;
             for (int64_t i = 0; i < hs; i++) {
-                float acc = 0, slot[32] = {0};
-                for (int64_t j = 0; j < len; j++) {
-                    float v = f16 ? ld_h(vc, j * kv_dim + h * hs + i) : ld_f(vc, j * kv_dim + h * hs + i);
-                    if (lanes) slot[j % slots] = fmaf(p[j], v, slot[j % slots]);
-                    else acc += p[j] * v;
-                }
-                o[i] = !lanes ? acc : slots == 8 ? tree8(slot) : tree32(slot);
+                for (int64_t j = 0; j < len; j++)
+                    vv[j] = f16 ? ld_h(vc, j * kv_dim + h * hs + i) : ld_f(vc, j * kv_dim + h * hs + i);
+                o[i] = oracle_dot(pv_kind, w, p, vv, n_kv);
             }
-            free(p);
         }
+        free(qv); free(kv); free(p); free(vv);
     }
 }
 
@@ -818,7 +814,7 @@ static void test_attention_case(int f16, int64_t hs, int64_t kvh_n, int64_t grou
     buf_t q = buf_alloc((size_t)(ntok * q_dim) * 4, 0);
     buf_t k = buf_alloc((size_t)(ctx * kv_dim) * esz, 1), v = buf_alloc((size_t)(ctx * kv_dim) * esz, 1);
     const int64_t t_max = (row1 - 1) / kvh_n;
-    buf_t scratch = buf_alloc((size_t)((group + 1) * hs + group * (pos0 + t_max + 1) + 32 * group * hs) * 4, 0);
+    buf_t scratch = buf_alloc((size_t)((group + 1) * hs + group * (pos0 + t_max + 1) + 64 * group * hs + 64) * 4, 0);
     for (int64_t i = 0; i < ntok * q_dim; i++) ((float *)q.p)[i] = rnd_normal() * qmag;
     for (int64_t i = 0; i < ctx * kv_dim; i++) {
         float a = rnd_normal(), b = rnd_normal();
@@ -847,16 +843,17 @@ static void test_attention_case(int f16, int64_t hs, int64_t kvh_n, int64_t grou
 static void test_attention(void) {
     static const int64_t hss[] = {8, 24, 40, 64, 80, 128};
     static const int64_t groups[] = {1, 2, 3, 4, 5, 8};
-    for (int order = B4J_ATTN_SEQUENTIAL; order <= B4J_ATTN_GGML_VEC_DOT; order++)
+    for (int order = B4J_ATTN_BITNET_CPP_BATCH; order <= B4J_ATTN_GGML_VEC_DOT; order++)
         for (int f16 = 0; f16 < 2; f16++)
             for (size_t hi = 0; hi < sizeof hss / sizeof hss[0]; hi++)
                 for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
                     const int64_t kvh = 1 + (int64_t)((hi + gi) % 3);
                     test_attention_case(f16, hss[hi], kvh, groups[gi], 0, 1, 0, kvh, order, 1.0f);
                     test_attention_case(f16, hss[hi], kvh, groups[gi], 37, 1, 0, kvh, order, 1.0f);
+                    test_attention_case(f16, hss[hi], kvh, groups[gi], 70, 1, 0, kvh, order, 1.0f);  /* a P·V tail past 64 */
                     test_attention_case(f16, hss[hi], kvh, groups[gi], 5, 4, 1, 4 * kvh, order, 1.0f);
                 }
-    for (int order = B4J_ATTN_SEQUENTIAL; order <= B4J_ATTN_GGML_VEC_DOT; order++) {
+    for (int order = B4J_ATTN_BITNET_CPP_BATCH; order <= B4J_ATTN_GGML_VEC_DOT; order++) {
         test_attention_case(1, 128, 5, 4, 200, 3, 0, 15, order, 1.0f);   /* the 2B-4T shape */
         test_attention_case(1, 128, 8, 4, 300, 1, 0, 8, order, 1.0f);    /* the Qwen3-8B shape, one token */
         test_attention_case(1, 128, 5, 4, 0, 16, 3, 77, order, 1.0f);    /* a prompt chunk, partial row range */

@@ -2,76 +2,112 @@
  * Causal attention over a KV cache, scalar reference (the numerics every variant reproduces bit for
  * bit; see b4j_attention in bitnet4j.h). Compiled with -ffp-contract=off: every multiply and add below
  * rounds where it is written.
+ *
+ * Each order is a recipe of ggml kernels (bitnet4j's AttentionOrder holds the same table): the q·k dot, the
+ * softmax register width, the P·V dot, whether the weights are rounded to f16, and the KV padding of the
+ * engine (which decides where ggml_vec_dot_f16's tail begins in P·V).
  */
 #include <math.h>
 
 #include "internal.h"
+
+/* the f16 dot products of ggml, by SIMD width */
+enum dot_kind { TINYBLAS8, TINYBLAS16, VEC8, VEC16 };
+
+struct recipe {
+    enum dot_kind qk, pv;
+    int softmax_width;
+    int round_weights;
+    int64_t kv_pad;
+};
+
+static struct recipe recipe_of(int32_t order, int64_t hs) {
+    switch (order) {
+    case B4J_ATTN_BITNET_CPP_BATCH: return (struct recipe){VEC16, TINYBLAS16, 16, 0, 32};
+    case B4J_ATTN_BITNET_CPP_SINGLE: return (struct recipe){VEC16, VEC16, 16, 1, 32};
+    case B4J_ATTN_TINYBLAS:
+        /* tinyBLAS declines a head size that is not a multiple of eight: llama.cpp falls back to ggml_vec_dot_f16 */
+        return (struct recipe){hs % 8 != 0 ? VEC8 : TINYBLAS8, TINYBLAS8, 8, 1, 256};
+    default: return (struct recipe){VEC8, VEC8, 8, 1, 256};
+    }
+}
+
+static inline int dot_lanes(enum dot_kind d) { return d == TINYBLAS16 || d == VEC16 ? 16 : 8; }
+static inline int dot_accumulators(enum dot_kind d) { return d == VEC8 || d == VEC16 ? 4 : 1; }
+static inline int dot_slots(enum dot_kind d) { return dot_lanes(d) * dot_accumulators(d); }
 
 /* one cache value as float: f16 or f32 */
 static inline float b4j_cache_value(const void *row, int32_t f16, int64_t i) {
     return f16 ? b4j_fp16_to_fp32(b4j_load_u16((const uint16_t *)row + i)) : b4j_load_f32((const float *)row + i);
 }
 
-/* the q·k dot of an f16 cache: exact float products, summed in double in eight lanes i % 8 */
-static float dot_exact8(const float *q, const uint16_t *k, int64_t n) {
-    double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int l = 0; l < 8; l++) a[l] += (double)(q[i + l] * b4j_fp16_to_fp32(b4j_load_u16(k + i + l)));
-    double sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-    for (; i < n; i++) sum += (double)(q[i] * b4j_fp16_to_fp32(b4j_load_u16(k + i)));
+/* x_i += x_{i+h} for h = w/2 .. 1: the halving reduction of a w-lane register (tinyBLAS's hsum,
+ * _mm512_reduce_add_ps) */
+static float halve(float *x, int w) {
+    for (int h = w / 2; h >= 1; h /= 2)
+        for (int i = 0; i < h; i++) x[i] = x[i] + x[i + h];
+    return x[0];
+}
+
+/* the slots of a dot → one float: ggml_vec_dot_f16 first adds its four accumulators lane-wise,
+ * (s0+s2)+(s1+s3); GGML_F32x8_REDUCE (AVX2) then ends ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)), the others halve.
+ * Overwrites x. */
+static float reduce_lanes(enum dot_kind d, float *x) {
+    const int w = dot_lanes(d);
+    if (dot_accumulators(d) == 4)
+        for (int l = 0; l < w; l++) x[l] = (x[l] + x[2 * w + l]) + (x[w + l] + x[3 * w + l]);
+    if (d == VEC8) return b4j_vec_dot_tree(x);
+    return halve(x, w);
+}
+
+/* Σ q_i k_i in the dot's order: fma chains per slot i % slots over the largest multiple of the slots, the
+ * lanes reduced, and for ggml_vec_dot_f16 the rest added in double (float products) */
+static float dot(enum dot_kind d, const float *q, const void *k, int32_t f16, int64_t n) {
+    const int slots = dot_slots(d);
+    const int64_t full = dot_accumulators(d) == 1 ? n : n & ~(int64_t)(slots - 1);
+    float x[64];
+    for (int l = 0; l < slots; l++) {
+        float a = 0;
+        for (int64_t i = l; i < full; i += slots) a = fmaf(q[i], b4j_cache_value(k, f16, i), a);
+        x[l] = a;
+    }
+    const float r = reduce_lanes(d, x);
+    if (full == n) return r;
+    double sum = r;
+    for (int64_t i = full; i < n; i++) sum += (double)(q[i] * b4j_cache_value(k, f16, i));
     return (float)sum;
 }
 
-/* one fma chain over i = first, first + step, ... below end */
-static float chain(const float *q, const void *k, int32_t f16, int64_t first, int64_t end, int64_t step) {
-    float a = 0;
-    for (int64_t i = first; i < end; i += step) a = fmaf(q[i], b4j_cache_value(k, f16, i), a);
-    return a;
+/* ggml_v_expf, AVX-512 flavour: the constant folded into the last fma, the result scaled by 2^n in one
+ * rounding (_mm512_scalef_ps); 0 or infinity past |n| > 192 */
+static inline float expf512(float x) {
+    const float r = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, r);
+    const float n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+                         fmaf(0x1.ffffecp-1f, b, 1.0f));
+    if (fabsf(n) > 192) return n <= 0 ? 0.0f : INFINITY;
+    return ldexpf(j, (int)n);
 }
 
-/* B4J_ATTN_TINYBLAS (n a multiple of eight): eight fma lanes i % 8, tinyBLAS's AVX hsum */
-static float dot_tinyblas(const float *q, const void *k, int32_t f16, int64_t n) {
-    float x[8];
-    for (int l = 0; l < 8; l++) x[l] = chain(q, k, f16, l, n, 8);
-    return b4j_hsum_float_8(x);
-}
-
-/* B4J_ATTN_GGML_VEC_DOT: 32 fma slots, GGML_F32x8_REDUCE, a tail past a multiple of 32 in double */
-static float dot_vec(const float *q, const void *k, int32_t f16, int64_t n) {
-    const int64_t np = n & ~(int64_t)31;
-    float x[8];
-    for (int l = 0; l < 8; l++)
-        x[l] = (chain(q, k, f16, l, np, 32) + chain(q, k, f16, 16 + l, np, 32)) +
-               (chain(q, k, f16, 8 + l, np, 32) + chain(q, k, f16, 24 + l, np, 32));
-    double sum = b4j_vec_dot_tree(x);
-    for (int64_t i = np; i < n; i++) sum += (double)(q[i] * b4j_cache_value(k, f16, i));
-    return (float)sum;
-}
-
-/* the weighted sums' slots at stride `stride`, reduced as the order's dot product does */
-static float tree_slots(const float *a, int64_t stride, int slots) {
-    float x[8];
-    if (slots == 1) return a[0];
-    for (int l = 0; l < 8; l++)
-        x[l] = slots == 8 ? a[l * stride]
-                          : (a[l * stride] + a[(16 + l) * stride]) + (a[(8 + l) * stride] + a[(24 + l) * stride]);
-    return slots == 8 ? b4j_hsum_float_8(x) : b4j_vec_dot_tree(x);
-}
-
-static float dot_in_order(const float *q, const float *k, int64_t n) {
-    float sum = 0;
-    for (int64_t i = 0; i < n; i++) sum += q[i] * b4j_load_f32(k + i);
-    return sum;
-}
-
-void b4j_softmax_weights(float *scores, int64_t len, int32_t round_weights) {
+/* ggml_vec_soft_max_f32 with registers of `width` lanes: the AVX2 exp at 8, the AVX-512 one at 16; per
+ * block the halving sum in float (zeros past the end: the engine's masked padding), blocks in double */
+static void softmax(float *scores, int64_t len, int width, int32_t round_weights) {
     const float max = b4j_scores_max(scores, len);
     double sum = 0;
-    for (int64_t j = 0; j < len; j++) {
-        const float e = (float)exp((double)(scores[j] - max));
-        scores[j] = e;
-        sum += e;
+    for (int64_t j0 = 0; j0 < len; j0 += width) {
+        float e[16];
+        for (int l = 0; l < width; l++) {
+            e[l] = 0.0f;
+            if (j0 + l < len) {
+                const float x = scores[j0 + l] - max;
+                e[l] = width == 16 ? expf512(x) : b4j_ggml_expf(x);
+                scores[j0 + l] = e[l];
+            }
+        }
+        sum += halve(e, width);
     }
     b4j_softmax_normalize(scores, len, sum, round_weights);
 }
@@ -80,10 +116,9 @@ void b4j_scalar_attention(const float *q, const void *kc, const void *vc, int32_
                           int64_t kvh_n, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                           int32_t order, float *scratch, float *out) {
     const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
-    const int32_t round_weights = f16 && order != B4J_ATTN_SEQUENTIAL;
-    /* tinyBLAS declines a head size that is not a multiple of eight: llama.cpp falls back to ggml_vec_dot_f16 */
-    if (order == B4J_ATTN_TINYBLAS && hs % 8 != 0) order = B4J_ATTN_GGML_VEC_DOT;
-    const int slots = order == B4J_ATTN_TINYBLAS ? 8 : order == B4J_ATTN_GGML_VEC_DOT ? 32 : 1;
+    const struct recipe rc = recipe_of(order, hs);
+    const int32_t round_weights = f16 && rc.round_weights;
+    const int slots = dot_slots(rc.pv);
     const int64_t block = group * hs;        /* floats per accumulator slot */
     for (int64_t row = row0; row < row1; row++) {
         const int64_t t = row / kvh_n, kvh = row % kvh_n, len = pos0 + t + 1;
@@ -95,32 +130,41 @@ void b4j_scalar_attention(const float *q, const void *kc, const void *vc, int32_
         for (int64_t j = 0; j < len; j++) {
             const int64_t kb = j * kv_dim + kvh * hs;
             const void *kr = f16 ? (const void *)((const uint16_t *)kc + kb) : (const void *)((const float *)kc + kb);
-            for (int64_t g = 0; g < group; g++) {
-                float d;
-                if (order == B4J_ATTN_TINYBLAS) d = dot_tinyblas(qr + g * hs, kr, f16, hs);
-                else if (order == B4J_ATTN_GGML_VEC_DOT) d = dot_vec(qr + g * hs, kr, f16, hs);
-                else d = f16 ? dot_exact8(qr + g * hs, (const uint16_t *)kr, hs) : dot_in_order(qr + g * hs, (const float *)kr, hs);
-                sc[g * len + j] = d * scale;
-            }
+            for (int64_t g = 0; g < group; g++) sc[g * len + j] = dot(rc.qk, qr + g * hs, kr, f16, hs) * scale;
         }
-        for (int64_t g = 0; g < group; g++) {
-            if (slots > 1) b4j_softmax_blocks8(sc + g * len, len, round_weights);
-            else b4j_softmax_weights(sc + g * len, len, round_weights);
+        for (int64_t g = 0; g < group; g++) softmax(sc + g * len, len, rc.softmax_width, round_weights);
+        /* P·V: position j < full into slot j % slots (fma); ggml_vec_dot_f16's tail after the reduction */
+        int64_t full = len;
+        if (dot_accumulators(rc.pv) == 4) {
+            const int64_t padded = (len + rc.kv_pad - 1) / rc.kv_pad * rc.kv_pad;
+            const int64_t chunks = padded & ~(int64_t)(slots - 1);
+            full = chunks < len ? chunks : len;
         }
         for (int64_t i = 0; i < slots * block; i++) acc[i] = 0;
-        for (int64_t j = 0; j < len; j++) {
+        for (int64_t j = 0; j < full; j++) {
             const int64_t vb = j * kv_dim + kvh * hs;
             const void *vr = f16 ? (const void *)((const uint16_t *)vc + vb) : (const void *)((const float *)vc + vb);
             float *a = acc + (j % slots) * block;
             for (int64_t g = 0; g < group; g++) {
                 const float p = sc[g * len + j];
-                for (int64_t i = 0; i < hs; i++) {
-                    const float v = b4j_cache_value(vr, f16, i);
-                    a[g * hs + i] = slots > 1 ? fmaf(p, v, a[g * hs + i]) : a[g * hs + i] + p * v;
-                }
+                for (int64_t i = 0; i < hs; i++) a[g * hs + i] = fmaf(p, b4j_cache_value(vr, f16, i), a[g * hs + i]);
             }
         }
         float *o = out + t * q_dim + kvh * group * hs;
-        for (int64_t i = 0; i < block; i++) o[i] = tree_slots(acc + i, block, slots);
+        for (int64_t i = 0; i < block; i++) {
+            float x[64];
+            for (int l = 0; l < slots; l++) x[l] = acc[l * block + i];
+            o[i] = reduce_lanes(rc.pv, x);
+            if (full < len) {
+                double sum = o[i];
+                const int64_t g = i / hs;
+                for (int64_t j = full; j < len; j++) {
+                    const int64_t vb = j * kv_dim + kvh * hs;
+                    const void *vr = f16 ? (const void *)((const uint16_t *)vc + vb) : (const void *)((const float *)vc + vb);
+                    sum += (double)(sc[g * len + j] * b4j_cache_value(vr, f16, i % hs));
+                }
+                o[i] = (float)sum;
+            }
+        }
     }
 }

@@ -401,74 +401,16 @@ FLOAT_GEMM(avx512_gemm_f32, float, load16_f32, cvt1_f32)
 FLOAT_GEMM(avx512_gemm_f16, uint16_t, load16_f16, cvt1_f16)
 FLOAT_GEMM(avx512_gemm_bf16, uint16_t, load16_bf16, cvt1_bf16)
 
-/* ---------------------------------------------------------------- attention (f16 cache) */
+/* ---------------------------------------------------------------- attention */
 
-/* ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)): the reference's combination of the eight double lanes */
-static inline double hsum_pd_ordered(__m512d v) {
-    double l[8];
-    _mm512_storeu_pd(l, v);
-    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-}
-
-/* Same numbers as b4j_scalar_attention: each q·k product is exact in float (f16 x f16), widened to
- * double and added into lane i % 8 in order; P·V is a float multiply then an add per element, positions
- * in order. Up to four query heads share each K/V row load. */
+/* llama.cpp's orders as the AVX2 variant vectorises them; bitnet.cpp's in the scalar reference */
 static void avx512_attention(const float *q, const void *kc, const void *vc, int32_t f16, int64_t hs,
                              int64_t kvh_n, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                              int32_t order, float *scratch, float *out) {
-    if (order == B4J_ATTN_TINYBLAS || order == B4J_ATTN_GGML_VEC_DOT) {
+    if (order == B4J_ATTN_TINYBLAS || order == B4J_ATTN_GGML_VEC_DOT)
         b4j_avx2_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
-        return;
-    }
-    if (!f16 || hs % 16 != 0) {
+    else
         b4j_scalar_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
-        return;
-    }
-    const int32_t round_weights = order == B4J_ATTN_SEQUENTIAL_F16_WEIGHTS;
-    const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
-    const uint16_t *K = (const uint16_t *)kc, *V = (const uint16_t *)vc;
-    for (int64_t row = row0; row < row1; row++) {
-        const int64_t t = row / kvh_n, kvh = row % kvh_n, len = pos0 + t + 1;
-        float *qr = scratch, *sc = scratch + group * hs;
-        const float *qt = q + t * q_dim + kvh * group * hs;
-        for (int64_t i = 0; i < group * hs; i += 16)
-            _mm512_storeu_ps(qr + i, _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_loadu_ps(qt + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
-        for (int64_t j = 0; j < len; j++) {
-            const uint16_t *kr = K + j * kv_dim + kvh * hs;
-            for (int64_t g0 = 0; g0 < group; g0 += 4) {
-                const int ng = group - g0 < 4 ? (int)(group - g0) : 4;
-                __m512d acc[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
-                for (int64_t i = 0; i < hs; i += 8) {
-                    const __m256 kf = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + i)));
-                    for (int u = 0; u < ng; u++)
-                        acc[u] = _mm512_add_pd(acc[u], _mm512_cvtps_pd(_mm256_mul_ps(_mm256_loadu_ps(qr + (g0 + u) * hs + i), kf)));
-                }
-                for (int u = 0; u < ng; u++) sc[(g0 + u) * len + j] = (float)hsum_pd_ordered(acc[u]) * scale;
-            }
-        }
-        for (int64_t g = 0; g < group; g++) b4j_softmax_weights(sc + g * len, len, round_weights);
-        float *o = out + t * q_dim + kvh * group * hs;
-        for (int64_t i0 = 0; i0 < hs; i0 += 64) {
-            const int nv = hs - i0 >= 64 ? 4 : (int)((hs - i0) / 16);
-            for (int64_t g0 = 0; g0 < group; g0 += 4) {
-                const int ng = group - g0 < 4 ? (int)(group - g0) : 4;
-                __m512 acc[4][4];
-                for (int u = 0; u < 4; u++)
-                    for (int c = 0; c < 4; c++) acc[u][c] = _mm512_setzero_ps();
-                for (int64_t j = 0; j < len; j++) {
-                    const uint16_t *vr = V + j * kv_dim + kvh * hs + i0;
-                    __m512 vf[4];
-                    for (int c = 0; c < nv; c++) vf[c] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vr + 16 * c)));
-                    for (int u = 0; u < ng; u++) {
-                        const __m512 p = _mm512_set1_ps(sc[(g0 + u) * len + j]);
-                        for (int c = 0; c < nv; c++) acc[u][c] = _mm512_add_ps(acc[u][c], _mm512_mul_ps(p, vf[c]));
-                    }
-                }
-                for (int u = 0; u < ng; u++)
-                    for (int c = 0; c < nv; c++) _mm512_storeu_ps(o + (g0 + u) * hs + i0 + 16 * c, acc[u][c]);
-            }
-        }
-    }
 }
 
 /* The AVX2 kernels are reused where 512 bits buy nothing (this variant implies AVX2). */

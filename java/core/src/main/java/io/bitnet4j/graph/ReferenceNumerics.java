@@ -36,7 +36,7 @@ public enum ReferenceNumerics {
     /** The attention arithmetic of a pass that processes {@code batchTokens} tokens of a sequence. */
     public AttentionOrder attentionOrder(int batchTokens) {
         if (this == LLAMA_CPP) return batchTokens == 1 ? AttentionOrder.GGML_VEC_DOT : AttentionOrder.TINYBLAS;
-        return batchTokens == 1 ? AttentionOrder.SEQUENTIAL_F16_WEIGHTS : AttentionOrder.SEQUENTIAL;
+        return batchTokens == 1 ? AttentionOrder.BITNET_CPP_SINGLE : AttentionOrder.BITNET_CPP_BATCH;
     }
 
     public static ReferenceNumerics forModel(ModelConfig config, ModelWeights weights) {

@@ -1,38 +1,76 @@
 package io.bitnet4j.kernels;
 
 /**
- * The float evaluation order of {@link Kernels#attention}: whose arithmetic to reproduce, bit for bit
- * (the graph picks it, see {@code ReferenceNumerics}). Every tier computes the same numbers for each.
- * The code is what {@code b4j_attention} takes (bitnet4j.h).
+ * The float evaluation order of attention, as each reference engine's matmuls and softmax compute it (the
+ * engines disagree in the last bits, and ternary models amplify those bits). Every order is a recipe of three
+ * parts: the q·k dot, the softmax, and the weighted sum P·V; each is one of ggml's kernels at one SIMD width.
+ * With an f16 cache the queries are rounded to f16 first (ggml converts them to the cache's type).
  */
 public enum AttentionOrder {
     /**
-     * bitnet.cpp's prompt batch: q·k of an f16 cache as exact float products summed in double in eight
-     * lanes i % 8; exp in double, the softmax sum in double; P·V in float, positions in order.
+     * bitnet.cpp, a batch of two or more tokens (its llama.cpp fork, AVX-512 build): q·k by
+     * {@code ggml_vec_dot_f16} at 16 lanes (four accumulators over chunks of 64, a tail past a multiple of 64 in
+     * double); softmax in blocks of 16 with the AVX-512 vector exp; P·V by its tinyBLAS at 16 fma lanes, the
+     * weights left in f32.
      */
-    SEQUENTIAL(0),
-    /** bitnet.cpp's single-token step: as {@link #SEQUENTIAL}, the weights rounded to f16 first (f16 cache). */
-    SEQUENTIAL_F16_WEIGHTS(1),
+    BITNET_CPP_BATCH(0, Dot.VEC16, 16, Dot.TINYBLAS16, false, 32),
+    /** bitnet.cpp, one token: as {@link #BITNET_CPP_BATCH}, P·V by {@code ggml_vec_dot_f16} at 16 lanes, weights rounded to f16. */
+    BITNET_CPP_SINGLE(1, Dot.VEC16, 16, Dot.VEC16, true, 32),
     /**
      * llama.cpp without flash attention, a batch of two or more tokens (x86 AVX2 build: its tinyBLAS
      * matmuls): q·k as eight float lanes i % 8, each a chain of fused multiply-adds, combined
      * ((l0+l4)+(l2+l6))+((l1+l5)+(l3+l7)); ggml's vector exp; the softmax sum over blocks of eight
      * positions (that tree in float, blocks added in double); weights rounded to f16 (f16 cache); P·V as
-     * eight fma lanes over positions j % 8, same tree.
+     * eight fma lanes over positions j % 8, same tree. A head size that is not a multiple of eight takes
+     * {@code ggml_vec_dot_f16} for q·k, as llama.cpp does.
      */
-    TINYBLAS(2),
+    TINYBLAS(2, Dot.TINYBLAS8, 8, Dot.TINYBLAS8, true, 256),
     /**
      * llama.cpp without flash attention, one token (tinyBLAS is only used for two or more columns, so
      * {@code ggml_vec_dot_f16}, AVX2 build): q·k and P·V as four accumulators of eight fma lanes over
      * chunks of 32 (slot i % 32), reduced ((s0+s2)+(s1+s3)) lane-wise, then ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7));
      * a q·k tail past a multiple of 32 added in double; softmax and weights as {@link #TINYBLAS}.
      */
-    GGML_VEC_DOT(3);
+    GGML_VEC_DOT(3, Dot.VEC8, 8, Dot.VEC8, true, 256);
+
+    /** One of ggml's f16 dot products, by SIMD width. */
+    public enum Dot {
+        /** tinyBLAS, AVX2: eight fma lanes, halving tree. */
+        TINYBLAS8(8, 1),
+        /** tinyBLAS, AVX-512: sixteen fma lanes, halving tree. */
+        TINYBLAS16(16, 1),
+        /** ggml_vec_dot_f16, AVX2: four accumulators of eight lanes, GGML_F32x8_REDUCE. */
+        VEC8(8, 4),
+        /** ggml_vec_dot_f16, AVX-512: four accumulators of sixteen lanes, _mm512_reduce_add_ps. */
+        VEC16(16, 4);
+
+        final int lanes, accumulators;
+
+        Dot(int lanes, int accumulators) {
+            this.lanes = lanes;
+            this.accumulators = accumulators;
+        }
+
+        /** Partial sums per dot product: position i goes to slot i % slots. */
+        public int slots() {
+            return lanes * accumulators;
+        }
+    }
 
     private final int code;
+    final Dot qk, pv;
+    final int softmaxBlock;
+    final boolean roundsWeights;
+    /** The engine pads its KV length to this many positions (the P·V tail past the last full chunk depends on it). */
+    final int kvPad;
 
-    AttentionOrder(int code) {
+    AttentionOrder(int code, Dot qk, int softmaxBlock, Dot pv, boolean roundsWeights, int kvPad) {
         this.code = code;
+        this.qk = qk;
+        this.softmaxBlock = softmaxBlock;
+        this.pv = pv;
+        this.roundsWeights = roundsWeights;
+        this.kvPad = kvPad;
     }
 
     /** The value of {@code b4j_attention}'s {@code order} argument. */
@@ -42,6 +80,15 @@ public enum AttentionOrder {
 
     /** Whether the weights are rounded to f16 before the product with an f16 V cache. */
     public boolean roundsWeights() {
-        return this != SEQUENTIAL;
+        return roundsWeights;
     }
+
+    /** The q·k dot for a head size: tinyBLAS declines one that is not a multiple of its width (ggml falls back). */
+    Dot qkFor(int headSize) {
+        if (qk == Dot.TINYBLAS8 && headSize % 8 != 0) return Dot.VEC8;
+        return qk;
+    }
+
+    /** The most partial-sum slots any order uses. */
+    static final int MAX_SLOTS = 64;
 }

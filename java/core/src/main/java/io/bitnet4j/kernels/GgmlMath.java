@@ -33,6 +33,25 @@ public final class GgmlMath {
         return Math.fma(s2, j, s2) * s1;
     }
 
+    /**
+     * ggml_v_expf (AVX-512 flavour): the same reduction and polynomial, but the constant term folded into the
+     * last fma and the result scaled by 2^n ({@code _mm512_scalef_ps}: one rounding) — it differs from
+     * {@link #expf} in the last bit; past |n| > 192, 0 (n ≤ 0) or infinity.
+     */
+    public static float expf512(float x) {
+        float r = 0x1.8p23f;
+        float z = Math.fma(x, 0x1.715476p+0f, r);
+        float n = z - r;
+        float b = Math.fma(-n, 0x1.7f7d1cp-20f, Math.fma(-n, 0x1.62e4p-1f, x));
+        float u = b * b;
+        float j = Math.fma(
+                Math.fma(Math.fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, Math.fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                u,
+                Math.fma(0x1.ffffecp-1f, b, 1f));
+        if (Math.abs(n) > 192) return n <= 0 ? 0f : Float.POSITIVE_INFINITY;
+        return Math.scalb(j, (int) n);
+    }
+
     /** ggml_v_silu: x / (1 + exp(-x)) with {@link #expf}. */
     public static float silu(float x) {
         return x / (1f + expf(0f - x));

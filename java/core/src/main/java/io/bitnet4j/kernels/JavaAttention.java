@@ -3,6 +3,8 @@ package io.bitnet4j.kernels;
 import static io.bitnet4j.kernels.ScalarKernels.F32;
 import static io.bitnet4j.kernels.ScalarKernels.I16;
 
+import io.bitnet4j.kernels.AttentionOrder.Dot;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -10,9 +12,10 @@ import java.lang.foreign.MemorySegment;
  * of {@code b4j_attention} (bitnet4j.h) in each {@link AttentionOrder}, which the native variants
  * reproduce bit for bit.
  *
- * <p>Scratch layout (floats): [group × headSize] queries as the cache type sees them, [headSize] one K or
- * V row converted once per KV head, [group × len] scores/weights, then the weighted sums: one
- * [group × headSize] block per accumulator slot (1, 8 or 32 of them, by order).
+ * <p>Scratch layout (floats, {@link AttentionShape#scratchFloats}): [group × headSize] queries as the cache type
+ * sees them, [headSize] one K or V row converted once per KV head, [group × len] scores/weights, then the
+ * weighted sums: one [group × headSize] block per partial-sum slot (up to {@link AttentionOrder#MAX_SLOTS}),
+ * then {@link AttentionOrder#MAX_SLOTS} floats of lane values for the reductions.
  */
 final class JavaAttention {
     private JavaAttention() {}
@@ -23,13 +26,8 @@ final class JavaAttention {
         int qDim = s.qDim(), kvDim = s.kvDim();
         boolean f16 = s.kvF16();
         boolean roundWeights = f16 && order.roundsWeights();
-        // tinyBLAS declines a head size that is not a multiple of eight: llama.cpp falls back to ggml_vec_dot_f16
-        if (order == AttentionOrder.TINYBLAS && hs % 8 != 0) order = AttentionOrder.GGML_VEC_DOT;
-        int slots = switch (order) {                      // accumulators per weighted sum; slot of position j: j % slots
-            case SEQUENTIAL, SEQUENTIAL_F16_WEIGHTS -> 1;
-            case TINYBLAS -> 8;
-            case GGML_VEC_DOT -> 32;
-        };
+        Dot qk = order.qkFor(hs), pv = order.pv;
+        int slots = pv.slots();
         long rowBuf = (long) group * hs;       // float index of the converted K/V row
         long scores = rowBuf + hs;             // float index of the scores
         long block = (long) group * hs;        // floats per slot
@@ -37,6 +35,7 @@ final class JavaAttention {
             int t = row / kvHeads, kvh = row % kvHeads, len = pos0 + t + 1;
             long qBase = (long) t * qDim + (long) kvh * group * hs;
             long sums = scores + (long) group * len;
+            long lanes = sums + AttentionOrder.MAX_SLOTS * block;
             for (int i = 0; i < group * hs; i++) {
                 float qv = q.getAtIndex(F32, qBase + i);
                 scratch.setAtIndex(F32, i, f16 ? Float.float16ToFloat(Float.floatToFloat16(qv)) : qv);
@@ -44,22 +43,17 @@ final class JavaAttention {
             for (int j = 0; j < len; j++) {
                 loadRow(k, (long) j * kvDim + (long) kvh * hs, hs, f16, scratch, rowBuf);
                 for (int g = 0; g < group; g++) {
-                    long qg = (long) g * hs;
-                    float d = switch (order) {
-                        case SEQUENTIAL, SEQUENTIAL_F16_WEIGHTS ->
-                                f16 ? dotExact(scratch, qg, rowBuf, hs) : dotInOrder(scratch, qg, rowBuf, hs);
-                        case TINYBLAS -> dotTinyBlas(scratch, qg, rowBuf, hs);
-                        case GGML_VEC_DOT -> dotVec(scratch, qg, rowBuf, hs);
-                    };
+                    float d = dot(qk, scratch, (long) g * hs, 1, rowBuf, 1, hs, lanes);
                     scratch.setAtIndex(F32, scores + (long) g * len + j, d * s.scale());
                 }
             }
             for (int g = 0; g < group; g++) {
-                if (slots == 1) softmax(scratch, scores + (long) g * len, len, roundWeights);
-                else softmaxBlocks(scratch, scores + (long) g * len, len, roundWeights);
+                softmax(scratch, scores + (long) g * len, len, order.softmaxBlock, roundWeights, lanes);
             }
+            // P·V: position j < full into slot j % slots (fma), the rest (ggml_vec_dot_f16's tail) after the reduction
+            int full = pv.accumulators == 1 ? len : Math.min(len, roundUp(len, order.kvPad) & -slots);
             for (long i = 0; i < slots * block; i++) scratch.setAtIndex(F32, sums + i, 0f);
-            for (int j = 0; j < len; j++) {
+            for (int j = 0; j < full; j++) {
                 loadRow(v, (long) j * kvDim + (long) kvh * hs, hs, f16, scratch, rowBuf);
                 long slot = sums + (long) (j % slots) * block;
                 for (int g = 0; g < group; g++) {
@@ -67,46 +61,89 @@ final class JavaAttention {
                     long a = slot + (long) g * hs;
                     for (int i = 0; i < hs; i++) {
                         float x = scratch.getAtIndex(F32, rowBuf + i), acc = scratch.getAtIndex(F32, a + i);
-                        scratch.setAtIndex(F32, a + i, slots == 1 ? acc + p * x : Math.fma(p, x, acc));
+                        scratch.setAtIndex(F32, a + i, Math.fma(p, x, acc));
                     }
                 }
             }
-            for (int i = 0; i < group * hs; i++) {
-                long at = sums + i;
-                float o = switch (slots) {
-                    case 1 -> scratch.getAtIndex(F32, at);
-                    case 8 -> tree8(scratch, at, block);
-                    default -> tree32(scratch, at, block);
-                };
-                out.setAtIndex(F32, qBase + i, o);
+            for (int i = 0; i < group * hs; i++) out.setAtIndex(F32, qBase + i, reduce(pv, scratch, sums + i, block, lanes));
+            if (full < len) {   // only ggml_vec_dot_f16 has a tail: added in double, position by position
+                for (int i = 0; i < group * hs; i++) {
+                    double sum = out.getAtIndex(F32, qBase + i);
+                    int g = i / hs;
+                    for (int j = full; j < len; j++) {
+                        float p = scratch.getAtIndex(F32, scores + (long) g * len + j);
+                        long vb = (long) j * kvDim + (long) kvh * hs + i % hs;
+                        float x = f16 ? Float.float16ToFloat(v.getAtIndex(I16, vb)) : v.getAtIndex(F32, vb);
+                        sum += p * x;
+                    }
+                    out.setAtIndex(F32, qBase + i, (float) sum);
+                }
             }
         }
     }
 
-    /** ((x0+x4)+(x2+x6))+((x1+x5)+(x3+x7)) of eight floats {@code stride} apart: tinyBLAS's hsum of an AVX register. */
-    private static float tree8(MemorySegment s, long at, long stride) {
-        float x0 = s.getAtIndex(F32, at), x1 = s.getAtIndex(F32, at + stride);
-        float x2 = s.getAtIndex(F32, at + 2 * stride), x3 = s.getAtIndex(F32, at + 3 * stride);
-        float x4 = s.getAtIndex(F32, at + 4 * stride), x5 = s.getAtIndex(F32, at + 5 * stride);
-        float x6 = s.getAtIndex(F32, at + 6 * stride), x7 = s.getAtIndex(F32, at + 7 * stride);
-        return ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7));
+    private static int roundUp(int n, int multiple) {
+        return (n + multiple - 1) / multiple * multiple;
     }
 
     /**
-     * ggml_vec_dot_f16's reduction of its four accumulators of eight lanes (slot 8a + l, {@code stride}
-     * apart): x_l = (s0+s2)+(s1+s3) lane-wise (GGML_F32x8_REDUCE), then ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)).
+     * Σ a_i·b_i over n elements (a at index a + i·aStride, b likewise) in the dot's order: fma chains per slot
+     * i % slots over the largest multiple of the slots, the lanes reduced as the dot reduces them, and for
+     * {@code ggml_vec_dot_f16} the rest added in double (float products) — tinyBLAS only runs on multiples of
+     * its width.
      */
-    private static float tree32(MemorySegment s, long at, long stride) {
-        float x0 = lane32(s, at, stride, 0), x1 = lane32(s, at, stride, 1), x2 = lane32(s, at, stride, 2);
-        float x3 = lane32(s, at, stride, 3), x4 = lane32(s, at, stride, 4), x5 = lane32(s, at, stride, 5);
-        float x6 = lane32(s, at, stride, 6), x7 = lane32(s, at, stride, 7);
-        return ((x0 + x4) + (x1 + x5)) + ((x2 + x6) + (x3 + x7));
+    private static float dot(Dot d, MemorySegment s, long a, int aStride, long b, int bStride, int n, long lanes) {
+        int slots = d.slots(), full = d.accumulators == 1 ? n : n & -slots;
+        for (int l = 0; l < slots; l++) {
+            float acc = 0;
+            for (int i = l; i < full; i += slots) {
+                acc = Math.fma(s.getAtIndex(F32, a + (long) i * aStride), s.getAtIndex(F32, b + (long) i * bStride), acc);
+            }
+            s.setAtIndex(F32, lanes + l, acc);
+        }
+        float r = reduceLanes(d, s, lanes);
+        if (full == n) return r;
+        double sum = r;
+        for (int i = full; i < n; i++) sum += s.getAtIndex(F32, a + (long) i * aStride) * s.getAtIndex(F32, b + (long) i * bStride);
+        return (float) sum;
     }
 
-    private static float lane32(MemorySegment s, long at, long stride, int l) {
-        float s0 = s.getAtIndex(F32, at + l * stride), s1 = s.getAtIndex(F32, at + (8 + l) * stride);
-        float s2 = s.getAtIndex(F32, at + (16 + l) * stride), s3 = s.getAtIndex(F32, at + (24 + l) * stride);
-        return (s0 + s2) + (s1 + s3);
+    /** The slot values at {@code at}, {@code stride} apart, reduced as the dot reduces its registers. */
+    private static float reduce(Dot d, MemorySegment s, long at, long stride, long lanes) {
+        for (int l = 0; l < d.slots(); l++) s.setAtIndex(F32, lanes + l, s.getAtIndex(F32, at + l * stride));
+        return reduceLanes(d, s, lanes);
+    }
+
+    /**
+     * Slots {@code lanes[0, d.slots())} → one float: ggml_vec_dot_f16 first adds its four accumulators lane-wise,
+     * (s0+s2)+(s1+s3); then tinyBLAS's hsum and {@code _mm512_reduce_add_ps} halve the register (x_i + x_{i+w/2},
+     * …), while GGML_F32x8_REDUCE (AVX2) ends ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)). Overwrites the lanes.
+     */
+    private static float reduceLanes(Dot d, MemorySegment s, long lanes) {
+        int w = d.lanes;
+        if (d.accumulators == 4) {
+            for (int l = 0; l < w; l++) {
+                float s0 = s.getAtIndex(F32, lanes + l), s1 = s.getAtIndex(F32, lanes + w + l);
+                float s2 = s.getAtIndex(F32, lanes + 2 * w + l), s3 = s.getAtIndex(F32, lanes + 3 * w + l);
+                s.setAtIndex(F32, lanes + l, (s0 + s2) + (s1 + s3));
+            }
+        }
+        if (d == Dot.VEC8) {
+            float y0 = s.getAtIndex(F32, lanes) + s.getAtIndex(F32, lanes + 4);
+            float y1 = s.getAtIndex(F32, lanes + 1) + s.getAtIndex(F32, lanes + 5);
+            float y2 = s.getAtIndex(F32, lanes + 2) + s.getAtIndex(F32, lanes + 6);
+            float y3 = s.getAtIndex(F32, lanes + 3) + s.getAtIndex(F32, lanes + 7);
+            return (y0 + y1) + (y2 + y3);
+        }
+        return halve(s, lanes, w);
+    }
+
+    /** x_i += x_{i+h} for h = w/2, w/4, …, 1: the halving reduction of a w-lane register. */
+    private static float halve(MemorySegment s, long lanes, int w) {
+        for (int h = w / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) s.setAtIndex(F32, lanes + i, s.getAtIndex(F32, lanes + i) + s.getAtIndex(F32, lanes + i + h));
+        }
+        return s.getAtIndex(F32, lanes);
     }
 
     private static void loadRow(MemorySegment cache, long base, int n, boolean f16, MemorySegment dst, long at) {
@@ -116,104 +153,29 @@ final class JavaAttention {
         }
     }
 
-    /** Σ q·k of f16-valued factors: exact float products summed in double, eight lanes i % 8. */
-    private static float dotExact(MemorySegment s, long q, long k, int n) {
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            a0 += s.getAtIndex(F32, q + i) * s.getAtIndex(F32, k + i);
-            a1 += s.getAtIndex(F32, q + i + 1) * s.getAtIndex(F32, k + i + 1);
-            a2 += s.getAtIndex(F32, q + i + 2) * s.getAtIndex(F32, k + i + 2);
-            a3 += s.getAtIndex(F32, q + i + 3) * s.getAtIndex(F32, k + i + 3);
-            a4 += s.getAtIndex(F32, q + i + 4) * s.getAtIndex(F32, k + i + 4);
-            a5 += s.getAtIndex(F32, q + i + 5) * s.getAtIndex(F32, k + i + 5);
-            a6 += s.getAtIndex(F32, q + i + 6) * s.getAtIndex(F32, k + i + 6);
-            a7 += s.getAtIndex(F32, q + i + 7) * s.getAtIndex(F32, k + i + 7);
-        }
-        double sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
-        for (; i < n; i++) sum += s.getAtIndex(F32, q + i) * s.getAtIndex(F32, k + i);
-        return (float) sum;
-    }
-
-    /** Σ q·k in f32, in order (the f32 cache). */
-    private static float dotInOrder(MemorySegment s, long q, long k, int n) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) sum += s.getAtIndex(F32, q + i) * s.getAtIndex(F32, k + i);
-        return sum;
-    }
-
-    /** One fma chain over i = first, first + step, ... below end. */
-    private static float chain(MemorySegment s, long q, long k, int first, int end, int step) {
-        float a = 0;
-        for (int i = first; i < end; i += step) a = Math.fma(s.getAtIndex(F32, q + i), s.getAtIndex(F32, k + i), a);
-        return a;
-    }
-
-    /** tinyBLAS (n a multiple of eight): eight fma lanes i % 8 combined as {@link #tree8}. */
-    private static float dotTinyBlas(MemorySegment s, long q, long k, int n) {
-        float x0 = chain(s, q, k, 0, n, 8), x1 = chain(s, q, k, 1, n, 8), x2 = chain(s, q, k, 2, n, 8);
-        float x3 = chain(s, q, k, 3, n, 8), x4 = chain(s, q, k, 4, n, 8), x5 = chain(s, q, k, 5, n, 8);
-        float x6 = chain(s, q, k, 6, n, 8), x7 = chain(s, q, k, 7, n, 8);
-        return ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7));
-    }
-
-    /** ggml_vec_dot_f16: 32 fma slots i % 32 combined as {@link #tree32}; a tail past a multiple of 32 added in double. */
-    private static float dotVec(MemorySegment s, long q, long k, int n) {
-        int np = n & ~31;
-        float x0 = vecLane(s, q, k, np, 0), x1 = vecLane(s, q, k, np, 1), x2 = vecLane(s, q, k, np, 2);
-        float x3 = vecLane(s, q, k, np, 3), x4 = vecLane(s, q, k, np, 4), x5 = vecLane(s, q, k, np, 5);
-        float x6 = vecLane(s, q, k, np, 6), x7 = vecLane(s, q, k, np, 7);
-        double sum = ((x0 + x4) + (x1 + x5)) + ((x2 + x6) + (x3 + x7));
-        for (int i = np; i < n; i++) sum += s.getAtIndex(F32, q + i) * s.getAtIndex(F32, k + i);
-        return (float) sum;
-    }
-
-    private static float vecLane(MemorySegment s, long q, long k, int np, int l) {
-        float s0 = chain(s, q, k, l, np, 32), s1 = chain(s, q, k, 8 + l, np, 32);
-        float s2 = chain(s, q, k, 16 + l, np, 32), s3 = chain(s, q, k, 24 + l, np, 32);
-        return (s0 + s2) + (s1 + s3);
-    }
-
-    /** Scores → weights: f32 softmax with exp and the sum in double, optionally rounded to f16. */
-    private static void softmax(MemorySegment s, long at, int len, boolean roundWeights) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < len; j++) max = Math.max(max, s.getAtIndex(F32, at + j));
-        double sum = 0;
-        for (int j = 0; j < len; j++) {
-            float e = (float) Math.exp(s.getAtIndex(F32, at + j) - max);
-            s.setAtIndex(F32, at + j, e);
-            sum += e;
-        }
-        scale(s, at, len, (float) (1.0 / sum), roundWeights);
-    }
-
     /**
-     * Scores → weights as ggml_vec_soft_max_f32 (AVX2): e = ggml's vector exp of (s − max); per block of
-     * eight positions the {@link #tree8} sum in float (zeros past the end), blocks summed in double.
+     * Scores → weights as ggml_vec_soft_max_f32 with registers of {@code width} lanes: e = ggml's vector exp of
+     * (s − max) (the AVX2 flavour at 8 lanes, the AVX-512 one at 16); per block of {@code width} positions the
+     * halving sum in float (zeros past the end: the engine's masked padding), blocks summed in double; then
+     * e · (float) (1 / sum), rounded to f16 if asked.
      */
-    private static void softmaxBlocks(MemorySegment s, long at, int len, boolean roundWeights) {
+    private static void softmax(MemorySegment s, long at, int len, int width, boolean roundWeights, long lanes) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < len; j++) max = Math.max(max, s.getAtIndex(F32, at + j));
         double sum = 0;
-        for (int j0 = 0; j0 < len; j0 += 8) {
-            float x0 = exp(s, at, j0, len, max), x1 = exp(s, at, j0 + 1, len, max);
-            float x2 = exp(s, at, j0 + 2, len, max), x3 = exp(s, at, j0 + 3, len, max);
-            float x4 = exp(s, at, j0 + 4, len, max), x5 = exp(s, at, j0 + 5, len, max);
-            float x6 = exp(s, at, j0 + 6, len, max), x7 = exp(s, at, j0 + 7, len, max);
-            sum += ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7));
+        for (int j0 = 0; j0 < len; j0 += width) {
+            for (int l = 0; l < width; l++) {
+                float e = 0f;
+                if (j0 + l < len) {
+                    float x = s.getAtIndex(F32, at + j0 + l) - max;
+                    e = width == 16 ? GgmlMath.expf512(x) : GgmlMath.expf(x);
+                    s.setAtIndex(F32, at + j0 + l, e);
+                }
+                s.setAtIndex(F32, lanes + l, e);
+            }
+            sum += halve(s, lanes, width);
         }
-        scale(s, at, len, (float) (1.0 / sum), roundWeights);
-    }
-
-    /** Score j replaced by ggml's exp of (score − max); 0 past the end (the block's padding). */
-    private static float exp(MemorySegment s, long at, int j, int len, float max) {
-        if (j >= len) return 0f;
-        float e = GgmlMath.expf(s.getAtIndex(F32, at + j) - max);
-        s.setAtIndex(F32, at + j, e);
-        return e;
-    }
-
-    private static void scale(MemorySegment s, long at, int len, float inv, boolean roundWeights) {
+        float inv = (float) (1.0 / sum);
         for (int j = 0; j < len; j++) {
             float p = s.getAtIndex(F32, at + j) * inv;
             s.setAtIndex(F32, at + j, roundWeights ? Float.float16ToFloat(Float.floatToFloat16(p)) : p);

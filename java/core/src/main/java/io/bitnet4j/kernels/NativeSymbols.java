@@ -25,7 +25,7 @@ import java.lang.invoke.VarHandle;
 final class NativeSymbols {
     private NativeSymbols() {}
 
-    static final int EXPECTED_ABI = 5;
+    static final int EXPECTED_ABI = 6;
 
     /** null when loaded, else the reason the native tier is unavailable. */
     static final String UNAVAILABLE;
