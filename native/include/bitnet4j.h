@@ -94,21 +94,32 @@ B4J_API void b4j_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t 
  *    with code_i in {0,1,2} the stored code/trit of weight i (TQ2_0: weight 128j + 32l + m is bits 2l
  *    of byte 32j + m; TQ1_0: i < 160 trit i/32 of qs[i % 32], i < 240 trit (i-160)/16 of
  *    qs[32 + (i-160) % 16], else trit (i-240)/4 of qh[(i-240) % 4]) and the block's stored bsums;
- *  - d = y.d * fp16_to_f32(x.d); acc[L] = (float)lane[L] * d + acc[L] (a float multiply, then an add:
- *    no FMA), blocks in order, acc starting at 0;
+ *  - d = y.d * fp16_to_f32(x.d); acc[L] = fma((float)lane[L], d, acc[L]) when `fused` (llama.cpp as gcc
+ *    builds it), else (float)lane[L] * d + acc[L] (bitnet.cpp, clang); blocks in order, acc starting at 0;
  *  - out = ((acc0 + acc4) + (acc2 + acc6)) + ((acc1 + acc5) + (acc3 + acc7)) (hsum_float_8).
  * The total equals Σ (code-1)*y*d up to float rounding; the order above fixes that rounding. */
 B4J_API void b4j_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused);
 B4J_API void b4j_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused);
 
 /* ---- float weights x f32 activations (output head, float models) ----
- * out[t*out_stride + r] = Σ_i w[r*k + i] * x[t*k + i]. */
+ * out[t*out_stride + r] = Σ_i w[r*k + i] * x[t*k + i], in the order of one of ggml's dot kernels (`dot`):
+ * slot s = i mod S (S = 8, 16, 32, 64 for TINYBLAS8, TINYBLAS16, VEC8, VEC16) is an fma chain over the terms
+ * below the last multiple of S (all of them for tinyBLAS, which needs k % lanes == 0: otherwise the VEC kernel
+ * of the same width runs, as in ggml); the slots are reduced as in b4j_attention (VEC: x_l = (s_l +
+ * s_{2w+l}) + (s_{w+l} + s_{3w+l}); VEC8 then ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)), the others by halving);
+ * then VEC's remaining terms one by one: f32 weights as a float fma into the sum (ggml_vec_dot_f32), f16
+ * weights as float products added in double (ggml_vec_dot_f16). */
+#define B4J_DOT_TINYBLAS8 0
+#define B4J_DOT_TINYBLAS16 1
+#define B4J_DOT_VEC8 2
+#define B4J_DOT_VEC16 3
 B4J_API void b4j_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
-                          const float *x, int64_t ntok, float *out, int64_t out_stride);
+                          const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
 B4J_API void b4j_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
-                          const float *x, int64_t ntok, float *out, int64_t out_stride);
+                          const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
+/* bfloat16 weights: summed in order (not an engine's order) */
 B4J_API void b4j_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
                            const float *x, int64_t ntok, float *out, int64_t out_stride);
 

@@ -136,23 +136,25 @@ B4J_API void b4j_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t 
 }
 
 B4J_API void b4j_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
-    K()->gemm_tq2_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
+                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused) {
+    K()->gemm_tq2_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride, fused);
 }
 
 B4J_API void b4j_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
-    K()->gemm_tq1_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride);
+                                 const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused) {
+    K()->gemm_tq1_0_q8_k(w, k, row0, row1, act, ntok, out, out_stride, fused);
 }
 
 B4J_API void b4j_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
-                          const float *x, int64_t ntok, float *out, int64_t out_stride) {
-    K()->gemm_f32(w, k, row0, row1, x, ntok, out, out_stride);
+                          const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot) {
+    if (dot < B4J_DOT_TINYBLAS8 || dot > B4J_DOT_VEC16) dot = B4J_DOT_VEC8;   /* the header's values only */
+    K()->gemm_f32(w, k, row0, row1, x, ntok, out, out_stride, b4j_dot_for_length(dot, k));
 }
 
 B4J_API void b4j_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
-                          const float *x, int64_t ntok, float *out, int64_t out_stride) {
-    K()->gemm_f16(w, k, row0, row1, x, ntok, out, out_stride);
+                          const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot) {
+    if (dot < B4J_DOT_TINYBLAS8 || dot > B4J_DOT_VEC16) dot = B4J_DOT_VEC8;
+    K()->gemm_f16(w, k, row0, row1, x, ntok, out, out_stride, b4j_dot_for_length(dot, k));
 }
 
 B4J_API void b4j_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,

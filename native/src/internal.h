@@ -21,13 +21,13 @@ typedef struct b4j_kernels {
                         const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
                         float *out, int64_t out_stride);
     void (*gemm_tq2_0_q8_k)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused);
     void (*gemm_tq1_0_q8_k)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+                            const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused);
     void (*gemm_f32)(const float *w, int64_t k, int64_t row0, int64_t row1,
-                     const float *x, int64_t ntok, float *out, int64_t out_stride);
+                     const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
     void (*gemm_f16)(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
-                     const float *x, int64_t ntok, float *out, int64_t out_stride);
+                     const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
     void (*gemm_bf16)(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
                       const float *x, int64_t ntok, float *out, int64_t out_stride);
     void (*gemm_q8_0_q8_0)(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
@@ -60,13 +60,18 @@ void b4j_scalar_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t r
                             const int8_t *act, const float *scales, const int32_t *sums, int64_t ntok,
                             float *out, int64_t out_stride);
 void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused);
 void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride);
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused);
 void b4j_scalar_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
-                         const float *x, int64_t ntok, float *out, int64_t out_stride);
+                         const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
 void b4j_scalar_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
-                         const float *x, int64_t ntok, float *out, int64_t out_stride);
+                         const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
+/* the AVX2 variant's ordered float gemms (also used by AVX-512) */
+void b4j_avx2_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
+                       const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
+void b4j_avx2_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
+                       const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot);
 void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
                           const float *x, int64_t ntok, float *out, int64_t out_stride);
 void b4j_scalar_attention(const float *q, const void *k, const void *v, int32_t kv_f16, int64_t head_size,
@@ -122,8 +127,11 @@ static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, 
  * Per 256-block, eight int32 lanes: lane L = Σ code_i * y_i over the positions i with (i % 32) / 4 == L
  * (code_i = the stored code / trit, 0..3), minus (bsums[2L] + bsums[2L+1]) (= Σ y over [32L, 32L+32):
  * a different set of positions, only the total is the -1 offset; llama.cpp does exactly this). Then
- * d = y.d * x.d, acc[L] = (float)lane[L] * d + acc[L] (multiply, then add: no FMA), blocks in order
- * from acc = 0, and the result is hsum_float_8(acc) = ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)).
+ * d = y.d * x.d, then acc[L] = fma((float)lane[L], d, acc[L]) when `fused` — what gcc makes of ggml's
+ * _mm256_add_ps(_mm256_mul_ps(sumi, d), sumf) (it contracts vector intrinsics; llama.cpp's Linux builds
+ * use gcc), checked bit for bit against such a build's matmul outputs — else (float)lane[L] * d + acc[L]
+ * (clang does not contract there: bitnet.cpp); blocks in order from acc = 0, and the result is
+ * hsum_float_8(acc) = ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)).
  * In SIMD the lanes come for free: maddubs + madd (or dpbusd / sdot) put the products of byte
  * positions 4L..4L+3 of a 32-byte chunk into int32 lane L. */
 #define B4J_TQ_LANES 8
@@ -132,7 +140,7 @@ static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, 
  * results in res[]): each row against the tokens four at a time. Shared by the x86 variants. */
 #define B4J_TQ_GEMM(NAME, ROWFN, BLOCK_BYTES)                                                            \
     static void NAME(const uint8_t *w, int64_t k, int64_t row0, int64_t row1, const uint8_t *act,        \
-                     int64_t ntok, float *out, int64_t out_stride) {                                     \
+                     int64_t ntok, float *out, int64_t out_stride, int32_t fused) {                      \
         const int64_t nb = k / B4J_QK_K;                                                                 \
         float res[4];                                                                                    \
         for (int64_t r = row0; r < row1; r++) {                                                          \
@@ -141,15 +149,44 @@ static inline float b4j_i2s_epilogue(int32_t dot, int32_t sum, float act_scale, 
                 const int64_t nt = ntok - t0 < 4 ? ntok - t0 : 4;                                        \
                 const uint8_t *a = act + t0 * nb * B4J_Q8_K_BLOCK_BYTES;                                 \
                 switch (nt) {                                                                            \
-                case 1: ROWFN##_1(wr, nb, a, res); break;                                                \
-                case 2: ROWFN##_2(wr, nb, a, res); break;                                                \
-                case 3: ROWFN##_3(wr, nb, a, res); break;                                                \
-                default: ROWFN##_4(wr, nb, a, res); break;                                               \
+                case 1: ROWFN##_1(wr, nb, a, res, fused); break;                                         \
+                case 2: ROWFN##_2(wr, nb, a, res, fused); break;                                         \
+                case 3: ROWFN##_3(wr, nb, a, res, fused); break;                                         \
+                default: ROWFN##_4(wr, nb, a, res, fused); break;                                        \
                 }                                                                                        \
                 for (int64_t t = 0; t < nt; t++) out[(t0 + t) * out_stride + r] = res[t];                \
             }                                                                                            \
         }                                                                                                \
     }
+
+/* ---- ggml's float dot kernels (B4J_DOT_*): slots, the fallback of tinyBLAS, the reduction ---- */
+static inline int b4j_dot_lanes(int32_t dot) { return dot == B4J_DOT_TINYBLAS16 || dot == B4J_DOT_VEC16 ? 16 : 8; }
+static inline int b4j_dot_has_tail(int32_t dot) { return dot == B4J_DOT_VEC8 || dot == B4J_DOT_VEC16; }
+static inline int b4j_dot_slots(int32_t dot) { return b4j_dot_lanes(dot) * (b4j_dot_has_tail(dot) ? 4 : 1); }
+/* tinyBLAS needs whole registers: ggml falls back to the vec_dot kernel of the same width */
+static inline int32_t b4j_dot_for_length(int32_t dot, int64_t n) {
+    if (dot == B4J_DOT_TINYBLAS8 && n % 8 != 0) return B4J_DOT_VEC8;
+    if (dot == B4J_DOT_TINYBLAS16 && n % 16 != 0) return B4J_DOT_VEC16;
+    return dot;
+}
+
+/* the last steps of GGML_F32x8_REDUCE (an AVX add of the halves, then two hadds) */
+static inline float b4j_vec_dot_tree(const float *x) {
+    return ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
+}
+
+/* the slots x[0, b4j_dot_slots(dot)) → one float, as the kernel reduces its registers (overwrites x):
+ * vec_dot adds its four registers (s0+s2)+(s1+s3); GGML_F32x8_REDUCE then ends as b4j_vec_dot_tree, the
+ * others (tinyBLAS's hsum, _mm512_reduce_add_ps) halve the register */
+static inline float b4j_dot_reduce(int32_t dot, float *x) {
+    const int w = b4j_dot_lanes(dot);
+    if (b4j_dot_has_tail(dot))
+        for (int l = 0; l < w; l++) x[l] = (x[l] + x[2 * w + l]) + (x[w + l] + x[3 * w + l]);
+    if (dot == B4J_DOT_VEC8) return b4j_vec_dot_tree(x);
+    for (int h = w / 2; h >= 1; h /= 2)
+        for (int i = 0; i < h; i++) x[i] = x[i] + x[i + h];
+    return x[0];
+}
 
 /* bsums[2L] + bsums[2L+1] of a Q8_K block */
 static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
@@ -161,11 +198,6 @@ static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
 
 static inline float b4j_hsum_float_8(const float *a) {
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
-}
-
-/* the last steps of GGML_F32x8_REDUCE (an AVX add of the halves, then two hadds) */
-static inline float b4j_vec_dot_tree(const float *x) {
-    return ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
 }
 
 /* ggml_v_expf (AVX2 flavour), one lane (inline, so each variant's fmaf is its own hardware or libm FMA): range reduction x = n*ln2 + b, degree-5 polynomial (GgmlMath.expf) */

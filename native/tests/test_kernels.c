@@ -421,6 +421,8 @@ static void test_i2s(void) {
 
 /* ---------------------------------------------------------------- TQ2_0 / TQ1_0 */
 
+static int g_tq_fused = 1;   /* the order test_tq_case checks: set per run by test_tq */
+
 static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t row1, int64_t ntok, int wk, int ak) {
     const int64_t nb = k / 256, stride = rows + 5;
     uint8_t *trits = malloc((size_t)(rows * k));
@@ -439,8 +441,8 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     make_q8k(qs, dy, ntok, k, (uint8_t *)act.p);
 
     /* oracle: llama.cpp's AVX2 order from the logical trits: per block 8 int lanes, lane L = Σ trit*q over
-     * positions i with (i % 32) / 4 == L minus Σ q over [32L, 32L + 32); acc[L] += (float)lane * (dy * dx);
-     * hsum_float_8 at the end */
+     * positions i with (i % 32) / 4 == L minus Σ q over [32L, 32L + 32); acc[L] = fma((float)lane, dy * dx,
+     * acc[L]) when fused (gcc's contraction), else (float)lane * (dy * dx) + acc[L]; hsum_float_8 at the end */
     float *want = out_alloc(ntok, stride);
     for (int64_t t = 0; t < ntok; t++)
         for (int64_t r = row0; r < row1; r++) {
@@ -454,8 +456,8 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
                     for (int i = 0; i < 256; i++)
                         if ((i % 32) / 4 == L) lane += tb[i] * qb[i];
                     for (int i = 32 * L; i < 32 * L + 32; i++) lane -= qb[i];
-                    const float v = (float)lane * db;
-                    acc[L] = v + acc[L];
+                    if (g_tq_fused) acc[L] = fmaf((float)lane, db, acc[L]);
+                    else { const float v = (float)lane * db; acc[L] = v + acc[L]; }
                 }
             }
             want[t * stride + r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
@@ -464,8 +466,8 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     snprintf(what, sizeof what, "gemm_tq%d_0 k=%lld rows=[%lld,%lld) ntok=%lld w=%s a=%s", tq1 ? 1 : 2, (long long)k,
              (long long)row0, (long long)row1, (long long)ntok, wname[wk], aname[ak]);
     float *got = out_alloc(ntok, stride);
-    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
-    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
+    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride, g_tq_fused);
+    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride, g_tq_fused);
     check_exact(what, got, want, ntok, stride, row0, row1);
     check_untouched(what, got, ntok, stride, row0, row1);
 
@@ -487,11 +489,11 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     const char *isa = b4j_isa();
     float *ref = out_alloc(ntok, stride);
     use("scalar");
-    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, ref, stride);
-    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, ref, stride);
+    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, ref, stride, g_tq_fused);
+    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, ref, stride, g_tq_fused);
     use(isa);
-    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
-    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride);
+    if (tq1) b4j_gemm_tq1_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride, g_tq_fused);
+    else b4j_gemm_tq2_0_q8_k((const uint8_t *)w.p, k, row0, row1, (const uint8_t *)act.p, ntok, got, stride, g_tq_fused);
     char w2[200];
     snprintf(w2, sizeof w2, "%s (raw bytes vs scalar)", what);
     check_exact(w2, got, ref, ntok, stride, row0, row1);
@@ -500,7 +502,14 @@ static void test_tq_case(int tq1, int64_t k, int64_t rows, int64_t row0, int64_t
     buf_free(w); buf_free(act);
 }
 
+static void test_tq_order(void);
+
 static void test_tq(void) {
+    for (g_tq_fused = 1; g_tq_fused >= 0; g_tq_fused--) test_tq_order();
+    g_tq_fused = 1;
+}
+
+static void test_tq_order(void) {
     const int64_t ks[] = {256, 512, 2560, 6912};
     const int64_t ntoks[] = {1, 2, 3, 7, 8, 9, 16};
     for (int tq1 = 0; tq1 <= 1; tq1++)
@@ -650,7 +659,34 @@ static void test_q12(void) {
 
 /* ---------------------------------------------------------------- float weights */
 
-static void test_float_case(int kind /* 0 f32, 1 f16, 2 bf16 */, int64_t k, int64_t ntok, int special) {
+/* The header's float gemm order, written out independently: slot i % S an fma chain over the full chunks,
+ * the reduction, then the vec_dot tail (f32: float fma; f16: float products in double). */
+static float halving(const float *x, int w);
+
+static float oracle_float_dot(int dot, int f16, const float *w, const float *x, int64_t k) {
+    const int w8 = dot == B4J_DOT_TINYBLAS16 || dot == B4J_DOT_VEC16 ? 16 : 8;
+    int vec = dot == B4J_DOT_VEC8 || dot == B4J_DOT_VEC16;
+    if (!vec && k % w8 != 0) vec = 1;   /* tinyBLAS declines: ggml's vec_dot of the same width */
+    const int64_t S = vec ? 4 * w8 : w8, full = vec ? k - k % S : k;
+    float s[64] = {0}, x16[16];
+    for (int64_t i = 0; i < full; i++) s[i % S] = fmaf(w[i], x[i], s[i % S]);
+    float r;
+    if (vec) {
+        for (int l = 0; l < w8; l++) x16[l] = (s[l] + s[2 * w8 + l]) + (s[w8 + l] + s[3 * w8 + l]);
+        r = w8 == 8 ? ((x16[0] + x16[4]) + (x16[1] + x16[5])) + ((x16[2] + x16[6]) + (x16[3] + x16[7])) : halving(x16, 16);
+    } else {
+        r = halving(s, w8);
+    }
+    if (f16) {
+        double d = r;
+        for (int64_t i = full; i < k; i++) d += (double)(w[i] * x[i]);
+        return (float)d;
+    }
+    for (int64_t i = full; i < k; i++) r = fmaf(w[i], x[i], r);
+    return r;
+}
+
+static void test_float_case(int kind /* 0 f32, 1 f16, 2 bf16 */, int64_t k, int64_t ntok, int special, int dot) {
     const int64_t rows = 11, row0 = 2, row1 = 11, stride = 13;
     const size_t esz = kind == 0 ? 4 : 2;
     buf_t w = buf_alloc((size_t)(rows * k) * esz, 0);
@@ -665,43 +701,56 @@ static void test_float_case(int kind /* 0 f32, 1 f16, 2 bf16 */, int64_t k, int6
     float *xp = (float *)x.p;
     for (int64_t i = 0; i < ntok * k; i++) xp[i] = special == 1 ? (i % 2 ? 1e4f : -1e4f) : rnd_normal();
     float *got = out_alloc(ntok, stride);
-    if (kind == 0) b4j_gemm_f32((const float *)w.p, k, row0, row1, xp, ntok, got, stride);
-    else if (kind == 1) b4j_gemm_f16((const uint16_t *)w.p, k, row0, row1, xp, ntok, got, stride);
+    if (kind == 0) b4j_gemm_f32((const float *)w.p, k, row0, row1, xp, ntok, got, stride, dot);
+    else if (kind == 1) b4j_gemm_f16((const uint16_t *)w.p, k, row0, row1, xp, ntok, got, stride, dot);
     else b4j_gemm_bf16((const uint16_t *)w.p, k, row0, row1, xp, ntok, got, stride);
     static const char *kn[] = {"f32", "f16", "bf16"};
     char what[100];
-    snprintf(what, sizeof what, "gemm_%s k=%lld ntok=%lld special=%d", kn[kind], (long long)k, (long long)ntok, special);
-    for (int64_t t = 0; t < ntok; t++)
-        for (int64_t r = row0; r < row1; r++) {
-            double exact = 0, mag = 0;
-            for (int64_t i = 0; i < k; i++) {
-                double p = (double)wf[r * k + i] * xp[t * k + i];
-                exact += p; mag += fabs(p);
+    snprintf(what, sizeof what, "gemm_%s k=%lld ntok=%lld special=%d dot=%d", kn[kind], (long long)k, (long long)ntok,
+             special, dot);
+    if (kind < 2) {
+        float *want = out_alloc(ntok, stride);
+        for (int64_t t = 0; t < ntok; t++)
+            for (int64_t r = row0; r < row1; r++)
+                want[t * stride + r] = oracle_float_dot(dot, kind == 1, wf + r * k, xp + t * k, k);
+        check_exact(what, got, want, ntok, stride, row0, row1);
+        free(want);
+    } else {
+        for (int64_t t = 0; t < ntok; t++)
+            for (int64_t r = row0; r < row1; r++) {
+                double exact = 0, mag = 0;
+                for (int64_t i = 0; i < k; i++) {
+                    double p = (double)wf[r * k + i] * xp[t * k + i];
+                    exact += p; mag += fabs(p);
+                }
+                double err = fabs((double)got[t * stride + r] - exact);
+                g_checks++;
+                if (!(err <= 3e-5 * mag + 1e-30)) {
+                    FAIL("%s: t=%lld r=%lld got %.9g want %.9g (rel err %.3g)", what, (long long)t, (long long)r,
+                         got[t * stride + r], exact, err / (mag > 0 ? mag : 1));
+                    break;
+                }
             }
-            double err = fabs((double)got[t * stride + r] - exact);
-            g_checks++;
-            if (!(err <= 3e-5 * mag + 1e-30)) {
-                FAIL("%s: t=%lld r=%lld got %.9g want %.9g (rel err %.3g)", what, (long long)t, (long long)r,
-                     got[t * stride + r], exact, err / (mag > 0 ? mag : 1));
-                break;
-            }
-        }
-    check_untouched(what, got, ntok, stride, row0, row1);
+        check_untouched(what, got, ntok, stride, row0, row1);
+    }
     free(got); free(wf); buf_free(w); buf_free(x);
 }
 
 static void test_float(void) {
-    const int64_t ks[] = {1, 7, 16, 33, 64, 256, 2560};
+    const int64_t ks[] = {1, 7, 16, 33, 64, 72, 256, 2560};
     const int64_t ntoks[] = {1, 2, 3, 8, 9};
-    for (int kind = 0; kind < 3; kind++)
-        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
-            for (size_t ni = 0; ni < sizeof ntoks / sizeof ntoks[0]; ni++)
-                test_float_case(kind, ks[ki], ntoks[ni], 0);
-    for (int kind = 0; kind < 3; kind++) {
-        test_float_case(kind, 6912, 1, 0);
-        test_float_case(kind, 2560, 3, 1); /* exact cancellation: the sum is 0 */
+    for (int dot = B4J_DOT_TINYBLAS8; dot <= B4J_DOT_VEC16; dot++)
+        for (int kind = 0; kind < 3; kind++)
+            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+                for (size_t ni = 0; ni < sizeof ntoks / sizeof ntoks[0]; ni++)
+                    test_float_case(kind, ks[ki], ntoks[ni], 0, dot);
+    for (int dot = B4J_DOT_TINYBLAS8; dot <= B4J_DOT_VEC16; dot++) {
+        for (int kind = 0; kind < 3; kind++) {
+            test_float_case(kind, 6912, 1, 0, dot);
+            test_float_case(kind, 2560, 3, 1, dot); /* exact cancellation: the sum is 0 */
+        }
+        test_float_case(1, 256, 2, 2, dot);
     }
-    test_float_case(1, 256, 2, 2);
 }
 
 /* ---------------------------------------------------------------- attention */
@@ -1011,8 +1060,8 @@ static int check_gguf_pair(const char *dir, const char *qname, const char *fname
             for (int64_t j = 0; j < ntok * nb; j++) dy[j] = 1.0f;
             uint8_t *y = malloc((size_t)ntok * (size_t)nb * 292u);
             make_q8k(qa, dy, ntok, k, y);
-            if (tq->type == GG_TQ2_0) b4j_gemm_tq2_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows);
-            else b4j_gemm_tq1_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows);
+            if (tq->type == GG_TQ2_0) b4j_gemm_tq2_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows, 1);
+            else b4j_gemm_tq1_0_q8_k(tq->data, k, 0, rows, y, ntok, got, rows, 1);
             for (int64_t tt = 0; tt < ntok; tt++)
                 for (int64_t r = 0; r < rows; r++) {
                     float sumf = 0;
@@ -1173,8 +1222,8 @@ static void bench_isa(const char *isa) {
     double gemv, gemm16, tq2, tq1;
     TIME_MIN(gemv, reps, b4j_gemm_i2s_i8(w[i % NCOPY], k, 0, rows, 1.0f, a, sc, su, 1, out, rows));
     TIME_MIN(gemm16, reps / 4, b4j_gemm_i2s_i8(w[i % NCOPY], k, 0, rows, 1.0f, a, sc, su, 16, out, rows));
-    TIME_MIN(tq2, reps, b4j_gemm_tq2_0_q8_k(w2[i % NCOPY], k, 0, rows, y, 1, out, rows));
-    TIME_MIN(tq1, reps, b4j_gemm_tq1_0_q8_k(w1[i % NCOPY], k, 0, rows, y, 1, out, rows));
+    TIME_MIN(tq2, reps, b4j_gemm_tq2_0_q8_k(w2[i % NCOPY], k, 0, rows, y, 1, out, rows, 1));
+    TIME_MIN(tq1, reps, b4j_gemm_tq1_0_q8_k(w1[i % NCOPY], k, 0, rows, y, 1, out, rows, 1));
     printf("%-11s %lldx%lld  I2_S gemv %.3f ms (%.1f GB/s) | 16-token gemm %.3f ms/token"
            " | TQ2_0 gemv %.3f ms | TQ1_0 gemv %.3f ms\n",
            isa, (long long)rows, (long long)k, gemv * 1e3, i2s_bytes / gemv * 1e-9, gemm16 * 1e3 / 16,

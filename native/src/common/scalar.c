@@ -18,7 +18,8 @@
  *    ggml_vec_dot_q2_0_q8_0 as its x86 build runs it (no FMA), b4j_q2_0_block in internal.h.
  *  - I2_S: exact int dot of codes (0..3 as stored) and q, then b4j_i2s_epilogue
  *    (((float)dot - (float)sum) / act_scale * w_scale).
- *  - f32/f16/bf16: plain sequential float sums (SIMD variants reorder: tolerance, not exactness).
+ *  - f32/f16: the order of one of ggml's dot kernels (bitnet4j.h, B4J_DOT_*); bf16: a plain sequential
+ *    float sum (SIMD variants reorder: tolerance, not exactness).
  */
 #include <math.h>
 
@@ -148,11 +149,11 @@ void b4j_scalar_gemm_i2s_i8(const uint8_t *w, int64_t k, int64_t row0, int64_t r
 /* ---------------------------------------------------------------- TQ2_0 / TQ1_0 */
 
 /* The per-block lanes and the float accumulation of b4j's TQ order (see internal.h: llama.cpp's AVX2
- * kernels): lane[(i % 32) / 4] += code_i * y_i, then per lane - bsum pair, * d, + acc. */
-static void tq_accumulate(float *acc, const int32_t *lane, const uint8_t *yb, float d) {
+ * kernels): lane[(i % 32) / 4] += code_i * y_i, then per lane (lane - bsum pair) * d + acc, fused or not. */
+static void tq_accumulate(float *acc, const int32_t *lane, const uint8_t *yb, float d, int32_t fused) {
     for (int l = 0; l < B4J_TQ_LANES; l++) {
-        const float v = (float)(lane[l] - b4j_q8k_lane_bsum(yb, l)) * d;
-        acc[l] = v + acc[l];
+        const float v = (float)(lane[l] - b4j_q8k_lane_bsum(yb, l));
+        acc[l] = fused ? fmaf(v, d, acc[l]) : v * d + acc[l];
     }
 }
 
@@ -178,7 +179,7 @@ static void tq2_block_lanes(const uint8_t *xb, const int8_t *q, int32_t *lane) {
 }
 
 void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused) {
     const int64_t nb = k / B4J_QK_K;
     for (int64_t r = row0; r < row1; r++) {
         const uint8_t *wr = w + r * nb * B4J_TQ2_0_BLOCK_BYTES;
@@ -190,7 +191,7 @@ void b4j_scalar_gemm_tq2_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64
                 const uint8_t *yb = yt + b * B4J_Q8_K_BLOCK_BYTES;
                 int32_t lane[B4J_TQ_LANES] = {0};
                 tq2_block_lanes(xb, (const int8_t *)(yb + 4), lane);
-                tq_accumulate(acc, lane, yb, b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 64)));
+                tq_accumulate(acc, lane, yb, b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 64)), fused);
             }
             out[t * out_stride + r] = b4j_hsum_float_8(acc);
         }
@@ -220,7 +221,7 @@ static void tq1_block_lanes(const uint8_t *xb, const int8_t *q, int32_t *lane) {
 }
 
 void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64_t row1,
-                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride) {
+                                const uint8_t *act, int64_t ntok, float *out, int64_t out_stride, int32_t fused) {
     const int64_t nb = k / B4J_QK_K;
     for (int64_t r = row0; r < row1; r++) {
         const uint8_t *wr = w + r * nb * B4J_TQ1_0_BLOCK_BYTES;
@@ -232,7 +233,7 @@ void b4j_scalar_gemm_tq1_0_q8_k(const uint8_t *w, int64_t k, int64_t row0, int64
                 const uint8_t *yb = yt + b * B4J_Q8_K_BLOCK_BYTES;
                 int32_t lane[B4J_TQ_LANES] = {0};
                 tq1_block_lanes(xb, (const int8_t *)(yb + 4), lane);
-                tq_accumulate(acc, lane, yb, b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 52)));
+                tq_accumulate(acc, lane, yb, b4j_load_f32(yb) * b4j_fp16_to_fp32(b4j_load_u16(xb + 52)), fused);
             }
             out[t * out_stride + r] = b4j_hsum_float_8(acc);
         }
@@ -329,26 +330,43 @@ void b4j_scalar_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_
 
 /* ---------------------------------------------------------------- float weights */
 
-void b4j_scalar_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
-                         const float *x, int64_t ntok, float *out, int64_t out_stride) {
-    for (int64_t r = row0; r < row1; r++) {
+/* one weight as float: f32 or f16 */
+static inline float weight(const void *w, int32_t f16, int64_t i) {
+    return f16 ? b4j_fp16_to_fp32(((const uint16_t *)w)[i]) : ((const float *)w)[i];
+}
+
+/* each (row, token) sum in the order of `dot` (bitnet4j.h): the slots' fma chains, their reduction, then
+ * a vec_dot tail term by term — f32 a float fma (ggml_vec_dot_f32), f16 float products added in double */
+static void ordered_gemm(const void *w, int32_t f16, int64_t k, int64_t row0, int64_t row1, const float *x,
+                         int64_t ntok, float *out, int64_t out_stride, int32_t dot) {
+    const int n = b4j_dot_slots(dot);
+    const int64_t full = b4j_dot_has_tail(dot) ? k - k % n : k;
+    float s[64];
+    for (int64_t r = row0; r < row1; r++)
         for (int64_t t = 0; t < ntok; t++) {
-            float s = 0.0f;
-            for (int64_t i = 0; i < k; i++) s += w[r * k + i] * x[t * k + i];
-            out[t * out_stride + r] = s;
+            const float *xt = x + t * k;
+            for (int l = 0; l < n; l++) s[l] = 0.0f;
+            for (int64_t i = 0; i < full; i++) s[i % n] = fmaf(weight(w, f16, r * k + i), xt[i], s[i % n]);
+            float sum = b4j_dot_reduce(dot, s);
+            if (f16) {
+                double d = sum;
+                for (int64_t i = full; i < k; i++) d += (double)(weight(w, 1, r * k + i) * xt[i]);
+                sum = (float)d;
+            } else {
+                for (int64_t i = full; i < k; i++) sum = fmaf(weight(w, 0, r * k + i), xt[i], sum);
+            }
+            out[t * out_stride + r] = sum;
         }
-    }
+}
+
+void b4j_scalar_gemm_f32(const float *w, int64_t k, int64_t row0, int64_t row1,
+                         const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot) {
+    ordered_gemm(w, 0, k, row0, row1, x, ntok, out, out_stride, dot);
 }
 
 void b4j_scalar_gemm_f16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,
-                         const float *x, int64_t ntok, float *out, int64_t out_stride) {
-    for (int64_t r = row0; r < row1; r++) {
-        for (int64_t t = 0; t < ntok; t++) {
-            float s = 0.0f;
-            for (int64_t i = 0; i < k; i++) s += b4j_fp16_to_fp32(w[r * k + i]) * x[t * k + i];
-            out[t * out_stride + r] = s;
-        }
-    }
+                         const float *x, int64_t ntok, float *out, int64_t out_stride, int32_t dot) {
+    ordered_gemm(w, 1, k, row0, row1, x, ntok, out, out_stride, dot);
 }
 
 void b4j_scalar_gemm_bf16(const uint16_t *w, int64_t k, int64_t row0, int64_t row1,

@@ -210,7 +210,8 @@ static inline __m256i q8k_lane_bsums(const uint8_t *yb) {
  * lanes. Per block and token: lanes - bsum pairs, to float, * (dy * dx), + acc (no FMA); then
  * hsum_float_8. int16 sums: 8 x |<= 2*3*128| per lane, no saturation. */
 #define TQ_ROW_FN(NAME, NT, DECODE)                                                                      \
-    static inline void NAME##_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res) {      \
+    static inline void NAME##_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res,        \
+                                   int32_t fused) {                                                      \
         const __m256i ones = _mm256_set1_epi16(1);                                                       \
         __m256 acc[NT];                                                                                  \
         for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_ps();                                       \
@@ -226,7 +227,8 @@ static inline __m256i q8k_lane_bsums(const uint8_t *yb) {
                     s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[i], _mm256_loadu_si256(q + i))); \
                 const __m256i lanes = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones), q8k_lane_bsums(yb)); \
                 const __m256 d = _mm256_set1_ps(b4j_load_f32(yb) * dx);                                  \
-                acc[t] = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(lanes), d), acc[t]);             \
+                acc[t] = fused ? _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), d, acc[t])                    \
+                               : _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(lanes), d), acc[t]);             \
             }                                                                                            \
         }                                                                                                \
         for (int t = 0; t < NT; t++) res[t] = hsum_ps(acc[t]);                                           \
@@ -408,9 +410,60 @@ static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); 
             }                                                                                            \
         }                                                                                                \
     }
-FLOAT_GEMM(avx2_gemm_f32, float, load8_f32, cvt1_f32)
-FLOAT_GEMM(avx2_gemm_f16, uint16_t, load8_f16, cvt1_f16)
 FLOAT_GEMM(avx2_gemm_bf16, uint16_t, load8_bf16, cvt1_bf16)
+
+/* F32/F16 in the order of one of ggml's dot kernels (bitnet4j.h, B4J_DOT_*): slot i % S is lane i % 8 of
+ * register (i % S) / 8, so REGS = S / 8 registers hold exactly the scalar reference's fma chains; then the
+ * same reduction and tail. */
+#define ORDERED_ROWS(NAME, WT, LOAD8, CVT1, REGS)                                                         \
+    static void NAME##_##REGS(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x,        \
+                              int64_t ntok, float *out, int64_t out_stride, int32_t dot, int f16) {      \
+        const int64_t full = b4j_dot_has_tail(dot) ? k - k % (8 * REGS) : k;                             \
+        float s[64];                                                                                     \
+        for (int64_t r = row0; r < row1; r++) {                                                          \
+            const WT *wr = w + r * k;                                                                    \
+            for (int64_t t = 0; t < ntok; t++) {                                                         \
+                const float *xt = x + t * k;                                                             \
+                __m256 a[REGS];                                                                          \
+                for (int g = 0; g < REGS; g++) a[g] = _mm256_setzero_ps();                               \
+                for (int64_t i = 0; i < full; i += 8 * REGS)                                             \
+                    for (int g = 0; g < REGS; g++)                                                       \
+                        a[g] = _mm256_fmadd_ps(LOAD8(wr + i + 8 * g), _mm256_loadu_ps(xt + i + 8 * g), a[g]); \
+                for (int g = 0; g < REGS; g++) _mm256_storeu_ps(s + 8 * g, a[g]);                        \
+                float sum = b4j_dot_reduce(dot, s);                                                      \
+                if (f16) {                                                                               \
+                    double d = sum;                                                                      \
+                    for (int64_t i = full; i < k; i++) d += (double)(CVT1(wr + i) * xt[i]);              \
+                    sum = (float)d;                                                                      \
+                } else {                                                                                 \
+                    for (int64_t i = full; i < k; i++) sum = fmaf(CVT1(wr + i), xt[i], sum);             \
+                }                                                                                        \
+                out[t * out_stride + r] = sum;                                                           \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
+/* the dispatcher over the register counts */
+#define ORDERED_GEMM(NAME, WT, F16)                                                                      \
+    void b4j_avx2_##NAME(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x,             \
+                          int64_t ntok, float *out, int64_t out_stride, int32_t dot) {                   \
+        switch (b4j_dot_slots(dot)) {                                                                    \
+        case 8: NAME##_1(w, k, row0, row1, x, ntok, out, out_stride, dot, F16); break;                   \
+        case 16: NAME##_2(w, k, row0, row1, x, ntok, out, out_stride, dot, F16); break;                  \
+        case 32: NAME##_4(w, k, row0, row1, x, ntok, out, out_stride, dot, F16); break;                  \
+        default: NAME##_8(w, k, row0, row1, x, ntok, out, out_stride, dot, F16); break;                  \
+        }                                                                                                \
+    }
+ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 1)
+ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 2)
+ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 4)
+ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 8)
+ORDERED_GEMM(gemm_f32, float, 0)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 1)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 2)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 4)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 8)
+ORDERED_GEMM(gemm_f16, uint16_t, 1)
 
 /* ---------------------------------------------------------------- Q1_0 / Q2_0 x Q8_0 */
 
@@ -542,8 +595,8 @@ const b4j_kernels b4j_kernels_avx2 = {
     .gemm_i2s_i8 = avx2_gemm_i2s_i8,
     .gemm_tq2_0_q8_k = avx2_gemm_tq2_0_q8_k,
     .gemm_tq1_0_q8_k = avx2_gemm_tq1_0_q8_k,
-    .gemm_f32 = avx2_gemm_f32,
-    .gemm_f16 = avx2_gemm_f16,
+    .gemm_f32 = b4j_avx2_gemm_f32,
+    .gemm_f16 = b4j_avx2_gemm_f16,
     .gemm_bf16 = avx2_gemm_bf16,
     .gemm_q8_0_q8_0 = avx2_gemm_q8_0_q8_0,
     .gemm_q1_0_q8_0 = avx2_gemm_q1_0_q8_0,

@@ -316,7 +316,8 @@ static inline __m256i tq1_dot(const __m256i *c, const int8_t *q) {
  * minus the bsum pairs, to float, * (dy * dx), + acc (no FMA), blocks in order; then hsum_float_8.
  * Bit-identical to the scalar reference. */
 #define TQ_ROW512(NAME, NT, CT, NC, DECODE, DOT, BLOCK_BYTES)                                            \
-    static inline void NAME##_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res) {      \
+    static inline void NAME##_##NT(const uint8_t *wr, int64_t nb, const uint8_t *act, float *res,        \
+                                   int32_t fused) {                                                      \
         __m256 acc[NT];                                                                                  \
         for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_ps();                                       \
         for (int64_t b = 0; b < nb; b++) {                                                               \
@@ -326,7 +327,8 @@ static inline __m256i tq1_dot(const __m256i *c, const int8_t *q) {
                 const uint8_t *yb = act + (t * nb + b) * B4J_Q8_K_BLOCK_BYTES;                           \
                 const __m256i lanes = _mm256_sub_epi32(DOT(c, (const int8_t *)(yb + 4)), q8k_lane_bsums(yb)); \
                 const __m256 d = _mm256_set1_ps(b4j_load_f32(yb) * dx);                                  \
-                acc[t] = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(lanes), d), acc[t]);             \
+                acc[t] = fused ? _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), d, acc[t])                    \
+                               : _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(lanes), d), acc[t]);             \
             }                                                                                            \
         }                                                                                                \
         for (int t = 0; t < NT; t++) res[t] = hsum_float_8(acc[t]);                                      \
@@ -344,13 +346,9 @@ B4J_TQ_GEMM(avx512_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
 
 /* ---------------------------------------------------------------- float weights */
 
-static inline __m512 load16_f32(const float *p) { return _mm512_loadu_ps(p); }
-static inline __m512 load16_f16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
 static inline __m512 load16_bf16(const uint16_t *p) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
 }
-static inline float cvt1_f32(const float *p) { return *p; }
-static inline float cvt1_f16(const uint16_t *p) { return b4j_fp16_to_fp32(*p); }
 static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); }
 
 /* Float weights: each (row, token) dot is summed the same way whatever ntok is (so a batched row
@@ -397,8 +395,6 @@ static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); 
             }                                                                                            \
         }                                                                                                \
     }
-FLOAT_GEMM(avx512_gemm_f32, float, load16_f32, cvt1_f32)
-FLOAT_GEMM(avx512_gemm_f16, uint16_t, load16_f16, cvt1_f16)
 FLOAT_GEMM(avx512_gemm_bf16, uint16_t, load16_bf16, cvt1_bf16)
 
 /* ---------------------------------------------------------------- attention */
@@ -716,8 +712,8 @@ const b4j_kernels b4j_kernels_avx512vnni = {
     .gemm_i2s_i8 = avx512_gemm_i2s_i8,
     .gemm_tq2_0_q8_k = avx512_gemm_tq2_0_q8_k,
     .gemm_tq1_0_q8_k = avx512_gemm_tq1_0_q8_k,
-    .gemm_f32 = avx512_gemm_f32,
-    .gemm_f16 = avx512_gemm_f16,
+    .gemm_f32 = b4j_avx2_gemm_f32,   /* ggml's orders in 8-lane registers (exact at any width) */
+    .gemm_f16 = b4j_avx2_gemm_f16,
     .gemm_bf16 = avx512_gemm_bf16,
     .gemm_q8_0_q8_0 = avx512_gemm_q8_0_q8_0,
     .gemm_q1_0_q8_0 = avx512_gemm_q1_0_q8_0,

@@ -1,6 +1,7 @@
 package io.bitnet4j.bench;
 
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.MatmulOrder;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,7 @@ public class HeadBench {
 
     @Benchmark
     public MemorySegment gemvF16() {
-        kernels.gemmF16(w, k, 0, rows, x, 1, out, rows);
+        kernels.gemmF16(w, k, 0, rows, x, 1, out, rows, MatmulOrder.LLAMA_CPP_SINGLE);
         return out;
     }
 }

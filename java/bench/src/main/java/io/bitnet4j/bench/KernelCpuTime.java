@@ -1,6 +1,7 @@
 package io.bitnet4j.bench;
 
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.MatmulOrder;
 import io.bitnet4j.kernels.MatmulFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,12 +46,12 @@ public final class KernelCpuTime {
                 }
                 case "TQ2_0" -> {
                     MemorySegment w = BenchData.tq20(arena, rows, k, 1), a = BenchData.q8k(arena, 1, k, 2);
-                    call = () -> kernels.gemmTQ20(w, k, 0, rows, a, 1, out, rows);
+                    call = () -> kernels.gemmTQ20(w, k, 0, rows, a, 1, out, rows, MatmulOrder.LLAMA_CPP_SINGLE);
                     bytes = rows * (double) MatmulFormat.TQ2_0.weightRowBytes(k);
                 }
                 case "F16" -> {
                     MemorySegment w = BenchData.f16(arena, rows, k, 3), x = BenchData.gaussian(arena, k, 4);
-                    call = () -> kernels.gemmF16(w, k, 0, rows, x, 1, out, rows);
+                    call = () -> kernels.gemmF16(w, k, 0, rows, x, 1, out, rows, MatmulOrder.LLAMA_CPP_SINGLE);
                     bytes = 2.0 * rows * k;
                 }
                 default -> throw new IllegalArgumentException("format: I2_S, TQ2_0 or F16, not " + format);

@@ -1,6 +1,7 @@
 package io.bitnet4j.bench;
 
 import io.bitnet4j.kernels.Kernels;
+import io.bitnet4j.kernels.MatmulOrder;
 import io.bitnet4j.kernels.MatmulFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -71,7 +72,7 @@ public class TernaryMatmulBench {
         if (q8k == null) {
             kernels.gemmI2S(w, k, 0, rows, 0.5f, act, scales, sums, ntok, out, rows);
         } else {
-            kernels.gemmTQ20(w, k, 0, rows, q8k, ntok, out, rows);
+            kernels.gemmTQ20(w, k, 0, rows, q8k, ntok, out, rows, MatmulOrder.LLAMA_CPP_SINGLE);
         }
         return out;
     }

@@ -223,6 +223,7 @@ public final class Forward implements AutoCloseable {
      */
     private void runChunk(int n, int tokensPerSequence, boolean computeLogits, boolean allLogits) {
         int embd = c.embeddingLength();
+        ws.quantized.order(numerics.matmulOrder(tokensPerSequence));   // every matmul of this pass, as the engine's
         for (int t = 0; t < n; t++) {
             embed(tokens[t], ws.x, (long) t * embd);
         }

@@ -47,7 +47,7 @@ final class Projections {
      */
     QuantizedInput quantize(MemorySegment x, int ntok, Linear[] ws) {
         quantized.set(x, ntok, ws[0].cols());
-        for (Linear w : ws) quantized.quantize(w.format().activation(), kernels, parallel);
+        for (Linear w : ws) quantized.quantize(w.format().activation(quantized.order()), kernels, parallel);
         return quantized;
     }
 

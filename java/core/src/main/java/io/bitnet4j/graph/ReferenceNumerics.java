@@ -1,6 +1,7 @@
 package io.bitnet4j.graph;
 
 import io.bitnet4j.kernels.AttentionOrder;
+import io.bitnet4j.kernels.MatmulOrder;
 import io.bitnet4j.model.LayerWeights;
 import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelConfig;
@@ -22,14 +23,16 @@ import java.util.List;
  */
 public enum ReferenceNumerics {
     /**
-     * bitnet.cpp (its llama.cpp fork, x86 AVX2 build): a prompt batch multiplies the attention weights
-     * by the f16 V cache in f32 (its tinyBLAS path), a single-token step rounds them to f16 first.
+     * bitnet.cpp (its llama.cpp fork, clang, AVX-512 build, as the shared reference data were made): ggml's
+     * 16-lane kernels, tinyBLAS on f32 input for batches, ggml_vec_dot_f16 on f16 input for one token; TQ
+     * blocks multiplied, then added (clang does not contract ggml's intrinsics).
      */
     BITNET_CPP,
     /**
-     * llama.cpp (x86 AVX2 build, flash attention off): tinyBLAS's eight fma lanes for the q·k and P·V of a
-     * batch, ggml_vec_dot_f16's 32 for a single token, ggml's vector exp in the softmax, attention weights
-     * always rounded to f16 before the product with the f16 V cache.
+     * llama.cpp (gcc, x86 AVX2 build, flash attention off): tinyBLAS's eight fma lanes for the matmuls of a
+     * batch, ggml_vec_dot's 32 for a single token, ggml's vector exp in the softmax, attention weights
+     * always rounded to f16 before the product with the f16 V cache, F16 matmul input rounded to f16, TQ
+     * blocks fused (gcc contracts ggml's multiply and add).
      */
     LLAMA_CPP;
 
@@ -37,6 +40,12 @@ public enum ReferenceNumerics {
     public AttentionOrder attentionOrder(int batchTokens) {
         if (this == LLAMA_CPP) return batchTokens == 1 ? AttentionOrder.GGML_VEC_DOT : AttentionOrder.TINYBLAS;
         return batchTokens == 1 ? AttentionOrder.BITNET_CPP_SINGLE : AttentionOrder.BITNET_CPP_BATCH;
+    }
+
+    /** The float order of the matmuls of a pass that processes {@code batchTokens} tokens of a sequence. */
+    public MatmulOrder matmulOrder(int batchTokens) {
+        if (this == LLAMA_CPP) return batchTokens == 1 ? MatmulOrder.LLAMA_CPP_SINGLE : MatmulOrder.LLAMA_CPP_BATCH;
+        return batchTokens == 1 ? MatmulOrder.BITNET_CPP_SINGLE : MatmulOrder.BITNET_CPP_BATCH;
     }
 
     public static ReferenceNumerics forModel(ModelConfig config, ModelWeights weights) {

@@ -1,6 +1,7 @@
 package io.bitnet4j.graph;
 
 import io.bitnet4j.kernels.ActivationFormat;
+import io.bitnet4j.kernels.MatmulOrder;
 import io.bitnet4j.kernels.QuantizedInput;
 import io.bitnet4j.model.Linear;
 import io.bitnet4j.model.ModelConfig;
@@ -73,8 +74,10 @@ final class Workspace implements AutoCloseable {
     void reserveInputs(ModelWeights weights) {
         int[] longest = new int[ActivationFormat.values().length];
         for (Linear w : weights.matrices()) {
-            int f = w.format().activation().ordinal();
-            longest[f] = Math.max(longest[f], w.cols());
+            for (MatmulOrder order : MatmulOrder.values()) {
+                int f = w.format().activation(order).ordinal();
+                longest[f] = Math.max(longest[f], w.cols());
+            }
         }
         for (ActivationFormat f : ActivationFormat.values()) {
             if (longest[f.ordinal()] > 0) quantized.reserve(f, longest[f.ordinal()]);

@@ -13,9 +13,9 @@ public enum AttentionOrder {
      * double); softmax in blocks of 16 with the AVX-512 vector exp; P·V by its tinyBLAS at 16 fma lanes, the
      * weights left in f32.
      */
-    BITNET_CPP_BATCH(0, Dot.VEC16, 16, Dot.TINYBLAS16, false, 32),
+    BITNET_CPP_BATCH(0, GgmlDot.VEC16, 16, GgmlDot.TINYBLAS16, false, 32),
     /** bitnet.cpp, one token: as {@link #BITNET_CPP_BATCH}, P·V by {@code ggml_vec_dot_f16} at 16 lanes, weights rounded to f16. */
-    BITNET_CPP_SINGLE(1, Dot.VEC16, 16, Dot.VEC16, true, 32),
+    BITNET_CPP_SINGLE(1, GgmlDot.VEC16, 16, GgmlDot.VEC16, true, 32),
     /**
      * llama.cpp without flash attention, a batch of two or more tokens (x86 AVX2 build: its tinyBLAS
      * matmuls): q·k as eight float lanes i % 8, each a chain of fused multiply-adds, combined
@@ -24,47 +24,23 @@ public enum AttentionOrder {
      * eight fma lanes over positions j % 8, same tree. A head size that is not a multiple of eight takes
      * {@code ggml_vec_dot_f16} for q·k, as llama.cpp does.
      */
-    TINYBLAS(2, Dot.TINYBLAS8, 8, Dot.TINYBLAS8, true, 256),
+    TINYBLAS(2, GgmlDot.TINYBLAS8, 8, GgmlDot.TINYBLAS8, true, 256),
     /**
      * llama.cpp without flash attention, one token (tinyBLAS is only used for two or more columns, so
      * {@code ggml_vec_dot_f16}, AVX2 build): q·k and P·V as four accumulators of eight fma lanes over
      * chunks of 32 (slot i % 32), reduced ((s0+s2)+(s1+s3)) lane-wise, then ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7));
      * a q·k tail past a multiple of 32 added in double; softmax and weights as {@link #TINYBLAS}.
      */
-    GGML_VEC_DOT(3, Dot.VEC8, 8, Dot.VEC8, true, 256);
-
-    /** One of ggml's f16 dot products, by SIMD width. */
-    public enum Dot {
-        /** tinyBLAS, AVX2: eight fma lanes, halving tree. */
-        TINYBLAS8(8, 1),
-        /** tinyBLAS, AVX-512: sixteen fma lanes, halving tree. */
-        TINYBLAS16(16, 1),
-        /** ggml_vec_dot_f16, AVX2: four accumulators of eight lanes, GGML_F32x8_REDUCE. */
-        VEC8(8, 4),
-        /** ggml_vec_dot_f16, AVX-512: four accumulators of sixteen lanes, _mm512_reduce_add_ps. */
-        VEC16(16, 4);
-
-        final int lanes, accumulators;
-
-        Dot(int lanes, int accumulators) {
-            this.lanes = lanes;
-            this.accumulators = accumulators;
-        }
-
-        /** Partial sums per dot product: position i goes to slot i % slots. */
-        public int slots() {
-            return lanes * accumulators;
-        }
-    }
+    GGML_VEC_DOT(3, GgmlDot.VEC8, 8, GgmlDot.VEC8, true, 256);
 
     private final int code;
-    final Dot qk, pv;
+    final GgmlDot qk, pv;
     final int softmaxBlock;
     final boolean roundsWeights;
     /** The engine pads its KV length to this many positions (the P·V tail past the last full chunk depends on it). */
     final int kvPad;
 
-    AttentionOrder(int code, Dot qk, int softmaxBlock, Dot pv, boolean roundsWeights, int kvPad) {
+    AttentionOrder(int code, GgmlDot qk, int softmaxBlock, GgmlDot pv, boolean roundsWeights, int kvPad) {
         this.code = code;
         this.qk = qk;
         this.softmaxBlock = softmaxBlock;
@@ -83,10 +59,9 @@ public enum AttentionOrder {
         return roundsWeights;
     }
 
-    /** The q·k dot for a head size: tinyBLAS declines one that is not a multiple of its width (ggml falls back). */
-    Dot qkFor(int headSize) {
-        if (qk == Dot.TINYBLAS8 && headSize % 8 != 0) return Dot.VEC8;
-        return qk;
+    /** The q·k dot for a head size (tinyBLAS declines one that is not a multiple of its width: ggml falls back). */
+    GgmlDot qkFor(int headSize) {
+        return qk.forLength(headSize);
     }
 
     /** The most partial-sum slots any order uses. */

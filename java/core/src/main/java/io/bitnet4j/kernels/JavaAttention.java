@@ -3,8 +3,6 @@ package io.bitnet4j.kernels;
 import static io.bitnet4j.kernels.ScalarKernels.F32;
 import static io.bitnet4j.kernels.ScalarKernels.I16;
 
-import io.bitnet4j.kernels.AttentionOrder.Dot;
-
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,8 +12,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Scratch layout (floats, {@link AttentionShape#scratchFloats}): [group × headSize] queries as the cache type
  * sees them, [headSize] one K or V row converted once per KV head, [group × len] scores/weights, then the
- * weighted sums: one [group × headSize] block per partial-sum slot (up to {@link AttentionOrder#MAX_SLOTS}),
- * then {@link AttentionOrder#MAX_SLOTS} floats of lane values for the reductions.
+ * weighted sums: one [group × headSize] block per partial-sum slot (up to {@link AttentionOrder#MAX_SLOTS}).
+ * The reductions use the thread's {@link GgmlDot#SLOTS} buffer.
  */
 final class JavaAttention {
     private JavaAttention() {}
@@ -26,7 +24,8 @@ final class JavaAttention {
         int qDim = s.qDim(), kvDim = s.kvDim();
         boolean f16 = s.kvF16();
         boolean roundWeights = f16 && order.roundsWeights();
-        Dot qk = order.qkFor(hs), pv = order.pv;
+        GgmlDot qk = order.qkFor(hs), pv = order.pv;
+        float[] lanes = GgmlDot.SLOTS.get();
         int slots = pv.slots();
         long rowBuf = (long) group * hs;       // float index of the converted K/V row
         long scores = rowBuf + hs;             // float index of the scores
@@ -35,7 +34,6 @@ final class JavaAttention {
             int t = row / kvHeads, kvh = row % kvHeads, len = pos0 + t + 1;
             long qBase = (long) t * qDim + (long) kvh * group * hs;
             long sums = scores + (long) group * len;
-            long lanes = sums + AttentionOrder.MAX_SLOTS * block;
             for (int i = 0; i < group * hs; i++) {
                 float qv = q.getAtIndex(F32, qBase + i);
                 scratch.setAtIndex(F32, i, f16 ? Float.float16ToFloat(Float.floatToFloat16(qv)) : qv);
@@ -51,7 +49,7 @@ final class JavaAttention {
                 softmax(scratch, scores + (long) g * len, len, order.softmaxBlock, roundWeights, lanes);
             }
             // P·V: position j < full into slot j % slots (fma), the rest (ggml_vec_dot_f16's tail) after the reduction
-            int full = pv.accumulators == 1 ? len : Math.min(len, roundUp(len, order.kvPad) & -slots);
+            int full = !pv.hasTail() ? len : Math.min(len, roundUp(len, order.kvPad) & -slots);
             for (long i = 0; i < slots * block; i++) scratch.setAtIndex(F32, sums + i, 0f);
             for (int j = 0; j < full; j++) {
                 loadRow(v, (long) j * kvDim + (long) kvh * hs, hs, f16, scratch, rowBuf);
@@ -88,20 +86,20 @@ final class JavaAttention {
 
     /**
      * Σ a_i·b_i over n elements (a at index a + i·aStride, b likewise) in the dot's order: fma chains per slot
-     * i % slots over the largest multiple of the slots, the lanes reduced as the dot reduces them, and for
+     * i % slots over the largest multiple of the slots, reduced as the dot reduces, and for
      * {@code ggml_vec_dot_f16} the rest added in double (float products) — tinyBLAS only runs on multiples of
      * its width.
      */
-    private static float dot(Dot d, MemorySegment s, long a, int aStride, long b, int bStride, int n, long lanes) {
-        int slots = d.slots(), full = d.accumulators == 1 ? n : n & -slots;
+    private static float dot(GgmlDot d, MemorySegment s, long a, int aStride, long b, int bStride, int n, float[] lanes) {
+        int slots = d.slots(), full = d.hasTail() ? n & -slots : n;
         for (int l = 0; l < slots; l++) {
             float acc = 0;
             for (int i = l; i < full; i += slots) {
                 acc = Math.fma(s.getAtIndex(F32, a + (long) i * aStride), s.getAtIndex(F32, b + (long) i * bStride), acc);
             }
-            s.setAtIndex(F32, lanes + l, acc);
+            lanes[l] = acc;
         }
-        float r = reduceLanes(d, s, lanes);
+        float r = d.reduce(lanes);
         if (full == n) return r;
         double sum = r;
         for (int i = full; i < n; i++) sum += s.getAtIndex(F32, a + (long) i * aStride) * s.getAtIndex(F32, b + (long) i * bStride);
@@ -109,41 +107,9 @@ final class JavaAttention {
     }
 
     /** The slot values at {@code at}, {@code stride} apart, reduced as the dot reduces its registers. */
-    private static float reduce(Dot d, MemorySegment s, long at, long stride, long lanes) {
-        for (int l = 0; l < d.slots(); l++) s.setAtIndex(F32, lanes + l, s.getAtIndex(F32, at + l * stride));
-        return reduceLanes(d, s, lanes);
-    }
-
-    /**
-     * Slots {@code lanes[0, d.slots())} → one float: ggml_vec_dot_f16 first adds its four accumulators lane-wise,
-     * (s0+s2)+(s1+s3); then tinyBLAS's hsum and {@code _mm512_reduce_add_ps} halve the register (x_i + x_{i+w/2},
-     * …), while GGML_F32x8_REDUCE (AVX2) ends ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)). Overwrites the lanes.
-     */
-    private static float reduceLanes(Dot d, MemorySegment s, long lanes) {
-        int w = d.lanes;
-        if (d.accumulators == 4) {
-            for (int l = 0; l < w; l++) {
-                float s0 = s.getAtIndex(F32, lanes + l), s1 = s.getAtIndex(F32, lanes + w + l);
-                float s2 = s.getAtIndex(F32, lanes + 2 * w + l), s3 = s.getAtIndex(F32, lanes + 3 * w + l);
-                s.setAtIndex(F32, lanes + l, (s0 + s2) + (s1 + s3));
-            }
-        }
-        if (d == Dot.VEC8) {
-            float y0 = s.getAtIndex(F32, lanes) + s.getAtIndex(F32, lanes + 4);
-            float y1 = s.getAtIndex(F32, lanes + 1) + s.getAtIndex(F32, lanes + 5);
-            float y2 = s.getAtIndex(F32, lanes + 2) + s.getAtIndex(F32, lanes + 6);
-            float y3 = s.getAtIndex(F32, lanes + 3) + s.getAtIndex(F32, lanes + 7);
-            return (y0 + y1) + (y2 + y3);
-        }
-        return halve(s, lanes, w);
-    }
-
-    /** x_i += x_{i+h} for h = w/2, w/4, …, 1: the halving reduction of a w-lane register. */
-    private static float halve(MemorySegment s, long lanes, int w) {
-        for (int h = w / 2; h >= 1; h /= 2) {
-            for (int i = 0; i < h; i++) s.setAtIndex(F32, lanes + i, s.getAtIndex(F32, lanes + i) + s.getAtIndex(F32, lanes + i + h));
-        }
-        return s.getAtIndex(F32, lanes);
+    private static float reduce(GgmlDot d, MemorySegment s, long at, long stride, float[] lanes) {
+        for (int l = 0; l < d.slots(); l++) lanes[l] = s.getAtIndex(F32, at + l * stride);
+        return d.reduce(lanes);
     }
 
     private static void loadRow(MemorySegment cache, long base, int n, boolean f16, MemorySegment dst, long at) {
@@ -159,7 +125,8 @@ final class JavaAttention {
      * halving sum in float (zeros past the end: the engine's masked padding), blocks summed in double; then
      * e · (float) (1 / sum), rounded to f16 if asked.
      */
-    private static void softmax(MemorySegment s, long at, int len, int width, boolean roundWeights, long lanes) {
+    private static void softmax(MemorySegment s, long at, int len, int width, boolean roundWeights, float[] lanes) {
+        GgmlDot register = width == 16 ? GgmlDot.TINYBLAS16 : GgmlDot.TINYBLAS8;   // a register summed by halving
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < len; j++) max = Math.max(max, s.getAtIndex(F32, at + j));
         double sum = 0;
@@ -171,9 +138,9 @@ final class JavaAttention {
                     e = width == 16 ? GgmlMath.expf512(x) : GgmlMath.expf(x);
                     s.setAtIndex(F32, at + j0 + l, e);
                 }
-                s.setAtIndex(F32, lanes + l, e);
+                lanes[l] = e;
             }
-            sum += halve(s, lanes, width);
+            sum += register.reduce(lanes);
         }
         float inv = (float) (1.0 / sum);
         for (int j = 0; j < len; j++) {

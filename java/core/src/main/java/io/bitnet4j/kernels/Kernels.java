@@ -44,11 +44,11 @@ public sealed interface Kernels permits ScalarKernels, NativeKernels {
 
     /** TQ2_0 weights (66-byte blocks of 256) times Q8_K activations, as llama.cpp's ggml_vec_dot_tq2_0_q8_K. */
     void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                  MemorySegment out, int outStride);
+                  MemorySegment out, int outStride, MatmulOrder order);
 
     /** TQ1_0 weights (54-byte blocks of 256) times Q8_K activations, as llama.cpp's ggml_vec_dot_tq1_0_q8_K. */
     void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                  MemorySegment out, int outStride);
+                  MemorySegment out, int outStride, MatmulOrder order);
 
     /** Q8_0 weights times Q8_0 activations (34-byte blocks of 32), as llama.cpp's ggml_vec_dot_q8_0_q8_0. */
     void gemmQ80(MemorySegment w, int k, int row0, int row1, MemorySegment actQ80, int ntok,
@@ -64,16 +64,18 @@ public sealed interface Kernels permits ScalarKernels, NativeKernels {
 
     /**
      * Float weights (row-major, k per row, any k >= 1, unaligned allowed) times f32 activations x (ntok rows
-     * of k): out = Σ_i w[r*k+i] * x[t*k+i]. Tiers may sum in different orders (equal within rounding).
+     * of k): out = Σ_i w[r*k+i] * x[t*k+i], each sum in the order of {@code order.floatDot().forLength(k)}
+     * ({@link GgmlDot}; every tier gives the same floats), a vec_dot tail as {@code ggml_vec_dot_f32} adds it: a
+     * float fma per term.
      */
     void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                 MemorySegment out, int outStride);
+                 MemorySegment out, int outStride, MatmulOrder order);
 
-    /** As {@link #gemmF32} with IEEE half weights. */
+    /** As {@link #gemmF32} with IEEE half weights; a vec_dot tail as {@code ggml_vec_dot_f16}: float products added in double. */
     void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                 MemorySegment out, int outStride);
+                 MemorySegment out, int outStride, MatmulOrder order);
 
-    /** As {@link #gemmF32} with bfloat16 weights. */
+    /** Float weights of bfloat16 times f32 activations, summed in order (not checked against an engine's order). */
     void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                   MemorySegment out, int outStride);
 

@@ -28,14 +28,20 @@ public enum MatmulFormat {
     },
     TQ2_0(TensorType.TQ2_0, ActivationFormat.Q8_K, Kernels::gemmTQ20),
     TQ1_0(TensorType.TQ1_0, ActivationFormat.Q8_K, Kernels::gemmTQ10),
-    Q8_0(TensorType.Q8_0, ActivationFormat.Q8_0, Kernels::gemmQ80),
+    Q8_0(TensorType.Q8_0, ActivationFormat.Q8_0, unordered(Kernels::gemmQ80)),
     /** llama.cpp's 1-bit signs (PrismML Bonsai) times Q8_0 activations (its vec_dot_type). */
-    Q1_0(TensorType.Q1_0, ActivationFormat.Q8_0, Kernels::gemmQ10),
+    Q1_0(TensorType.Q1_0, ActivationFormat.Q8_0, unordered(Kernels::gemmQ10)),
     /** llama.cpp's 2-bit −1/0/+1/+2 codes (PrismML Ternary-Bonsai) times Q8_0 activations. */
-    Q2_0(TensorType.Q2_0, ActivationFormat.Q8_0, Kernels::gemmQ20),
+    Q2_0(TensorType.Q2_0, ActivationFormat.Q8_0, unordered(Kernels::gemmQ20)),
     F32(TensorType.F32, ActivationFormat.F32, Kernels::gemmF32),
-    F16(TensorType.F16, ActivationFormat.F16, Kernels::gemmF16),
-    BF16(TensorType.BF16, ActivationFormat.BF16, Kernels::gemmBF16),
+    /** Input rounded to f16 first, except where the engine's kernel takes f32 ({@link GgmlDot#roundsF16Input}). */
+    F16(TensorType.F16, ActivationFormat.F16, Kernels::gemmF16) {
+        @Override
+        public ActivationFormat activation(MatmulOrder order) {
+            return order.floatDot().roundsF16Input() ? ActivationFormat.F16 : ActivationFormat.F32;
+        }
+    },
+    BF16(TensorType.BF16, ActivationFormat.BF16, unordered(Kernels::gemmBF16)),
     /**
      * Every other type (e.g. a Q6_K output head): each weight row dequantized, then an f32 dot product.
      * Slow but exact; no kernel tier takes part, and the weight type is the tensor's own.
@@ -59,11 +65,22 @@ public enum MatmulFormat {
         }
     };
 
-    /** The shape of most gemms of {@link Kernels}: weights, k, the row range, activations, ntok, out, outStride. */
+    /** The shape of most gemms of {@link Kernels}: weights, k, the row range, activations, ntok, out, outStride, order. */
     @FunctionalInterface
     interface Gemm {
         void gemm(Kernels kernels, MemorySegment w, int k, int row0, int row1, MemorySegment act, int ntok,
+                  MemorySegment out, int outStride, MatmulOrder order);
+    }
+
+    /** A gemm whose arithmetic is the same in every engine's build. */
+    @FunctionalInterface
+    interface UnorderedGemm {
+        void gemm(Kernels kernels, MemorySegment w, int k, int row0, int row1, MemorySegment act, int ntok,
                   MemorySegment out, int outStride);
+    }
+
+    private static Gemm unordered(UnorderedGemm g) {
+        return (kernels, w, k, row0, row1, act, ntok, out, outStride, order) -> g.gemm(kernels, w, k, row0, row1, act, ntok, out, outStride);
     }
 
     private static final Map<TensorType, MatmulFormat> BY_TYPE = new EnumMap<>(TensorType.class);
@@ -100,6 +117,11 @@ public enum MatmulFormat {
         return activation;
     }
 
+    /** The activation format the kernel reads in the given order (F16 reads f32 in bitnet.cpp's tinyBLAS path). */
+    public ActivationFormat activation(MatmulOrder order) {
+        return activation;
+    }
+
     /**
      * Bytes of one weight row of k values ({@link TensorType#rowSize}; for I2_S without the tensor's tail).
      *
@@ -114,11 +136,12 @@ public enum MatmulFormat {
      * Rows [row0, row1) of out = W · x, for the x.tokens() tokens of x (token t's row r at
      * {@code out[t*outStride + r]}), by this format's kernel of the given tier. w is a matrix of this
      * format ({@code w.cols()} = x.k()); wScale its per-tensor scale (I2_S) or ignored. x must hold
-     * {@link #activation()}. Uses no shared state: pool threads call it for disjoint row ranges.
+     * {@link #activation(MatmulOrder)} of its {@link QuantizedInput#order()}. Uses no shared state: pool threads call it for disjoint row ranges.
      */
     public void gemm(Kernels kernels, Tensor w, float wScale, QuantizedInput x, int row0, int row1,
                      MemorySegment out, int outStride) {
-        kernel.gemm(kernels, w.data(), cols(w, x), row0, row1, x.data(activation), x.tokens(), out, outStride);
+        MatmulOrder order = x.order();
+        kernel.gemm(kernels, w.data(), cols(w, x), row0, row1, x.data(activation(order)), x.tokens(), out, outStride, order);
     }
 
     /** w's row length, which must be x's. */

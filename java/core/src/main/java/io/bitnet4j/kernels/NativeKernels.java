@@ -166,14 +166,16 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                         MemorySegment out, int outStride) {
-        gemm(NativeSymbols.GEMM_TQ2_0_Q8_K, "gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok, out, outStride);
+                         MemorySegment out, int outStride, MatmulOrder order) {
+        gemm(NativeSymbols.GEMM_TQ2_0_Q8_K, "gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok, out, outStride,
+                order.fusedBlocks() ? 1 : 0);
     }
 
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                         MemorySegment out, int outStride) {
-        gemm(NativeSymbols.GEMM_TQ1_0_Q8_K, "gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok, out, outStride);
+                         MemorySegment out, int outStride, MatmulOrder order) {
+        gemm(NativeSymbols.GEMM_TQ1_0_Q8_K, "gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok, out, outStride,
+                order.fusedBlocks() ? 1 : 0);
     }
 
     @Override
@@ -196,14 +198,16 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                        MemorySegment out, int outStride) {
-        gemm(NativeSymbols.GEMM_F32, "gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+                        MemorySegment out, int outStride, MatmulOrder order) {
+        gemm(NativeSymbols.GEMM_F32, "gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride,
+                order.floatDot().forLength(k).code());
     }
 
     @Override
     public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                        MemorySegment out, int outStride) {
-        gemm(NativeSymbols.GEMM_F16, "gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+                        MemorySegment out, int outStride, MatmulOrder order) {
+        gemm(NativeSymbols.GEMM_F16, "gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride,
+                order.floatDot().forLength(k).code());
     }
 
     @Override
@@ -245,6 +249,23 @@ public final class NativeKernels implements Kernels {
         }
         try {
             h.invokeExact(w, (long) k, (long) row0, (long) row1, act, (long) ntok, out, (long) outStride);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** A gemm downcall with its order argument (TQ: fused blocks; F32/F16: the {@link GgmlDot} code), after its checks. */
+    private static void gemm(MethodHandle h, String op, MatmulFormat format, MemorySegment w, int k, int row0, int row1,
+                             MemorySegment act, int ntok, MemorySegment out, int outStride, int order) {
+        KernelChecks.checkGemm(op, format, w, k, row0, row1, act, ntok, out, outStride);
+        requireNative(op, "w", w);
+        requireNative(op, "act", act);
+        requireNative(op, "out", out);
+        if (row0 == row1) {
+            return;
+        }
+        try {
+            h.invokeExact(w, (long) k, (long) row0, (long) row1, act, (long) ntok, out, (long) outStride, order);
         } catch (Throwable t) {
             throw rethrow(t);
         }

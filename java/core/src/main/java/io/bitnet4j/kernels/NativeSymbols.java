@@ -74,6 +74,7 @@ final class NativeSymbols {
         Linker.Option critical = Linker.Option.critical(false);
         FunctionDescriptor gemmQ = FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS,
                 JAVA_LONG, ADDRESS, JAVA_LONG);
+        FunctionDescriptor gemmOrdered = gemmQ.appendArgumentLayouts(JAVA_INT);
         FunctionDescriptor quant = FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS);
         Object[][] specs = {
             {"b4j_abi_version", FunctionDescriptor.of(JAVA_INT), true},
@@ -85,13 +86,13 @@ final class NativeSymbols {
             {"b4j_quantize_q8_0", quant, true},
             {"b4j_gemm_i2s_i8", FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_FLOAT,
                     ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), false},
-            {"b4j_gemm_tq2_0_q8_k", gemmQ, false},
-            {"b4j_gemm_tq1_0_q8_k", gemmQ, false},
+            {"b4j_gemm_tq2_0_q8_k", gemmOrdered, false},
+            {"b4j_gemm_tq1_0_q8_k", gemmOrdered, false},
             {"b4j_gemm_q8_0_q8_0", gemmQ, false},
             {"b4j_gemm_q1_0_q8_0", gemmQ, false},
             {"b4j_gemm_q2_0_q8_0", gemmQ, false},
-            {"b4j_gemm_f32", gemmQ, false},
-            {"b4j_gemm_f16", gemmQ, false},
+            {"b4j_gemm_f32", gemmOrdered, false},
+            {"b4j_gemm_f16", gemmOrdered, false},
             {"b4j_gemm_bf16", gemmQ, false},
             {"b4j_attention", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG,
                     JAVA_LONG, JAVA_FLOAT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), false},

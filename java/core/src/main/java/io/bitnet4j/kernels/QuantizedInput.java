@@ -33,6 +33,8 @@ public final class QuantizedInput {
     private int k;
     /** Bit f.ordinal() set: the input is held in format f. */
     private int held;
+    /** The reference engine's float order for the matmuls of this input. */
+    private MatmulOrder order = MatmulOrder.LLAMA_CPP_SINGLE;
 
     /** An empty holder for inputs of up to maxTokens rows; buffers are allocated from arena by {@link #reserve}. */
     public QuantizedInput(int maxTokens, Arena arena) {
@@ -54,6 +56,15 @@ public final class QuantizedInput {
         if (k <= maxK[i]) return;
         buffers[i] = f.inPlace() ? null : allocate(maxTokens * rowBytes);
         maxK[i] = k;
+    }
+
+    /** The float order of the matmuls that read this holder's inputs (the engine's, for this many tokens per sequence). */
+    public void order(MatmulOrder o) {
+        this.order = Objects.requireNonNull(o, "order");
+    }
+
+    public MatmulOrder order() {
+        return order;
     }
 
     /** Starts a new input: x holds ntok rows of k floats. No format is held until {@link #quantize} adds it. */

@@ -176,18 +176,20 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
 
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                         MemorySegment out, int outStride) {
+                         MemorySegment out, int outStride, MatmulOrder order) {
         KernelChecks.checkGemm("gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
-        gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ2_0_BLOCK_BYTES, 64, ScalarKernels::tq20Code);
+        gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ2_0_BLOCK_BYTES, 64, ScalarKernels::tq20Code,
+                order.fusedBlocks());
     }
 
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                         MemorySegment out, int outStride) {
+                         MemorySegment out, int outStride, MatmulOrder order) {
         KernelChecks.checkGemm("gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
-        gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ1_0_BLOCK_BYTES, 52, ScalarKernels::tq10Trit);
+        gemmTernaryQ8K(w, k, row0, row1, actQ8K, ntok, out, outStride, TQ1_0_BLOCK_BYTES, 52, ScalarKernels::tq10Trit,
+                order.fusedBlocks());
     }
 
     /** The stored code (0..2 for -1/0/+1) of weight i of the block at x. */
@@ -198,7 +200,8 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
 
     /** A TQ x Q8_K product, any ternary block format: exact lane integers, then llama.cpp's float order. */
     private static void gemmTernaryQ8K(MemorySegment w, int k, int row0, int row1, MemorySegment act, int ntok,
-                                       MemorySegment out, int outStride, int blockBytes, int scaleOffset, BlockCode codes) {
+                                       MemorySegment out, int outStride, int blockBytes, int scaleOffset, BlockCode codes,
+                                       boolean fused) {
         int nb = k / QK_K;
         float[] acc = new float[LANES];
         int[] lane = new int[LANES];
@@ -212,7 +215,7 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
                     for (int i = 0; i < QK_K; i++) {
                         lane[laneOf(i)] += codes.code(w, x, i) * y8(act, y, i);
                     }
-                    accumulateBlock(acc, lane, act, y, act.get(F32, y) * fp16(w, x + scaleOffset));
+                    accumulateBlock(acc, lane, act, y, act.get(F32, y) * fp16(w, x + scaleOffset), fused);
                 }
                 out.setAtIndex(F32, (long) t * outStride + r, hsum(acc));
             }
@@ -255,12 +258,15 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
         return (i % 32) / 4;
     }
 
-    /** lane[L] -= the Q8_K activation sum of [32L, 32L+32); acc[L] += (float) lane[L] * d. */
-    static void accumulateBlock(float[] acc, int[] lane, MemorySegment act, long block, float d) {
+    /**
+     * lane[L] -= the Q8_K activation sum of [32L, 32L+32); then acc[L] = fma((float) lane[L], d, acc[L]), the
+     * form gcc makes of ggml's _mm256_add_ps(_mm256_mul_ps(sumi, d), sumf) (llama.cpp as built on Linux), or,
+     * not fused, (float) lane[L] * d + acc[L] as clang leaves it (bitnet.cpp).
+     */
+    static void accumulateBlock(float[] acc, int[] lane, MemorySegment act, long block, float d, boolean fused) {
         for (int l = 0; l < LANES; l++) {
             int bsum = act.get(I16, block + Q8_K_BSUMS_OFFSET + 4L * l) + act.get(I16, block + Q8_K_BSUMS_OFFSET + 4L * l + 2);
-            float v = (float) (lane[l] - bsum) * d;
-            acc[l] = v + acc[l];
+            acc[l] = fused ? Math.fma((float) (lane[l] - bsum), d, acc[l]) : (float) (lane[l] - bsum) * d + acc[l];
         }
     }
 
@@ -391,32 +397,50 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
 
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                        MemorySegment out, int outStride) {
+                        MemorySegment out, int outStride, MatmulOrder order) {
         KernelChecks.checkGemm("gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+        floatGemm(w, false, k, row0, row1, x, ntok, out, outStride, order.floatDot().forLength(k));
+    }
+
+    @Override
+    public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                        MemorySegment out, int outStride, MatmulOrder order) {
+        KernelChecks.checkGemm("gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+        floatGemm(w, true, k, row0, row1, x, ntok, out, outStride, order.floatDot().forLength(k));
+    }
+
+    /**
+     * Each (row, token) sum in the order of {@code dot}: slot i % slots an fma chain over the full chunks, the
+     * slots reduced as ggml's kernel reduces them, then a vec_dot tail term by term — f16 weights as
+     * {@code ggml_vec_dot_f16} (float products added in double), f32 as {@code ggml_vec_dot_f32} (float fma).
+     */
+    private static void floatGemm(MemorySegment w, boolean f16, int k, int row0, int row1, MemorySegment x, int ntok,
+                                  MemorySegment out, int outStride, GgmlDot dot) {
+        float[] slots = GgmlDot.SLOTS.get();
+        int n = dot.slots(), full = dot.hasTail() ? k & -n : k;
         for (int t = 0; t < ntok; t++) {
+            long xt = (long) t * k;
             for (int r = row0; r < row1; r++) {
-                float sum = 0;
-                for (int i = 0; i < k; i++) {
-                    sum += w.getAtIndex(F32, (long) r * k + i) * x.getAtIndex(F32, (long) t * k + i);
+                long wr = (long) r * k;
+                java.util.Arrays.fill(slots, 0, n, 0f);
+                for (int i = 0; i < full; i++) {
+                    slots[i % n] = Math.fma(weight(w, f16, wr + i), x.getAtIndex(F32, xt + i), slots[i % n]);
+                }
+                float sum = dot.reduce(slots);
+                if (f16) {
+                    double d = sum;
+                    for (int i = full; i < k; i++) d += weight(w, true, wr + i) * x.getAtIndex(F32, xt + i);
+                    sum = (float) d;
+                } else {
+                    for (int i = full; i < k; i++) sum = Math.fma(weight(w, false, wr + i), x.getAtIndex(F32, xt + i), sum);
                 }
                 out.setAtIndex(F32, (long) t * outStride + r, sum);
             }
         }
     }
 
-    @Override
-    public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                        MemorySegment out, int outStride) {
-        KernelChecks.checkGemm("gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
-        for (int t = 0; t < ntok; t++) {
-            for (int r = row0; r < row1; r++) {
-                float sum = 0;
-                for (int i = 0; i < k; i++) {
-                    sum += Float.float16ToFloat(w.getAtIndex(I16, (long) r * k + i)) * x.getAtIndex(F32, (long) t * k + i);
-                }
-                out.setAtIndex(F32, (long) t * outStride + r, sum);
-            }
-        }
+    private static float weight(MemorySegment w, boolean f16, long i) {
+        return f16 ? Float.float16ToFloat(w.getAtIndex(I16, i)) : w.getAtIndex(F32, i);
     }
 
     @Override

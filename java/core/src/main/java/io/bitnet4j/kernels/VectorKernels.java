@@ -331,7 +331,7 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void gemmTQ20(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                         MemorySegment out, int outStride) {
+                         MemorySegment out, int outStride, MatmulOrder order) {
         KernelChecks.checkGemm("gemmTQ20", MatmulFormat.TQ2_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         if (row0 == row1) {
@@ -355,7 +355,7 @@ public final class VectorKernels extends ScalarKernels {
                     long a = t * actRow, o = (long) t * outStride;
                     int yo = (t - t0) * k, bo = (t - t0) * nb * LANES;
                     for (int r = b0; r < b1; r++) {
-                        out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, a, y, yo, bsums, bo, scratch));
+                        out.setAtIndex(F32, o + r, tq2Row(w, r * rowBytes, nb, actQ8K, a, y, yo, bsums, bo, scratch, order.fusedBlocks()));
                     }
                 }
             }
@@ -395,7 +395,7 @@ public final class VectorKernels extends ScalarKernels {
      * lane, so the same floats), and {@link ScalarKernels#hsum}.
      */
     private static float tq2Row(MemorySegment w, long x, int nb, MemorySegment act, long a, short[] y, int yo,
-                                int[] bsums, int bo, VectorScratch scratch) {
+                                int[] bsums, int bo, VectorScratch scratch, boolean fused) {
         int[] lanes = scratch.lanes;
         float[] acc = scratch.acc;
         FloatVector acc8 = F8S == null ? null : FloatVector.zero(F8S);
@@ -422,10 +422,12 @@ public final class VectorKernels extends ScalarKernels {
             float d = act.get(F32, a + (long) b * Q8_K_BLOCK_BYTES) * fp16(w, x + 64);
             if (F8S != null) {
                 IntVector li = IntVector.fromArray(I8S, lanes, 0).sub(IntVector.fromArray(I8S, bsums, bo + b * LANES));
-                acc8 = ((FloatVector) li.convertShape(VectorOperators.I2F, F8S, 0)).mul(d).add(acc8);
+                FloatVector lf = (FloatVector) li.convertShape(VectorOperators.I2F, F8S, 0);
+                acc8 = fused ? lf.fma(FloatVector.broadcast(F8S, d), acc8) : lf.mul(d).add(acc8);
             } else {
                 for (int l = 0; l < LANES; l++) {
-                    acc[l] = (float) (lanes[l] - bsums[bo + b * LANES + l]) * d + acc[l];
+                    float v = (float) (lanes[l] - bsums[bo + b * LANES + l]);
+                    acc[l] = fused ? Math.fma(v, d, acc[l]) : v * d + acc[l];
                 }
             }
         }
@@ -453,7 +455,7 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void gemmTQ10(MemorySegment w, int k, int row0, int row1, MemorySegment actQ8K, int ntok,
-                         MemorySegment out, int outStride) {
+                         MemorySegment out, int outStride, MatmulOrder order) {
         KernelChecks.checkGemm("gemmTQ10", MatmulFormat.TQ1_0, w, k, row0, row1, actQ8K, ntok,
                 out, outStride);
         int nb = k / QK_K;
@@ -466,7 +468,7 @@ public final class VectorKernels extends ScalarKernels {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
                 for (int r = b0; r < b1; r++) {
-                    out.setAtIndex(F32, (long) t * outStride + r, tq1Row(w, r * rowBytes, nb, actQ8K, t * actRow, lanes, acc));
+                    out.setAtIndex(F32, (long) t * outStride + r, tq1Row(w, r * rowBytes, nb, actQ8K, t * actRow, lanes, acc, order.fusedBlocks()));
                 }
             }
         }
@@ -482,7 +484,8 @@ public final class VectorKernels extends ScalarKernels {
      * (160 + 16l + m) by 16·(l % 2) + m, the last 16 (240 + 4l + j) lane 4 + l. Two 16-lane accumulators
      * hold chunk positions 0..15 and 16..31 (for 16-lane vectors; one 32-lane pass otherwise).
      */
-    private static float tq1Row(MemorySegment w, long x, int nb, MemorySegment act, long y, int[] lanes, float[] acc) {
+    private static float tq1Row(MemorySegment w, long x, int nb, MemorySegment act, long y, int[] lanes, float[] acc,
+                                boolean fused) {
         java.util.Arrays.fill(acc, 0f);
         for (int b = 0; b < nb; b++, x += TQ1_0_BLOCK_BYTES, y += Q8_K_BLOCK_BYTES) {
             long qs = y + Q8_K_QS_OFFSET;
@@ -510,7 +513,7 @@ public final class VectorKernels extends ScalarKernels {
                     lanes[4 + l] += trit(w.get(I8, x + 48 + j), l) * act.get(I8, qs + 240 + l * 4 + j);
                 }
             }
-            accumulateBlock(acc, lanes, act, y, act.get(F32, y) * fp16(w, x + 52));
+            accumulateBlock(acc, lanes, act, y, act.get(F32, y) * fp16(w, x + 52), fused);
         }
         return hsum(acc);
     }
@@ -551,16 +554,92 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void gemmF32(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                        MemorySegment out, int outStride) {
+                        MemorySegment out, int outStride, MatmulOrder order) {
+        if (F8S == null) {
+            super.gemmF32(w, k, row0, row1, x, ntok, out, outStride, order);
+            return;
+        }
         KernelChecks.checkGemm("gemmF32", MatmulFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
-        floatGemm(FloatFormat.F32, w, k, row0, row1, x, ntok, out, outStride);
+        orderedGemm(false, w, k, row0, row1, x, ntok, out, outStride, order.floatDot().forLength(k));
     }
 
     @Override
     public void gemmF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                        MemorySegment out, int outStride) {
+                        MemorySegment out, int outStride, MatmulOrder order) {
+        if (F8S == null) {
+            super.gemmF16(w, k, row0, row1, x, ntok, out, outStride, order);
+            return;
+        }
         KernelChecks.checkGemm("gemmF16", MatmulFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
-        floatGemm(FloatFormat.F16, w, k, row0, row1, x, ntok, out, outStride);
+        orderedGemm(true, w, k, row0, row1, x, ntok, out, outStride, order.floatDot().forLength(k));
+    }
+
+    /** Eight halves at index as floats (exact: {@link #f16ToF32} on eight lanes). */
+    private static final VectorSpecies<Short> H8S = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I8S32 = IntVector.SPECIES_256;
+
+    private static FloatVector load8(boolean f16, MemorySegment w, long index) {
+        if (!f16) return FloatVector.fromMemorySegment(F8S, w, index * 4, LE);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(H8S, w, index * 2, LE).convertShape(VectorOperators.S2I, I8S32, 0);
+        IntVector em = h.and(0x7FFF);
+        IntVector normal = em.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+        IntVector bits = normal.blend(normal.add(112 << 23), em.compare(VectorOperators.GE, 0x7C00));
+        IntVector subBits = ((FloatVector) em.convertShape(VectorOperators.I2F, F8S, 0)).mul(0x1p-24f).reinterpretAsInts();
+        bits = bits.blend(subBits, em.compare(VectorOperators.LT, 0x400));
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /**
+     * ScalarKernels' ordered float gemm with eight-lane vectors: slot i % slots is lane i % 8 of register
+     * (i % slots) / 8, so each register is an fma chain over the same terms as the scalar slots; then the
+     * same reduction and tail (the same floats).
+     */
+    private static void orderedGemm(boolean f16, MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                                    MemorySegment out, int outStride, GgmlDot dot) {
+        int n = dot.slots(), regs = n / 8, full = dot.hasTail() ? k & -n : k;
+        float[] slots = GgmlDot.SLOTS.get();
+        for (int t = 0; t < ntok; t++) {
+            long xt = (long) t * k;
+            for (int r = row0; r < row1; r++) {
+                long wr = (long) r * k;
+                FloatVector z = FloatVector.zero(F8S), a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+                for (int i = 0; i < full; i += n) {
+                    a0 = load8(f16, w, wr + i).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i) * 4, LE), a0);
+                    if (regs > 1) a1 = load8(f16, w, wr + i + 8).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 8) * 4, LE), a1);
+                    if (regs > 2) {
+                        a2 = load8(f16, w, wr + i + 16).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 16) * 4, LE), a2);
+                        a3 = load8(f16, w, wr + i + 24).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 24) * 4, LE), a3);
+                    }
+                    if (regs > 4) {
+                        a4 = load8(f16, w, wr + i + 32).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 32) * 4, LE), a4);
+                        a5 = load8(f16, w, wr + i + 40).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 40) * 4, LE), a5);
+                        a6 = load8(f16, w, wr + i + 48).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 48) * 4, LE), a6);
+                        a7 = load8(f16, w, wr + i + 56).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 56) * 4, LE), a7);
+                    }
+                }
+                a0.intoArray(slots, 0);
+                if (regs > 1) a1.intoArray(slots, 8);
+                if (regs > 2) {
+                    a2.intoArray(slots, 16);
+                    a3.intoArray(slots, 24);
+                }
+                if (regs > 4) {
+                    a4.intoArray(slots, 32);
+                    a5.intoArray(slots, 40);
+                    a6.intoArray(slots, 48);
+                    a7.intoArray(slots, 56);
+                }
+                float sum = dot.reduce(slots);
+                if (f16) {
+                    double d = sum;
+                    for (int i = full; i < k; i++) d += Float.float16ToFloat(w.getAtIndex(I16, wr + i)) * x.getAtIndex(F32, xt + i);
+                    sum = (float) d;
+                } else {
+                    for (int i = full; i < k; i++) sum = Math.fma(w.getAtIndex(F32, wr + i), x.getAtIndex(F32, xt + i), sum);
+                }
+                out.setAtIndex(F32, (long) t * outStride + r, sum);
+            }
+        }
     }
 
     @Override

@@ -95,9 +95,9 @@ class BatchInvarianceTest {
             for (int i = 0; i < wf.length; i++) w16.setAtIndex(S, i, Float.floatToFloat16(wf[i]));
             MemorySegment x = TestData.floats(arena, gaussian(k, 1f, rnd));
             MemorySegment first = arena.allocate(4L * rows, 64), out = arena.allocate(4L * rows, 64);
-            kk.gemmF16(w16, k, 0, rows, x, 1, first, rows);
+            kk.gemmF16(w16, k, 0, rows, x, 1, first, rows, MatmulOrder.LLAMA_CPP_SINGLE);
             for (int it = 0; it < 20_000; it++) {
-                kk.gemmF16(w16, k, 0, rows, x, 1, out, rows);
+                kk.gemmF16(w16, k, 0, rows, x, 1, out, rows, MatmulOrder.LLAMA_CPP_SINGLE);
                 long at = first.mismatch(out);
                 if (at >= 0) fail("call " + it + " differs from the first at row " + at / 4);
             }
@@ -128,13 +128,13 @@ class BatchInvarianceTest {
         MemorySegment act = arena.allocate(NTOK * rowBytes, 64);
         kk.quantizeQ8K(TestData.floats(arena, gaussian(NTOK * k, 1f, rnd)), NTOK, k, act);
         MemorySegment all = sentinelOut(arena, NTOK, ROWS);
-        if (tq2) kk.gemmTQ20(w, k, 0, ROWS, act, NTOK, all, ROWS);
-        else kk.gemmTQ10(w, k, 0, ROWS, act, NTOK, all, ROWS);
+        if (tq2) kk.gemmTQ20(w, k, 0, ROWS, act, NTOK, all, ROWS, MatmulOrder.LLAMA_CPP_SINGLE);
+        else kk.gemmTQ10(w, k, 0, ROWS, act, NTOK, all, ROWS, MatmulOrder.LLAMA_CPP_SINGLE);
         for (int t = 0; t < NTOK; t++) {
             MemorySegment one = sentinelOut(arena, 1, ROWS);
             MemorySegment a = act.asSlice(t * rowBytes, rowBytes);
-            if (tq2) kk.gemmTQ20(w, k, 0, ROWS, a, 1, one, ROWS);
-            else kk.gemmTQ10(w, k, 0, ROWS, a, 1, one, ROWS);
+            if (tq2) kk.gemmTQ20(w, k, 0, ROWS, a, 1, one, ROWS, MatmulOrder.LLAMA_CPP_SINGLE);
+            else kk.gemmTQ10(w, k, 0, ROWS, a, 1, one, ROWS, MatmulOrder.LLAMA_CPP_SINGLE);
             same(tq2 ? "TQ2_0" : "TQ1_0", all, one, t);
         }
     }
@@ -194,8 +194,8 @@ class BatchInvarianceTest {
 
     private static void run(Kernels kk, String f, MemorySegment w, int k, MemorySegment x, int ntok, MemorySegment out) {
         switch (f) {
-            case "F32" -> kk.gemmF32(w, k, 0, ROWS, x, ntok, out, ROWS);
-            case "F16" -> kk.gemmF16(w, k, 0, ROWS, x, ntok, out, ROWS);
+            case "F32" -> kk.gemmF32(w, k, 0, ROWS, x, ntok, out, ROWS, MatmulOrder.LLAMA_CPP_SINGLE);
+            case "F16" -> kk.gemmF16(w, k, 0, ROWS, x, ntok, out, ROWS, MatmulOrder.LLAMA_CPP_SINGLE);
             default -> kk.gemmBF16(w, k, 0, ROWS, x, ntok, out, ROWS);
         }
     }

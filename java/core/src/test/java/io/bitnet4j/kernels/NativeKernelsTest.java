@@ -48,7 +48,7 @@ class NativeKernelsTest extends TierEquivalenceTest {
     void rejectsHeapSegments() {
         MemorySegment heap = MemorySegment.ofArray(new float[64]);
         MemorySegment off = arena.allocate(256);
-        assertThrows(IllegalArgumentException.class, () -> kernels().gemmF32(heap, 4, 0, 2, off, 1, off, 2));
-        assertThrows(IllegalArgumentException.class, () -> kernels().gemmF32(off, 4, 0, 2, off, 1, heap, 2));
+        assertThrows(IllegalArgumentException.class, () -> kernels().gemmF32(heap, 4, 0, 2, off, 1, off, 2, MatmulOrder.LLAMA_CPP_SINGLE));
+        assertThrows(IllegalArgumentException.class, () -> kernels().gemmF32(off, 4, 0, 2, off, 1, heap, 2, MatmulOrder.LLAMA_CPP_SINGLE));
     }
 }

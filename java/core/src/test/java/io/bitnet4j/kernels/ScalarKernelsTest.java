@@ -137,8 +137,8 @@ class ScalarKernelsTest {
             MemorySegment act = a.allocate(292L * nb);
             k.quantizeQ8K(floats(a, gaussian(kk, 1f, rnd)), 1, kk, act);
             MemorySegment out2 = a.allocate(4L * rows), out1 = a.allocate(4L * rows);
-            k.gemmTQ20(encodeTQ20(a, t, d), kk, 0, rows, act, 1, out2, rows);
-            k.gemmTQ10(encodeTQ10(a, t, d), kk, 0, rows, act, 1, out1, rows);
+            k.gemmTQ20(encodeTQ20(a, t, d), kk, 0, rows, act, 1, out2, rows, MatmulOrder.LLAMA_CPP_SINGLE);
+            k.gemmTQ10(encodeTQ10(a, t, d), kk, 0, rows, act, 1, out1, rows, MatmulOrder.LLAMA_CPP_SINGLE);
             for (int r = 0; r < rows; r++) {
                 double ref = 0, mag = 0;
                 for (int i = 0; i < kk; i++) {

@@ -217,16 +217,18 @@ abstract class TierEquivalenceTest {
     }
 
     private void compareQ8K(boolean tq2, MemorySegment w, int k, int row0, int row1, MemorySegment act, int ntok, int stride) {
-        MemorySegment o1 = sentinelOut(arena, ntok, stride), o2 = sentinelOut(arena, ntok, stride);
-        if (tq2) {
-            ref.gemmTQ20(w, k, row0, row1, act, ntok, o1, stride);
-            kernels().gemmTQ20(w, k, row0, row1, act, ntok, o2, stride);
-        } else {
-            ref.gemmTQ10(w, k, row0, row1, act, ntok, o1, stride);
-            kernels().gemmTQ10(w, k, row0, row1, act, ntok, o2, stride);
+        for (MatmulOrder order : new MatmulOrder[] {MatmulOrder.LLAMA_CPP_SINGLE, MatmulOrder.BITNET_CPP_SINGLE}) {
+            MemorySegment o1 = sentinelOut(arena, ntok, stride), o2 = sentinelOut(arena, ntok, stride);
+            if (tq2) {
+                ref.gemmTQ20(w, k, row0, row1, act, ntok, o1, stride, order);
+                kernels().gemmTQ20(w, k, row0, row1, act, ntok, o2, stride, order);
+            } else {
+                ref.gemmTQ10(w, k, row0, row1, act, ntok, o1, stride, order);
+                kernels().gemmTQ10(w, k, row0, row1, act, ntok, o2, stride, order);
+            }
+            assertBlockFloats(o1, o2, ntok, stride, (tq2 ? "TQ2_0" : "TQ1_0") + " " + order + " k=" + k + " ntok=" + ntok
+                    + " rows [" + row0 + "," + row1 + ")");
         }
-        assertBlockFloats(o1, o2, ntok, stride, (tq2 ? "TQ2_0" : "TQ1_0") + " k=" + k + " ntok=" + ntok
-                + " rows [" + row0 + "," + row1 + ")");
     }
 
     /**
@@ -335,18 +337,26 @@ abstract class TierEquivalenceTest {
             MemorySegment x = floats(arena, gaussian(ntok * k, 1f, rnd));
             for (int[] range : new int[][] {{0, rows}, {1, 6}, {8, 9}}) {
                 for (String f : new String[] {"F32", "F16", "BF16"}) {
-                    MemorySegment o1 = sentinelOut(arena, ntok, rows), o2 = sentinelOut(arena, ntok, rows);
-                    MemorySegment w = f.equals("F32") ? w32 : f.equals("F16") ? w16 : wb16;
-                    runFloat(ref, f, w, k, range[0], range[1], x, ntok, o1, rows);
-                    runFloat(kernels(), f, w, k, range[0], range[1], x, ntok, o2, rows);
-                    // Different summation order: within 1e-5 of sum |w*x| (about 200 ulps of the largest term).
-                    double mag = magnitude(f, w, x, k, rows, ntok);
-                    for (long i = 0; i < (long) ntok * rows; i++) {
-                        float a = o1.getAtIndex(F, i), b = o2.getAtIndex(F, i);
-                        if (Float.isNaN(a)) {
-                            assertEquals(o1.getAtIndex(I, i), o2.getAtIndex(I, i), f + ": wrote outside the range at " + i);
-                        } else {
-                            assertEquals(a, b, 1e-5 * mag + 1e-30, f + " k=" + k + " ntok=" + ntok + " at " + i);
+                    for (MatmulOrder order : MatmulOrder.values()) {
+                        MemorySegment o1 = sentinelOut(arena, ntok, rows), o2 = sentinelOut(arena, ntok, rows);
+                        MemorySegment w = f.equals("F32") ? w32 : f.equals("F16") ? w16 : wb16;
+                        runFloat(ref, f, w, k, range[0], range[1], x, ntok, o1, rows, order);
+                        runFloat(kernels(), f, w, k, range[0], range[1], x, ntok, o2, rows, order);
+                        String what = f + " " + order + " k=" + k + " ntok=" + ntok;
+                        if (!f.equals("BF16")) {
+                            // F32/F16: every tier sums in the engine's order, so the floats are the same
+                            assertBlockFloats(o1, o2, ntok, rows, what);
+                            continue;
+                        }
+                        // BF16: different summation order, within 1e-5 of sum |w*x| (about 200 ulps of the largest term)
+                        double mag = magnitude(f, w, x, k, rows, ntok);
+                        for (long i = 0; i < (long) ntok * rows; i++) {
+                            float a = o1.getAtIndex(F, i), b = o2.getAtIndex(F, i);
+                            if (Float.isNaN(a)) {
+                                assertEquals(o1.getAtIndex(I, i), o2.getAtIndex(I, i), f + ": wrote outside the range at " + i);
+                            } else {
+                                assertEquals(a, b, 1e-5 * mag + 1e-30, what + " at " + i);
+                            }
                         }
                     }
                 }
@@ -369,17 +379,17 @@ abstract class TierEquivalenceTest {
             x.fill((byte) 0);
             x.setAtIndex(F, r % k, 1f);
             MemorySegment o = arena.allocate(4L * 16);
-            kernels().gemmF16(w, k, r, r + 1, x, 1, o, 16);
+            kernels().gemmF16(w, k, r, r + 1, x, 1, o, 16, MatmulOrder.LLAMA_CPP_SINGLE);
             // a sum starting at +0 turns -0 into +0, hence the 0 tolerance (equal as numbers)
             assertEquals(Float.float16ToFloat(h[r]), o.getAtIndex(F, r), 0f, "half 0x" + Integer.toHexString(h[r] & 0xFFFF));
         }
     }
 
     private static void runFloat(Kernels kk, String f, MemorySegment w, int k, int r0, int r1, MemorySegment x, int ntok,
-                                 MemorySegment out, int stride) {
+                                 MemorySegment out, int stride, MatmulOrder order) {
         switch (f) {
-            case "F32" -> kk.gemmF32(w, k, r0, r1, x, ntok, out, stride);
-            case "F16" -> kk.gemmF16(w, k, r0, r1, x, ntok, out, stride);
+            case "F32" -> kk.gemmF32(w, k, r0, r1, x, ntok, out, stride, order);
+            case "F16" -> kk.gemmF16(w, k, r0, r1, x, ntok, out, stride, order);
             default -> kk.gemmBF16(w, k, r0, r1, x, ntok, out, stride);
         }
     }
@@ -486,12 +496,12 @@ abstract class TierEquivalenceTest {
         assertThrows(IllegalArgumentException.class, () -> kk.gemmI2S(w, k, 0, rows, 1f, q, s, u, 1, out.asReadOnly(), rows), "read-only out");
         MemorySegment q2 = arena.allocate(2L * k), s2 = arena.allocate(8), u2 = arena.allocate(8), o2 = arena.allocate(64);
         assertThrows(IllegalArgumentException.class, () -> kk.gemmI2S(w, k, 0, rows, 1f, q2, s2, u2, 2, o2, rows - 1), "outStride < row1");
-        assertThrows(IllegalArgumentException.class, () -> kk.gemmTQ20(w, 128, 0, 1, arena.allocate(292), 1, out, 1), "TQ2_0 k % 256");
-        assertThrows(IllegalArgumentException.class, () -> kk.gemmTQ10(arena.allocate(53), 256, 0, 1, arena.allocate(292), 1, out, 1), "TQ1_0 block short");
-        assertThrows(IllegalArgumentException.class, () -> kk.gemmTQ20(arena.allocate(66), 256, 0, 1, arena.allocate(291), 1, out, 1), "Q8_K act short");
+        assertThrows(IllegalArgumentException.class, () -> kk.gemmTQ20(w, 128, 0, 1, arena.allocate(292), 1, out, 1, MatmulOrder.LLAMA_CPP_SINGLE), "TQ2_0 k % 256");
+        assertThrows(IllegalArgumentException.class, () -> kk.gemmTQ10(arena.allocate(53), 256, 0, 1, arena.allocate(292), 1, out, 1, MatmulOrder.LLAMA_CPP_SINGLE), "TQ1_0 block short");
+        assertThrows(IllegalArgumentException.class, () -> kk.gemmTQ20(arena.allocate(66), 256, 0, 1, arena.allocate(291), 1, out, 1, MatmulOrder.LLAMA_CPP_SINGLE), "Q8_K act short");
         assertThrows(IllegalArgumentException.class, () -> kk.gemmQ80(arena.allocate(34), 32, 0, 1, arena.allocate(33), 1, out, 1), "Q8_0 act short");
-        assertThrows(IllegalArgumentException.class, () -> kk.gemmF32(arena.allocate(4L * 10), 10, 0, 2, arena.allocate(40), 1, out, 2), "F32 weights short");
-        assertThrows(IllegalArgumentException.class, () -> kk.gemmF16(arena.allocate(40), 10, 0, 2, arena.allocate(36), 1, out, 2), "x short");
+        assertThrows(IllegalArgumentException.class, () -> kk.gemmF32(arena.allocate(4L * 10), 10, 0, 2, arena.allocate(40), 1, out, 2, MatmulOrder.LLAMA_CPP_SINGLE), "F32 weights short");
+        assertThrows(IllegalArgumentException.class, () -> kk.gemmF16(arena.allocate(40), 10, 0, 2, arena.allocate(36), 1, out, 2, MatmulOrder.LLAMA_CPP_SINGLE), "x short");
         assertThrows(IllegalArgumentException.class, () -> kk.gemmBF16(arena.allocate(40), 0, 0, 2, arena.allocate(36), 1, out, 2), "k 0");
         assertThrows(IllegalArgumentException.class, () -> kk.quantizeI8(arena.allocate(4L * k), 1, k, arena.allocate(k - 1), s, u), "q short");
         assertThrows(IllegalArgumentException.class, () -> kk.quantizeQ8K(arena.allocate(4L * 200), 1, 200, arena.allocate(292)), "Q8_K k");

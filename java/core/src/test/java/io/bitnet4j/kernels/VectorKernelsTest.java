@@ -39,7 +39,7 @@ class VectorKernelsTest extends TierEquivalenceTest {
         // the Java tiers read any segment; only the native tier needs off-heap memory
         MemorySegment w = MemorySegment.ofArray(new float[8]), x = MemorySegment.ofArray(new float[4]);
         MemorySegment out = MemorySegment.ofArray(new float[2]);
-        kernels().gemmF32(w, 4, 0, 2, x, 1, out, 2);
+        kernels().gemmF32(w, 4, 0, 2, x, 1, out, 2, MatmulOrder.LLAMA_CPP_SINGLE);
         assertEquals(0f, out.getAtIndex(TestData.F, 1));
     }
 
@@ -106,8 +106,8 @@ class VectorKernelsTest extends TierEquivalenceTest {
         xv[7] = 0f;                                            // inf * 0 = NaN
         MemorySegment x = floats(arena, xv);
         MemorySegment o1 = sentinelOut(arena, 1, rows), o2 = sentinelOut(arena, 1, rows);
-        ref.gemmF16(w, k, 0, rows, x, 1, o1, rows);
-        kernels().gemmF16(w, k, 0, rows, x, 1, o2, rows);
+        ref.gemmF16(w, k, 0, rows, x, 1, o1, rows, MatmulOrder.LLAMA_CPP_SINGLE);
+        kernels().gemmF16(w, k, 0, rows, x, 1, o2, rows, MatmulOrder.LLAMA_CPP_SINGLE);
         for (int r = 0; r < rows; r++) {
             assertEquals(o1.getAtIndex(F, r), o2.getAtIndex(F, r), "row " + r);
         }
@@ -134,8 +134,8 @@ class VectorKernelsTest extends TierEquivalenceTest {
                 act.set(F, (long) b * KernelFormats.Q8_K_BLOCK_BYTES, (float) rnd.nextGaussian());
             }
             MemorySegment o1 = sentinelOut(arena, ntok, rows), o2 = sentinelOut(arena, ntok, rows);
-            ref.gemmTQ20(w, k, 0, rows, act, ntok, o1, rows);
-            kernels().gemmTQ20(w, k, 0, rows, act, ntok, o2, rows);
+            ref.gemmTQ20(w, k, 0, rows, act, ntok, o1, rows, MatmulOrder.LLAMA_CPP_SINGLE);
+            kernels().gemmTQ20(w, k, 0, rows, act, ntok, o2, rows, MatmulOrder.LLAMA_CPP_SINGLE);
             assertEquals(-1, o1.mismatch(o2), "ntok=" + ntok + ": differs at float " + o1.mismatch(o2) / 4);
         }
     }
