@@ -79,7 +79,9 @@ final class ReferenceTransformer {
                 for (int i = 0; i < e; i++) x[t][i] += d[i];
             }
         }
-        return matvec(m.head, rmsNorm(x[n - 1], m.outputNorm));
+        // the BitNet graphs (bitnet.cpp's and llama.cpp's) always project with token_embd, output.weight or not
+        float[] head = s.subNorms() ? m.embedding : m.head;
+        return matvec(head, rmsNorm(x[n - 1], m.outputNorm));
     }
 
     private double[] rmsNorm(double[] x, float[] w) {
