@@ -574,24 +574,61 @@ public final class VectorKernels extends ScalarKernels {
         orderedGemm(true, w, k, row0, row1, x, ntok, out, outStride, order.floatDot().forLength(k));
     }
 
-    /** Eight halves at index as floats (exact: {@link #f16ToF32} on eight lanes). */
-    private static final VectorSpecies<Short> H8S = ShortVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I8S32 = IntVector.SPECIES_256;
+    /**
+     * n halves at index as floats into h (exact; the scalar conversion is an intrinsic: a vector conversion
+     * across shapes here made C2 box the vectors of the loop).
+     */
+    private static void halves(MemorySegment w, long index, int n, float[] h) {
+        for (int l = 0; l < n; l++) h[l] = Float.float16ToFloat(w.getAtIndex(I16, index + l));
+    }
 
-    private static FloatVector load8(boolean f16, MemorySegment w, long index) {
-        if (!f16) return FloatVector.fromMemorySegment(F8S, w, index * 4, LE);
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(H8S, w, index * 2, LE).convertShape(VectorOperators.S2I, I8S32, 0);
-        IntVector em = h.and(0x7FFF);
-        IntVector normal = em.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
-        IntVector bits = normal.blend(normal.add(112 << 23), em.compare(VectorOperators.GE, 0x7C00));
-        IntVector subBits = ((FloatVector) em.convertShape(VectorOperators.I2F, F8S, 0)).mul(0x1p-24f).reinterpretAsInts();
-        bits = bits.blend(subBits, em.compare(VectorOperators.LT, 0x400));
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    private static FloatVector x8(MemorySegment x, long index) {
+        return FloatVector.fromMemorySegment(F8S, x, index * 4, LE);
+    }
+
+    /** Slots first..first+7: one register, terms first, first + step, … below full. */
+    private static void chainOne(boolean f16, MemorySegment w, long wr, MemorySegment x, long xt, int full, int step,
+                                 int first, float[] slots) {
+        FloatVector a0 = FloatVector.zero(F8S);
+        if (f16) {
+            float[] h = VectorScratch.get().vectorLanes;
+            for (int i = first; i < full; i += step) {
+                halves(w, wr + i, 8, h);
+                a0 = FloatVector.fromArray(F8S, h, 0).fma(x8(x, xt + i), a0);
+            }
+        } else {
+            for (int i = first; i < full; i += step) a0 = x8(w, wr + i).fma(x8(x, xt + i), a0);
+        }
+        a0.intoArray(slots, first);
+    }
+
+    /**
+     * Slots first..first+15: two registers side by side. Small on purpose: C2 keeps the vectors of a method
+     * this size in registers (a method with eight chains grew past its inlining budget and boxed them).
+     */
+    private static void chainPair(boolean f16, MemorySegment w, long wr, MemorySegment x, long xt, int full, int step,
+                                  int first, float[] slots) {
+        FloatVector a0 = FloatVector.zero(F8S), a1 = a0;
+        if (f16) {
+            float[] h = VectorScratch.get().vectorLanes;
+            for (int i = first; i < full; i += step) {
+                halves(w, wr + i, 16, h);
+                a0 = FloatVector.fromArray(F8S, h, 0).fma(x8(x, xt + i), a0);
+                a1 = FloatVector.fromArray(F8S, h, 8).fma(x8(x, xt + i + 8), a1);
+            }
+        } else {
+            for (int i = first; i < full; i += step) {
+                a0 = x8(w, wr + i).fma(x8(x, xt + i), a0);
+                a1 = x8(w, wr + i + 8).fma(x8(x, xt + i + 8), a1);
+            }
+        }
+        a0.intoArray(slots, first);
+        a1.intoArray(slots, first + 8);
     }
 
     /**
      * ScalarKernels' ordered float gemm with eight-lane vectors: slot i % slots is lane i % 8 of register
-     * (i % slots) / 8, so each register is an fma chain over the same terms as the scalar slots; then the
+     * (i % slots) / 8, so each register lane is an fma chain over the same terms as the scalar slot; then the
      * same reduction and tail (the same floats).
      */
     private static void orderedGemm(boolean f16, MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
@@ -602,32 +639,10 @@ public final class VectorKernels extends ScalarKernels {
             long xt = (long) t * k;
             for (int r = row0; r < row1; r++) {
                 long wr = (long) r * k;
-                FloatVector z = FloatVector.zero(F8S), a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
-                for (int i = 0; i < full; i += n) {
-                    a0 = load8(f16, w, wr + i).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i) * 4, LE), a0);
-                    if (regs > 1) a1 = load8(f16, w, wr + i + 8).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 8) * 4, LE), a1);
-                    if (regs > 2) {
-                        a2 = load8(f16, w, wr + i + 16).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 16) * 4, LE), a2);
-                        a3 = load8(f16, w, wr + i + 24).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 24) * 4, LE), a3);
-                    }
-                    if (regs > 4) {
-                        a4 = load8(f16, w, wr + i + 32).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 32) * 4, LE), a4);
-                        a5 = load8(f16, w, wr + i + 40).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 40) * 4, LE), a5);
-                        a6 = load8(f16, w, wr + i + 48).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 48) * 4, LE), a6);
-                        a7 = load8(f16, w, wr + i + 56).fma(FloatVector.fromMemorySegment(F8S, x, (xt + i + 56) * 4, LE), a7);
-                    }
-                }
-                a0.intoArray(slots, 0);
-                if (regs > 1) a1.intoArray(slots, 8);
-                if (regs > 2) {
-                    a2.intoArray(slots, 16);
-                    a3.intoArray(slots, 24);
-                }
-                if (regs > 4) {
-                    a4.intoArray(slots, 32);
-                    a5.intoArray(slots, 40);
-                    a6.intoArray(slots, 48);
-                    a7.intoArray(slots, 56);
+                if (regs == 1) {
+                    chainOne(f16, w, wr, x, xt, full, 8, 0, slots);
+                } else {
+                    for (int g = 0; g < regs; g += 2) chainPair(f16, w, wr, x, xt, full, n, 8 * g, slots);
                 }
                 float sum = dot.reduce(slots);
                 if (f16) {
@@ -649,7 +664,7 @@ public final class VectorKernels extends ScalarKernels {
         floatGemm(FloatFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
     }
 
-    private enum FloatFormat { F32, F16, BF16 }
+    private enum FloatFormat { F32, BF16 }
 
     private static void floatGemm(FloatFormat f, MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                                   MemorySegment out, int outStride) {
@@ -661,11 +676,7 @@ public final class VectorKernels extends ScalarKernels {
                 long xo = (long) t * k, o = (long) t * outStride;
                 int r = b0;
                 for (; r + 4 <= b1; r += 4) {
-                    if (f == FloatFormat.F16) {
-                        f16Rows4(w, r, k, x, xo, out, o + r);
-                    } else {
-                        floatRows4(f, w, r, k, x, xo, out, o + r);
-                    }
+                    floatRows4(f, w, r, k, x, xo, out, o + r);
                 }
                 for (; r < b1; r++) {
                     out.setAtIndex(F32, o + r, floatRow(f, w, r, k, x, xo));
@@ -674,70 +685,10 @@ public final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /*
-     * F16 rows, fast: a half's sign, exponent and mantissa shifted into float position are a float worth
-     * value * 2^-112 for every finite half (subnormal halves become subnormal floats, exactly), so one
-     * multiply by 2^112 converts it. A second one gives value * 2^112, and turns exactly the inf/NaN halves
-     * (and only them: 65504 * 2^112 < Float.MAX_VALUE <= 65536 * 2^112) into infinities. The products with
-     * x and their sums are then exact multiples by 2^112 of the unscaled ones (a power of two: the same
-     * rounding, without underflow), scaled back at the end. A row whose sum is not finite (an inf/NaN
-     * weight, or |partial sum| >= 2^16) is recomputed with the exact conversion, so special values behave
-     * as in the scalar tier.
-     */
-
-    /** FL halves at index, as float value * 2^112 (inf for inf/NaN halves). */
-    private static FloatVector f16Scaled(MemorySegment w, long index) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(HS, w, index * 2, LE).convertShape(VectorOperators.S2I, FIS, 0);
-        // S2I smears the sign over bits 15..31: after << 13 keep bit 31 and the 15 value bits
-        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f).mul(0x1p112f);
-    }
-
-    /**
-     * Four F16 rows sharing each activation load; four independent FMA chains keep the FMA unit busy
-     * (two chains leave it waiting on the FMA latency).
-     */
-    private static void f16Rows4(MemorySegment w, int r, int k, MemorySegment x, long xo, MemorySegment out, long oi) {
-        int kv = k - k % FL;
-        long w0 = (long) r * k;
-        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
-        for (int i = 0; i < kv; i += FL) {
-            FloatVector xv = FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE);
-            a0 = f16Scaled(w, w0 + i).fma(xv, a0);
-            a1 = f16Scaled(w, w0 + k + i).fma(xv, a1);
-            a2 = f16Scaled(w, w0 + 2L * k + i).fma(xv, a2);
-            a3 = f16Scaled(w, w0 + 3L * k + i).fma(xv, a3);
-        }
-        float[] lanes = VectorScratch.get().vectorLanes; // stored here: a vector passed to a method C2 does not inline is boxed
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, FL);
-        a2.intoArray(lanes, 2 * FL);
-        a3.intoArray(lanes, 3 * FL);
-        f16Finish(sumLanes(lanes, 0), w, r, k, kv, x, xo, out, oi);
-        f16Finish(sumLanes(lanes, FL), w, r + 1, k, kv, x, xo, out, oi + 1);
-        f16Finish(sumLanes(lanes, 2 * FL), w, r + 2, k, kv, x, xo, out, oi + 2);
-        f16Finish(sumLanes(lanes, 3 * FL), w, r + 3, k, kv, x, xo, out, oi + 3);
-    }
-
-    /** Scales a row's vector sum back, adds the k % FL tail, or redoes the row exactly if it is not finite. */
-    private static void f16Finish(float scaledSum, MemorySegment w, int r, int k, int kv, MemorySegment x, long xo,
-                                  MemorySegment out, long oi) {
-        float sum = scaledSum * 0x1p-112f;
-        if (!Float.isFinite(scaledSum)) {
-            sum = floatRow(FloatFormat.F16, w, r, k, x, xo);
-        } else {
-            long wi = (long) r * k;
-            for (int i = kv; i < k; i++) {
-                sum += Float.float16ToFloat(w.getAtIndex(I16, wi + i)) * x.getAtIndex(F32, xo + i);
-            }
-        }
-        out.setAtIndex(F32, oi, sum);
-    }
-
     /** FL weights of row r starting at column i, as floats. */
     private static FloatVector loadW(FloatFormat f, MemorySegment w, long index) {
         return switch (f) {
             case F32 -> FloatVector.fromMemorySegment(FS, w, index * 4, LE);
-            case F16 -> f16ToF32(ShortVector.fromMemorySegment(HS, w, index * 2, LE));
             case BF16 -> ((IntVector) ShortVector.fromMemorySegment(HS, w, index * 2, LE)
                     .convertShape(VectorOperators.S2I, FIS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
         };
@@ -746,25 +697,10 @@ public final class VectorKernels extends ScalarKernels {
     private static float loadW1(FloatFormat f, MemorySegment w, long index) {
         return switch (f) {
             case F32 -> w.getAtIndex(F32, index);
-            case F16 -> Float.float16ToFloat(w.getAtIndex(I16, index));
             case BF16 -> bf16ToFloat(w.getAtIndex(I16, index));
         };
     }
 
-    /**
-     * IEEE half to float without float arithmetic on subnormal inputs: normals by rebiasing the exponent
-     * in integer lanes, subnormals as (int mantissa) * 2^-24, infinities and NaNs by a second rebias.
-     */
-    private static FloatVector f16ToF32(ShortVector h16) {
-        IntVector h = (IntVector) h16.convertShape(VectorOperators.S2I, FIS, 0);
-        IntVector em = h.and(0x7FFF);
-        IntVector normal = em.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
-        IntVector bits = normal.blend(normal.add(112 << 23), em.compare(VectorOperators.GE, 0x7C00));
-        VectorMask<Integer> sub = em.compare(VectorOperators.LT, 0x400);
-        IntVector subBits = ((FloatVector) em.convertShape(VectorOperators.I2F, FS, 0)).mul(0x1p-24f).reinterpretAsInts();
-        bits = bits.blend(subBits, sub);
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-    }
 
     private static float floatRow(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo) {
         int kv = k - k % FL;
