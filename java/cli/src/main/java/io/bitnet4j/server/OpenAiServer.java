@@ -52,9 +52,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Jetty's core server does the HTTP (no servlets), each request handled on a virtual thread; Jackson
  * the JSON. A request thread tokenizes and validates, submits to the batcher, then waits for the tokens
- * its listener receives (the batcher thread never blocks on a socket) and writes them out. A failed write
- * means the client has gone: the request is cancelled, which frees its slot at the batcher's next
- * iteration.
+ * its listener receives (the batcher thread never blocks on a socket) and writes them out. A client that
+ * has gone cancels its request, which frees its slot at the batcher's next iteration: a stream finds out
+ * at its next failed write, a non-streaming request, which writes nothing until its answer, from a
+ * {@link ClientWatch} on its connection while it waits and generates.
  *
  * <p>{@link Options#timeout()} is the connector's idle timeout: headers that stop arriving close the
  * connection, a body that stops arriving gets a 408, a write the client does not take fails; waiting for
@@ -318,14 +319,26 @@ public final class OpenAiServer implements AutoCloseable {
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + randomId();
         long now = System.currentTimeMillis() / 1000;
+        // A stream writes as it goes, and a failed write tells that its client has gone. A whole answer
+        // writes at its end: its connection is watched meanwhile (the body has been read to its end).
+        ClientWatch watch = req.stream() ? null : ClientWatch.start(ex.request(), job::cancel);
         try {
             if (req.stream()) stream(ex, req, job, mailbox, id, now);
-            else whole(ex, req, job, mailbox, id, now);
+            else whole(ex, req, job, mailbox, id, now, watch);
         } catch (IOException | RuntimeException e) {
             job.cancel(); // the client is gone (or we failed): free the slot now
             throw e;
         } finally {
+            if (watch != null) endWatch(ex, watch);
             if (Thread.currentThread().isInterrupted()) job.cancel();
+        }
+    }
+
+    /** Stops watching before the answer is written; a client that pipelined gets its connection closed after it. */
+    private static void endWatch(Exchange ex, ClientWatch watch) {
+        watch.close();
+        if (watch.pipelined() && !ex.response().isCommitted()) {
+            ex.response().getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         }
     }
 
@@ -357,8 +370,8 @@ public final class OpenAiServer implements AutoCloseable {
         };
     }
 
-    private void whole(Exchange ex, CompletionRequest req, ContinuousBatcher.Job job, Mailbox mailbox, String id, long now)
-            throws IOException {
+    private void whole(Exchange ex, CompletionRequest req, ContinuousBatcher.Job job, Mailbox mailbox, String id, long now,
+                       ClientWatch watch) throws IOException {
         TextStream text = new TextStream(req);
         StringBuilder out = new StringBuilder();
         Event.Finish finish = null;
@@ -374,6 +387,8 @@ public final class OpenAiServer implements AutoCloseable {
                 case Event.Failure f -> throw new ApiException(500, "server_error", "generation failed: " + f.error().getMessage(), null, null);
             }
         }
+        endWatch(ex, watch);
+        if (watch.gone()) throw new EofException("the client closed its connection");
         out.append(text.end());
         String reason = finishReason(finish.reason(), text.stops.stopped());
         ObjectNode o = envelope(req.chat() ? "chat.completion" : "text_completion", id, now);

@@ -406,11 +406,13 @@ class OpenAiServerTest {
     }
 
     /**
-     * A client that hangs up while its answer is streamed frees its slot within a step or two (the next
-     * write fails); the request counts as cancelled and the next request (one slot) is served at once.
+     * A client that hangs up while its answer is generated frees its slot within a step or two, whether
+     * it streams (the next write fails) or waits for the whole answer (nothing is written until the
+     * end: the server notices the closed connection itself); the request counts as cancelled and the
+     * next request (one slot) is served at once.
      */
     @ParameterizedTest(name = "stream={0}")
-    @ValueSource(booleans = {true})
+    @ValueSource(booleans = {true, false})
     void disconnectFreesTheSlot(boolean stream) throws Exception {
         try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
              OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096))) {
@@ -458,6 +460,80 @@ class OpenAiServerTest {
                 base = saved;
             }
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4), "slot not freed promptly");
+        }
+    }
+
+    /** A non-streaming request whose client leaves while it waits in the queue is taken off the queue. */
+    @Test
+    void aQueuedRequestWhoseClientLeavesIsCancelled() throws Exception {
+        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
+             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
+             ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            Semaphore permits = new Semaphore(0);
+            one.onIteration(permits::acquireUninterruptibly);
+            String saved = base;
+            base = "http://127.0.0.1:" + s.address().getPort();
+            try {
+                Future<HttpResponse<String>> busy = ex.submit(() -> post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":20,\"seed\":1}", null));
+                waitFor(() -> {
+                    if (one.stats().queued() == 1) permits.release();
+                    return one.stats().processing() == 1 && one.stats().queued() == 0;
+                });
+                permits.drainPermits(); // the batcher stops at its next iteration, the slot still busy
+                String body = "{\"prompt\":\"hi\",\"max_tokens\":20,\"seed\":2}";
+                try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
+                    sock.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
+                            + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                    waitFor(() -> one.stats().queued() == 1);
+                } // hang up
+                waitFor(() -> one.stats().queued() == 0); // while the batcher is still held
+                assertEquals(1, one.stats().cancelled());
+                one.onIteration(null);
+                permits.release(1000);
+                assertEquals(200, busy.get(30, TimeUnit.SECONDS).statusCode());
+            } finally {
+                one.onIteration(null);
+                permits.release(1000);
+                base = saved;
+            }
+        }
+    }
+
+    /**
+     * A client that sends its next request while a non-streaming answer is generated (pipelining): the
+     * server reads those bytes while it watches the connection, so it answers the first request with
+     * "Connection: close" and closes, leaving the second unanswered, for the client to send again (RFC
+     * 9112 9.3.2). The first request is not cancelled.
+     */
+    @Test
+    void aPipelinedRequestGetsTheConnectionClosedAfterTheAnswer() throws Exception {
+        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
+             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096))) {
+            one.onIteration(() -> {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            String json = "{\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"temperature\":0}";
+            try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
+                sock.setSoTimeout(30_000);
+                OutputStream out = sock.getOutputStream();
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + json.length() + "\r\n\r\n" + json)
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                waitFor(() -> one.stats().generatedTokens() >= 2);
+                out.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String answers = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to the server's close
+                assertTrue(answers.startsWith("HTTP/1.1 200 "), answers);
+                assertEquals(answers.indexOf("HTTP/1.1 "), answers.lastIndexOf("HTTP/1.1 "), "one answer only: " + answers);
+                assertTrue(answers.contains("\r\nConnection: close\r\n"), answers);
+                assertEquals(alone(textPrompt("Once upon a time"), 12, 0f, 0.95f, 0),
+                        JSON.readTree(answers.substring(answers.indexOf("\r\n\r\n") + 4)).get("choices").get(0).get("text").asText());
+            }
+            assertEquals(0, one.stats().cancelled());
         }
     }
 
