@@ -56,8 +56,9 @@ final class ServeCommand implements Callable<Integer> {
     int maxBody = 1 << 20;
 
     @Option(names = {"-to", "--timeout"}, paramLabel = "SECONDS", description = {
-            "how long reading a request or writing an answer may stall: a body that stops arriving gets 408,",
-            "headers that stop arriving close the connection (default: ${DEFAULT-VALUE}, as llama-server)"})
+            "how long a connection may sit idle while a request is read (a body that stops arriving gets 408,",
+            "headers that stop arriving close the connection) or between requests; generating is not limited",
+            "(default: ${DEFAULT-VALUE}, as llama-server)"})
     int timeoutSeconds = (int) OpenAiServer.Options.DEFAULT_TIMEOUT.toSeconds();
 
     @Override

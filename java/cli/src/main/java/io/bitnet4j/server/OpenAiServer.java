@@ -58,8 +58,8 @@ import java.util.concurrent.TimeoutException;
  * {@link ClientWatch} on its connection while it waits and generates.
  *
  * <p>{@link Options#timeout()} is the connector's idle timeout: headers that stop arriving close the
- * connection, a body that stops arriving gets a 408, a write the client does not take fails; waiting for
- * the batcher is not limited. A body over {@link Options#maxBodyBytes()} gets a 413, read to its end
+ * connection, a body that stops arriving gets a 408, a write the client does not take fails, an idle
+ * keep-alive connection is closed; waiting for the batcher is not limited. A body over {@link Options#maxBodyBytes()} gets a 413, read to its end
  * (up to {@link #DISCARD_LIMIT}) so that a client still sending it gets the answer rather than a reset.
  */
 public final class OpenAiServer implements AutoCloseable {
@@ -71,7 +71,8 @@ public final class OpenAiServer implements AutoCloseable {
      * @param modelId       the id /v1/models reports and responses carry
      * @param maxBodyBytes  larger request bodies are refused with 413
      * @param reasoning     thinking models think unless a request's chat_template_kwargs.enable_thinking says otherwise
-     * @param timeout       how long reading a request or writing an answer may stall (llama-server's --timeout)
+     * @param timeout       how long a connection may sit idle while a request is read or written to, or between
+     *                      requests (llama-server's --timeout); waiting for the batcher is not limited
      */
     public record Options(String host, int port, String apiKey, String modelId, int maxBodyBytes, boolean reasoning,
                           Duration timeout) {

@@ -542,7 +542,8 @@ class OpenAiServerTest {
      * 10 MB with a Content-Length and no "Expect: 100-continue", by a client that reads only once it has
      * written it all (the server reads and discards it: closing with it unread reset the connection
      * under the client) and by one that reads meanwhile; with the Expect header (the body is never
-     * sent); chunked. The server answers the next request.
+     * sent); chunked. A declared length over 64 MiB is answered without reading it. The server answers
+     * the next request.
      */
     @Test
     void anOversizedBodyIsA413() throws Exception {
@@ -571,6 +572,18 @@ class OpenAiServerTest {
             HttpResponse<String> r = http11.send(request, HttpResponse.BodyHandlers.ofString());
             assertError(r, 413, "request body larger than 4096 bytes");
             assertEquals("request_too_large", JSON.readTree(r.body()).get("error").get("code").asText());
+        }
+        // a declared length over 64 MiB is not read for nothing: answered at once, and the connection closed
+        try (Socket sock = new Socket("127.0.0.1", server.address().getPort())) {
+            sock.setSoTimeout(30_000);
+            OutputStream out = sock.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + (OpenAiServer.DISCARD_LIMIT + 1)
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(tenMegabytes, 0, 1 << 20);
+            out.flush();
+            String answer = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 413 ") && answer.contains("\r\nConnection: close\r\n"), answer);
+            assertTrue(answer.contains("\"code\":\"request_too_large\""), answer);
         }
         HttpResponse<String> ok = post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":2,\"seed\":1}", null);
         assertEquals(200, ok.statusCode(), ok.body());
