@@ -372,36 +372,74 @@ class OpenAiServerTest {
         assertEquals("model", m.get("data").get(0).get("object").asText());
     }
 
+    /** A batcher iteration hook that sleeps: a request then takes about {@code millis} per token. */
+    static Runnable pace(long millis) {
+        return () -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    /**
+     * A server over a one-slot batcher whose iterations each wait for a permit, with {@link #base}
+     * pointing at it until closed.
+     */
+    static final class HeldServer implements AutoCloseable {
+        final ContinuousBatcher one;
+        final OpenAiServer server;
+        final Semaphore permits = new Semaphore(0);
+        final ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
+        final String saved = base;
+
+        HeldServer(int queueCapacity) throws Exception {
+            one = new ContinuousBatcher(model, 1, CTX, queueCapacity);
+            server = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
+            one.onIteration(permits::acquireUninterruptibly);
+            base = "http://127.0.0.1:" + server.address().getPort();
+        }
+
+        /** Sends a request that takes the only slot, then holds the batcher at its next iteration, the slot still busy. */
+        Future<HttpResponse<String>> takeTheOnlySlot() throws Exception {
+            Future<HttpResponse<String>> taken = ex.submit(() -> post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":100,\"seed\":1}", null));
+            // the batcher may have been idle in take() before the hook
+            waitFor(() -> {
+                if (one.stats().queued() == 1) permits.release();
+                return one.stats().processing() == 1 && one.stats().queued() == 0;
+            });
+            permits.drainPermits();
+            return taken;
+        }
+
+        void release() {
+            one.onIteration(null);
+            permits.release(1000);
+        }
+
+        @Override
+        public void close() {
+            release();
+            base = saved;
+            ex.close();
+            server.close();
+            one.close();
+        }
+    }
+
     /** One slot, one queue place: a third request is refused with 503 while the batcher is held. */
     @Test
     void fullQueueIsA503() throws Exception {
-        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 1);
-             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
-             ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            Semaphore permits = new Semaphore(0);
-            one.onIteration(permits::acquireUninterruptibly);
-            String saved = base;
-            base = "http://127.0.0.1:" + s.address().getPort();
-            try {
-                String body = "{\"prompt\":\"hi\",\"max_tokens\":3,\"seed\":1}";
-                Future<HttpResponse<String>> a = ex.submit(() -> post("/v1/completions",
-                        "{\"prompt\":\"hi\",\"max_tokens\":100,\"seed\":1}", null));
-                // the first request takes the slot (the batcher may have been idle in take() before the hook)
-                waitFor(() -> {
-                    if (one.stats().queued() == 1) permits.release();
-                    return one.stats().processing() == 1 && one.stats().queued() == 0;
-                });
-                permits.drainPermits(); // the batcher stops at its next iteration, the slot still busy
-                Future<HttpResponse<String>> b = ex.submit(() -> post("/v1/completions", body, null));
-                waitFor(() -> one.stats().queued() == 1);
-                assertError(post("/v1/completions", body, null), 503, "queue");
-                one.onIteration(null);
-                permits.release(1000);
-                assertEquals(200, a.get(30, TimeUnit.SECONDS).statusCode());
-                assertEquals(200, b.get(30, TimeUnit.SECONDS).statusCode());
-            } finally {
-                base = saved;
-            }
+        try (HeldServer held = new HeldServer(1)) {
+            String body = "{\"prompt\":\"hi\",\"max_tokens\":3,\"seed\":1}";
+            Future<HttpResponse<String>> a = held.takeTheOnlySlot();
+            Future<HttpResponse<String>> b = held.ex.submit(() -> post("/v1/completions", body, null));
+            waitFor(() -> held.one.stats().queued() == 1);
+            assertError(post("/v1/completions", body, null), 503, "queue");
+            held.release();
+            assertEquals(200, a.get(30, TimeUnit.SECONDS).statusCode());
+            assertEquals(200, b.get(30, TimeUnit.SECONDS).statusCode());
         }
     }
 
@@ -417,13 +455,7 @@ class OpenAiServerTest {
         try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
              OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096))) {
             // pace the batcher so the abandoned request could not finish its 240 tokens in the test's time
-            one.onIteration(() -> {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            one.onIteration(pace(20));
             String body = "{\"prompt\":\"hi\",\"max_tokens\":240,\"stream\":" + stream + ",\"seed\":3}";
             long tokensAtHangUp;
             try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
@@ -466,36 +498,18 @@ class OpenAiServerTest {
     /** A non-streaming request whose client leaves while it waits in the queue is taken off the queue. */
     @Test
     void aQueuedRequestWhoseClientLeavesIsCancelled() throws Exception {
-        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
-             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
-             ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            Semaphore permits = new Semaphore(0);
-            one.onIteration(permits::acquireUninterruptibly);
-            String saved = base;
-            base = "http://127.0.0.1:" + s.address().getPort();
-            try {
-                Future<HttpResponse<String>> busy = ex.submit(() -> post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":20,\"seed\":1}", null));
-                waitFor(() -> {
-                    if (one.stats().queued() == 1) permits.release();
-                    return one.stats().processing() == 1 && one.stats().queued() == 0;
-                });
-                permits.drainPermits(); // the batcher stops at its next iteration, the slot still busy
-                String body = "{\"prompt\":\"hi\",\"max_tokens\":20,\"seed\":2}";
-                try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
-                    sock.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
-                            + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
-                    waitFor(() -> one.stats().queued() == 1);
-                } // hang up
-                waitFor(() -> one.stats().queued() == 0); // while the batcher is still held
-                assertEquals(1, one.stats().cancelled());
-                one.onIteration(null);
-                permits.release(1000);
-                assertEquals(200, busy.get(30, TimeUnit.SECONDS).statusCode());
-            } finally {
-                one.onIteration(null);
-                permits.release(1000);
-                base = saved;
-            }
+        try (HeldServer held = new HeldServer(4)) {
+            Future<HttpResponse<String>> busy = held.takeTheOnlySlot();
+            String body = "{\"prompt\":\"hi\",\"max_tokens\":20,\"seed\":2}";
+            try (Socket sock = new Socket("127.0.0.1", held.server.address().getPort())) {
+                sock.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
+                        + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                waitFor(() -> held.one.stats().queued() == 1);
+            } // hang up
+            waitFor(() -> held.one.stats().queued() == 0); // while the batcher is still held
+            assertEquals(1, held.one.stats().cancelled());
+            held.release();
+            assertEquals(200, busy.get(30, TimeUnit.SECONDS).statusCode());
         }
     }
 
@@ -509,13 +523,7 @@ class OpenAiServerTest {
     void aPipelinedRequestGetsTheConnectionClosedAfterTheAnswer() throws Exception {
         try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
              OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096))) {
-            one.onIteration(() -> {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            one.onIteration(pace(20));
             String json = "{\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"temperature\":0}";
             try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
                 sock.setSoTimeout(30_000);
@@ -652,13 +660,7 @@ class OpenAiServerTest {
         try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
              OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096, true,
                      Duration.ofMillis(300)))) {
-            one.onIteration(() -> {
-                try {
-                    Thread.sleep(25);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            one.onIteration(pace(25));
             String saved = base;
             base = "http://127.0.0.1:" + s.address().getPort();
             try {
