@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -51,20 +52,28 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--alias", paramLabel = "NAME", description = "model id reported by /v1/models (default: the file name)")
     String alias;
 
-    @Option(names = "--max-body", paramLabel = "BYTES", description = "largest request body accepted (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-body", paramLabel = "BYTES", description = "largest request body accepted; larger get 413 (default: ${DEFAULT-VALUE})")
     int maxBody = 1 << 20;
+
+    @Option(names = {"-to", "--timeout"}, paramLabel = "SECONDS", description = {
+            "how long a connection may sit idle while a request is read (a body that stops arriving gets 408,",
+            "headers that stop arriving close the connection) or between requests; generating is not limited",
+            "(default: ${DEFAULT-VALUE}, as llama-server)"})
+    int timeoutSeconds = (int) OpenAiServer.Options.DEFAULT_TIMEOUT.toSeconds();
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         if (parallel < 1) throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
         if (queueSize < 0) throw new IllegalArgumentException("--queue-size must be >= 0, got " + queueSize);
+        if (timeoutSeconds < 1) throw new IllegalArgumentException("--timeout must be >= 1 second, got " + timeoutSeconds);
         String id = alias != null ? alias : model.modelPath().getFileName().toString();
         try (LoadedModel m = model.open(err)) {
             m.notes().forEach(n -> err.println("note: " + n));
             int ctx = model.contextFor(m, err);
             try (ContinuousBatcher batcher = new ContinuousBatcher(m, parallel, ctx, queueSize);
-                 OpenAiServer server = new OpenAiServer(batcher, new OpenAiServer.Options(host, port, apiKey, id, maxBody, reasoning.on()))) {
+                 OpenAiServer server = new OpenAiServer(batcher, new OpenAiServer.Options(host, port, apiKey, id, maxBody, reasoning.on(),
+                         Duration.ofSeconds(timeoutSeconds)))) {
                 err.printf("%s, %d threads; %d slots x %d tokens of context; chat format %s%n", m.kernelExplanation(),
                         m.threads(), parallel, ctx, server.chatFormat().name());
                 err.printf("serving %s on http://%s:%d/v1%s (Ctrl-C to stop)%n", id, host, server.address().getPort(),

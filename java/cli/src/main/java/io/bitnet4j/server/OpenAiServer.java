@@ -5,37 +5,62 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.generation.ChatFormat;
 import io.bitnet4j.generation.ContinuousBatcher;
 import io.bitnet4j.generation.GenerationResult;
 import io.bitnet4j.tokenizer.Tokenizer;
 import io.bitnet4j.tokenizer.Utf8StreamDecoder;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.QuietException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An OpenAI-compatible HTTP API over a {@link ContinuousBatcher}: {@code GET /v1/models},
  * {@code POST /v1/completions}, {@code POST /v1/chat/completions} (JSON or a {@code text/event-stream}
  * of {@code data:} frames ending with {@code data: [DONE]}), and {@code GET /health}.
  *
- * <p>The JDK's {@link HttpServer} does the HTTP, one virtual thread per exchange; Jackson the JSON. A
- * request thread tokenizes and validates, submits to the batcher, then waits for the tokens its
- * listener receives (the batcher thread never blocks on a socket) and writes them out. A failed write
- * means the client has gone: the request is cancelled, which frees its slot at the batcher's next
- * iteration.
+ * <p>Jetty's core server does the HTTP (no servlets), each request handled on a virtual thread; Jackson
+ * the JSON. A request thread tokenizes and validates, submits to the batcher, then waits for the tokens
+ * its listener receives (the batcher thread never blocks on a socket) and writes them out. A client that
+ * has gone cancels its request, which frees its slot at the batcher's next iteration: a stream finds out
+ * at its next failed write, a non-streaming request, which writes nothing until its answer, from a
+ * {@link ClientWatch} on its connection while it waits and generates.
+ *
+ * <p>{@link Options#timeout()} is the connector's idle timeout: headers that stop arriving close the
+ * connection, a body that stops arriving gets a 408, a write the client does not take fails, an idle
+ * keep-alive connection is closed; waiting for the batcher is not limited. A body over {@link Options#maxBodyBytes()} gets a 413, read to its end
+ * (up to {@link #DISCARD_LIMIT}) so that a client still sending it gets the answer rather than a reset.
  */
 public final class OpenAiServer implements AutoCloseable {
 
@@ -44,21 +69,45 @@ public final class OpenAiServer implements AutoCloseable {
      * @param port          0 = any free port
      * @param apiKey        required bearer token, or null for none
      * @param modelId       the id /v1/models reports and responses carry
-     * @param maxBodyBytes  larger request bodies are refused with 400
+     * @param maxBodyBytes  larger request bodies are refused with 413
      * @param reasoning     thinking models think unless a request's chat_template_kwargs.enable_thinking says otherwise
+     * @param timeout       how long a connection may sit idle while a request is read or written to, or between
+     *                      requests (llama-server's --timeout); waiting for the batcher is not limited
      */
-    public record Options(String host, int port, String apiKey, String modelId, int maxBodyBytes, boolean reasoning) {
+    public record Options(String host, int port, String apiKey, String modelId, int maxBodyBytes, boolean reasoning,
+                          Duration timeout) {
+        /** llama-server's --timeout default. */
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(600);
+        /** llama-server's --timeout is an int of seconds. */
+        static final Duration MAX_TIMEOUT = Duration.ofSeconds(Integer.MAX_VALUE);
+
         public Options {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be in 0..65535, got " + port);
             if (maxBodyBytes < 1) throw new IllegalArgumentException("body size limit must be >= 1");
             if (apiKey != null && apiKey.isEmpty()) apiKey = null;
+            if (timeout == null || timeout.toMillis() < 1 || timeout.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("the timeout must be between 1 ms and " + MAX_TIMEOUT.toSeconds() + " s, got " + timeout);
+            }
         }
 
-        /** Reasoning on, llama-server's default. */
+        /** The default timeout. */
+        public Options(String host, int port, String apiKey, String modelId, int maxBodyBytes, boolean reasoning) {
+            this(host, port, apiKey, modelId, maxBodyBytes, reasoning, DEFAULT_TIMEOUT);
+        }
+
+        /** Reasoning on, llama-server's default, and the default timeout. */
         public Options(String host, int port, String apiKey, String modelId, int maxBodyBytes) {
             this(host, port, apiKey, modelId, maxBodyBytes, true);
         }
     }
+
+    /**
+     * A body over the limit is still read, and dropped, up to this many bytes: a client that sends all of
+     * it before reading gets the 413 instead of a connection reset under its writes.
+     */
+    static final long DISCARD_LIMIT = 64L << 20;
+    /** The request line and headers together (Jetty's default is 8 KiB; larger get 431). */
+    static final int MAX_HEAD_BYTES = 64 << 10;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -68,7 +117,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final Tokenizer tok;
     private final ChatFormat format;
     private final Options options;
-    private final HttpServer http;
+    private final Server http;
+    private final ServerConnector connector;
     private final ExecutorService executor;
     private final long created = System.currentTimeMillis() / 1000;
 
@@ -78,16 +128,40 @@ public final class OpenAiServer implements AutoCloseable {
         this.tok = model.tokenizer();
         this.format = ChatFormat.forModel(model.config().architectureName(), tok).thinking(options.reasoning());
         this.options = options;
-        this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        http.setExecutor(executor);
-        http.createContext("/", this::handle);
-        http.start();
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("http");
+        threads.setVirtualThreadsExecutor(executor); // handlers (blocking) run on virtual threads
+        this.http = new Server(threads);
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        config.setRequestHeaderSize(MAX_HEAD_BYTES);
+        this.connector = new ServerConnector(http, 1, 1, new HttpConnectionFactory(config));
+        connector.setHost(options.host());
+        connector.setPort(options.port());
+        connector.setAcceptQueueSize(128);
+        connector.setIdleTimeout(options.timeout().toMillis());
+        http.addConnector(connector);
+        http.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                OpenAiServer.this.handle(new Exchange(request, response), callback);
+                return true;
+            }
+        });
+        http.setErrorHandler(OpenAiServer::httpError);
+        try {
+            http.start();
+        } catch (Exception e) {
+            close();
+            if (e instanceof IOException io) throw io;
+            throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
+        }
     }
 
     /** The bound address (e.g. the port chosen for port 0). */
     public InetSocketAddress address() {
-        return http.getAddress();
+        return new InetSocketAddress(options.host(), connector.getLocalPort());
     }
 
     public ChatFormat chatFormat() {
@@ -96,33 +170,47 @@ public final class OpenAiServer implements AutoCloseable {
 
     @Override
     public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+        try {
+            http.stop();
+        } catch (Exception e) {
+            // stopping is best effort: the connector is closed either way
+        } finally {
+            executor.shutdownNow(); // request threads still waiting for tokens are interrupted: their requests are cancelled
+        }
     }
 
     // ---------------------------------------------------------------- routing
 
-    private void handle(HttpExchange ex) {
-        try (ex) {
+    /** One request and its response. */
+    private record Exchange(Request request, Response response) { }
+
+    /** Answers on the handler's (virtual) thread, blocking as it writes, then completes the callback. */
+    private void handle(Exchange ex, Callback callback) {
+        // idle while the batcher works is not a timeout; a read or write that stalls still is
+        ex.request().addIdleTimeoutListener(timeout -> false);
+        try {
             try {
                 route(ex);
             } catch (ApiException e) {
                 sendError(ex, e);
-            } catch (IOException e) {
-                // the client went away while we answered; nothing left to tell it
             } catch (RuntimeException e) {
                 sendError(ex, new ApiException(500, "server_error", "internal error: " + e, null, null));
             }
+            callback.succeeded();
+        } catch (IOException e) {
+            // the client went away while we answered (or the server is stopping): nothing left to tell it,
+            // and nothing for Jetty to log but at debug level
+            callback.failed(e instanceof QuietException ? e : new EofException(e));
         }
     }
 
-    private void route(HttpExchange ex) throws IOException {
-        String path = ex.getRequestURI().getPath();
+    private void route(Exchange ex) throws IOException {
+        String path = ex.request().getHttpURI().getDecodedPath();
+        if (path == null) path = "";
         if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
-        String method = ex.getRequestMethod();
+        String method = ex.request().getMethod();
         if (path.equals("/health") || path.equals("/v1/health")) {
             requireMethod(method, "GET");
-            drain(ex);
             sendJson(ex, 200, health());
             return;
         }
@@ -130,7 +218,6 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/v1/models", "/models" -> {
                 requireMethod(method, "GET");
-                drain(ex);
                 sendJson(ex, 200, models());
             }
             case "/v1/completions", "/completions" -> {
@@ -142,7 +229,6 @@ public final class OpenAiServer implements AutoCloseable {
                 complete(ex, true);
             }
             default -> {
-                drain(ex);
                 throw new ApiException(404, "invalid_request_error", "unknown endpoint " + method + " " + path, null, "not_found");
             }
         }
@@ -154,13 +240,12 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void checkAuth(HttpExchange ex) {
+    private void checkAuth(Exchange ex) {
         if (options.apiKey() == null) return;
-        String h = ex.getRequestHeaders().getFirst("Authorization");
+        String h = ex.request().getHeaders().get(HttpHeader.AUTHORIZATION);
         String given = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : "";
         boolean ok = MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), options.apiKey().getBytes(StandardCharsets.UTF_8));
         if (!ok) {
-            drain(ex);
             throw new ApiException(401, "invalid_request_error",
                     given.isEmpty() ? "missing API key: send 'Authorization: Bearer KEY'" : "incorrect API key provided", null, "invalid_api_key");
         }
@@ -220,7 +305,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void complete(HttpExchange ex, boolean chat) throws IOException {
+    private void complete(Exchange ex, boolean chat) throws IOException {
         JsonNode body = readJson(ex);
         CompletionRequest req = CompletionRequest.parse(body, chat, tok, format, batcher.contextSize());
         Mailbox mailbox = new Mailbox();
@@ -235,14 +320,26 @@ public final class OpenAiServer implements AutoCloseable {
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + randomId();
         long now = System.currentTimeMillis() / 1000;
+        // A stream writes as it goes, and a failed write tells that its client has gone. A whole answer
+        // writes at its end: its connection is watched meanwhile (the body has been read to its end).
+        ClientWatch watch = req.stream() ? null : ClientWatch.start(ex.request(), job::cancel);
         try {
             if (req.stream()) stream(ex, req, job, mailbox, id, now);
-            else whole(ex, req, job, mailbox, id, now);
+            else whole(ex, req, job, mailbox, id, now, watch);
         } catch (IOException | RuntimeException e) {
             job.cancel(); // the client is gone (or we failed): free the slot now
             throw e;
         } finally {
+            if (watch != null) endWatch(ex, watch);
             if (Thread.currentThread().isInterrupted()) job.cancel();
+        }
+    }
+
+    /** Stops watching before the answer is written; a client that pipelined gets its connection closed after it. */
+    private static void endWatch(Exchange ex, ClientWatch watch) {
+        watch.close();
+        if (watch.pipelined() && !ex.response().isCommitted()) {
+            ex.response().getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         }
     }
 
@@ -274,8 +371,8 @@ public final class OpenAiServer implements AutoCloseable {
         };
     }
 
-    private void whole(HttpExchange ex, CompletionRequest req, ContinuousBatcher.Job job, Mailbox mailbox, String id, long now)
-            throws IOException {
+    private void whole(Exchange ex, CompletionRequest req, ContinuousBatcher.Job job, Mailbox mailbox, String id, long now,
+                       ClientWatch watch) throws IOException {
         TextStream text = new TextStream(req);
         StringBuilder out = new StringBuilder();
         Event.Finish finish = null;
@@ -291,6 +388,8 @@ public final class OpenAiServer implements AutoCloseable {
                 case Event.Failure f -> throw new ApiException(500, "server_error", "generation failed: " + f.error().getMessage(), null, null);
             }
         }
+        endWatch(ex, watch);
+        if (watch.gone()) throw new EofException("the client closed its connection");
         out.append(text.end());
         String reason = finishReason(finish.reason(), text.stops.stopped());
         ObjectNode o = envelope(req.chat() ? "chat.completion" : "text_completion", id, now);
@@ -309,12 +408,12 @@ public final class OpenAiServer implements AutoCloseable {
         sendJson(ex, 200, o);
     }
 
-    private void stream(HttpExchange ex, CompletionRequest req, ContinuousBatcher.Job job, Mailbox mailbox, String id, long now)
+    private void stream(Exchange ex, CompletionRequest req, ContinuousBatcher.Job job, Mailbox mailbox, String id, long now)
             throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
-        OutputStream os = ex.getResponseBody();
+        Response os = ex.response();
+        os.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        os.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        write(os, false, null); // the headers, now
         if (req.chat()) {
             // the first chunk carries the role, as OpenAI's does
             ObjectNode first = chunk(req, id, now);
@@ -406,35 +505,51 @@ public final class OpenAiServer implements AutoCloseable {
         u.put("total_tokens", prompt + completion);
     }
 
-    private static void frame(OutputStream os, ObjectNode o) throws IOException {
-        os.write("data: ".getBytes(StandardCharsets.US_ASCII));
-        os.write(JSON.writeValueAsBytes(o));
-        os.write("\n\n".getBytes(StandardCharsets.US_ASCII));
-        os.flush();
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FRAME_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** One server-sent event, written (and so flushed) as one piece. */
+    private static void frame(Response os, ObjectNode o) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(o);
+        ByteBuffer b = ByteBuffer.allocate(DATA.length + json.length + FRAME_END.length);
+        write(os, false, b.put(DATA).put(json).put(FRAME_END).flip());
     }
 
-    private static void done(OutputStream os) throws IOException {
-        os.write("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
-        os.flush();
+    private static void done(Response os) throws IOException {
+        write(os, false, ByteBuffer.wrap("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** Writes and waits until written (the last write completes the response's content). */
+    private static void write(Response response, boolean last, ByteBuffer content) throws IOException {
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(last, content, written);
+            written.block();
+        }
     }
 
     // ---------------------------------------------------------------- plumbing
 
-    private JsonNode readJson(HttpExchange ex) throws IOException {
+    private JsonNode readJson(Exchange ex) throws IOException {
         int limit = options.maxBodyBytes();
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.strip()) > limit) throw tooLarge(limit);
-            } catch (NumberFormatException e) {
-                throw ApiException.invalid("bad Content-Length", null);
-            }
+        Request request = ex.request();
+        long declared = request.getLength(); // -1 for a chunked body
+        if (declared > limit && (declared > DISCARD_LIMIT || request.getHeaders().contains(HttpHeader.EXPECT, "100-continue"))) {
+            throw tooLarge(ex, limit); // the client waits for a 100 Continue that will not come, or would send too much for nothing
         }
         byte[] body;
-        try (InputStream in = ex.getRequestBody()) {
+        InputStream in = Content.Source.asInputStream(request);
+        try {
             body = in.readNBytes(limit + 1);
+            if (body.length > limit) {
+                discard(in, DISCARD_LIMIT - body.length);
+                throw tooLarge(ex, limit);
+            }
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof TimeoutException)) throw e; // the client has gone
+            closeAfter(ex);
+            throw new ApiException(408, "invalid_request_error", "the request body did not arrive within "
+                    + seconds(options.timeout()) + " (--timeout)", null, "request_timeout");
         }
-        if (body.length > limit) throw tooLarge(limit);
         if (body.length == 0) throw ApiException.invalid("empty request body: send a JSON object", null);
         try {
             return JSON.readTree(body);
@@ -443,16 +558,33 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private static ApiException tooLarge(int limit) {
-        return ApiException.invalid("request body larger than " + limit + " bytes", null, "request_too_large");
+    /** A 413, after which the connection is closed (whatever is left of the body is not read). */
+    private static ApiException tooLarge(Exchange ex, int limit) {
+        closeAfter(ex);
+        return new ApiException(413, "invalid_request_error", "request body larger than " + limit + " bytes", null, "request_too_large");
     }
 
-    private static void drain(HttpExchange ex) {
-        try (InputStream in = ex.getRequestBody()) {
-            in.skip(1 << 16);
-        } catch (IOException ignored) {
-            // nothing to read
+    /** Reads and drops the rest of a body, up to {@code max} bytes. */
+    private static void discard(InputStream in, long max) {
+        byte[] sink = new byte[64 << 10];
+        try {
+            for (long left = max; left > 0; ) {
+                int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+                if (n < 0) return;
+                left -= n;
+            }
+        } catch (IOException e) {
+            // stalled or gone: the answer closes the connection anyway
         }
+    }
+
+    private static void closeAfter(Exchange ex) {
+        ex.response().getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    }
+
+    /** "600 s", "0.5 s". */
+    private static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
     }
 
     private static ObjectNode errorBody(ApiException e) {
@@ -466,25 +598,49 @@ public final class OpenAiServer implements AutoCloseable {
         return err;
     }
 
-    private static void sendError(HttpExchange ex, ApiException e) {
-        if (ex.getResponseCode() != -1) return; // a stream already started; it ends here
+    private static ObjectNode errorJson(ApiException e) {
         ObjectNode o = JSON.createObjectNode();
         o.set("error", errorBody(e));
-        if (e.status == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        try {
-            sendJson(ex, e.status, o);
-        } catch (IOException ignored) {
-            // the client is gone
-        }
+        return o;
     }
 
-    private static void sendJson(HttpExchange ex, int status, ObjectNode o) throws IOException {
+    private static void sendError(Exchange ex, ApiException e) throws IOException {
+        if (ex.response().isCommitted()) return; // a stream already started; it ends here
+        if (e.status == 401) ex.response().getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+        sendJson(ex, e.status, errorJson(e));
+    }
+
+    private static void sendJson(Exchange ex, int status, ObjectNode o) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(o);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(bytes);
+        Response response = ex.response();
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        write(response, true, ByteBuffer.wrap(bytes));
+    }
+
+    /**
+     * Jetty's own error answers (a malformed request, headers over {@link #MAX_HEAD_BYTES}, a failure
+     * outside the handler) in OpenAI's error shape, as this server's are.
+     */
+    private static boolean httpError(Request request, Response response, Callback callback) {
+        int status = request.getAttribute(ErrorHandler.ERROR_STATUS) instanceof Integer i ? i : response.getStatus();
+        String reason = HttpStatus.getMessage(status);
+        String message = request.getAttribute(ErrorHandler.ERROR_MESSAGE) instanceof String m && !m.isBlank() ? m : reason;
+        ApiException e = new ApiException(status, status < 500 ? "invalid_request_error" : "server_error", message, null,
+                reason.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"));
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(errorJson(e));
+        } catch (JsonProcessingException x) {
+            callback.failed(x);
+            return true;
         }
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        response.write(true, ByteBuffer.wrap(bytes), callback);
+        return true;
     }
 
     private static String randomId() {

@@ -47,6 +47,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The OpenAI-compatible server on loopback with the shipped demo model. Expected texts come from the
@@ -303,7 +305,7 @@ class OpenAiServerTest {
         String longPrompt = "word ".repeat(300);
         assertError(post("/v1/completions", "{\"prompt\":" + JSON.writeValueAsString(longPrompt) + "}", null), 400, "context holds");
         String huge = "{\"prompt\":\"" + "x".repeat(5000) + "\"}";
-        assertError(post("/v1/completions", huge, null), 400, "larger than 4096 bytes");
+        assertError(post("/v1/completions", huge, null), 413, "larger than 4096 bytes");
         assertError(post("/v1/completions", "{\"prompt\":42}", null), 400, "prompt");
         assertError(post("/v1/nothing", "{}", null), 404, "unknown endpoint");
         // the server still works
@@ -370,53 +372,92 @@ class OpenAiServerTest {
         assertEquals("model", m.get("data").get(0).get("object").asText());
     }
 
-    /** One slot, one queue place: a third request is refused with 503 while the batcher is held. */
-    @Test
-    void fullQueueIsA503() throws Exception {
-        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 1);
-             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
-             ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            Semaphore permits = new Semaphore(0);
-            one.onIteration(permits::acquireUninterruptibly);
-            String saved = base;
-            base = "http://127.0.0.1:" + s.address().getPort();
+    /** A batcher iteration hook that sleeps: a request then takes about {@code millis} per token. */
+    static Runnable pace(long millis) {
+        return () -> {
             try {
-                String body = "{\"prompt\":\"hi\",\"max_tokens\":3,\"seed\":1}";
-                Future<HttpResponse<String>> a = ex.submit(() -> post("/v1/completions",
-                        "{\"prompt\":\"hi\",\"max_tokens\":100,\"seed\":1}", null));
-                // the first request takes the slot (the batcher may have been idle in take() before the hook)
-                waitFor(() -> {
-                    if (one.stats().queued() == 1) permits.release();
-                    return one.stats().processing() == 1 && one.stats().queued() == 0;
-                });
-                permits.drainPermits(); // the batcher stops at its next iteration, the slot still busy
-                Future<HttpResponse<String>> b = ex.submit(() -> post("/v1/completions", body, null));
-                waitFor(() -> one.stats().queued() == 1);
-                assertError(post("/v1/completions", body, null), 503, "queue");
-                one.onIteration(null);
-                permits.release(1000);
-                assertEquals(200, a.get(30, TimeUnit.SECONDS).statusCode());
-                assertEquals(200, b.get(30, TimeUnit.SECONDS).statusCode());
-            } finally {
-                base = saved;
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+        };
+    }
+
+    /**
+     * A server over a one-slot batcher whose iterations each wait for a permit, with {@link #base}
+     * pointing at it until closed.
+     */
+    static final class HeldServer implements AutoCloseable {
+        final ContinuousBatcher one;
+        final OpenAiServer server;
+        final Semaphore permits = new Semaphore(0);
+        final ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
+        final String saved = base;
+
+        HeldServer(int queueCapacity) throws Exception {
+            one = new ContinuousBatcher(model, 1, CTX, queueCapacity);
+            server = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096));
+            one.onIteration(permits::acquireUninterruptibly);
+            base = "http://127.0.0.1:" + server.address().getPort();
+        }
+
+        /** Sends a request that takes the only slot, then holds the batcher at its next iteration, the slot still busy. */
+        Future<HttpResponse<String>> takeTheOnlySlot() throws Exception {
+            Future<HttpResponse<String>> taken = ex.submit(() -> post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":100,\"seed\":1}", null));
+            // the batcher may have been idle in take() before the hook
+            waitFor(() -> {
+                if (one.stats().queued() == 1) permits.release();
+                return one.stats().processing() == 1 && one.stats().queued() == 0;
+            });
+            permits.drainPermits();
+            return taken;
+        }
+
+        void release() {
+            one.onIteration(null);
+            permits.release(1000);
+        }
+
+        @Override
+        public void close() {
+            release();
+            base = saved;
+            ex.close();
+            server.close();
+            one.close();
         }
     }
 
-    /** A client that hangs up mid-stream frees its slot: the next request (one slot) is served at once. */
+    /** One slot, one queue place: a third request is refused with 503 while the batcher is held. */
     @Test
-    void disconnectFreesTheSlot() throws Exception {
+    void fullQueueIsA503() throws Exception {
+        try (HeldServer held = new HeldServer(1)) {
+            String body = "{\"prompt\":\"hi\",\"max_tokens\":3,\"seed\":1}";
+            Future<HttpResponse<String>> a = held.takeTheOnlySlot();
+            Future<HttpResponse<String>> b = held.ex.submit(() -> post("/v1/completions", body, null));
+            waitFor(() -> held.one.stats().queued() == 1);
+            assertError(post("/v1/completions", body, null), 503, "queue");
+            held.release();
+            assertEquals(200, a.get(30, TimeUnit.SECONDS).statusCode());
+            assertEquals(200, b.get(30, TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    /**
+     * A client that hangs up while its answer is generated frees its slot within a step or two, whether
+     * it streams (the next write fails) or waits for the whole answer (nothing is written until the
+     * end: the server notices the closed connection itself); the request counts as cancelled and the
+     * next request (one slot) is served at once.
+     */
+    @ParameterizedTest(name = "stream={0}")
+    @ValueSource(booleans = {true, false})
+    void disconnectFreesTheSlot(boolean stream) throws Exception {
         try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
              OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096))) {
             // pace the batcher so the abandoned request could not finish its 240 tokens in the test's time
-            one.onIteration(() -> {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            String body = "{\"prompt\":\"hi\",\"max_tokens\":240,\"stream\":true,\"seed\":3}";
+            one.onIteration(pace(20));
+            String body = "{\"prompt\":\"hi\",\"max_tokens\":240,\"stream\":" + stream + ",\"seed\":3}";
+            long tokensAtHangUp;
             try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
                 OutputStream out = sock.getOutputStream();
                 byte[] b = body.getBytes(StandardCharsets.UTF_8);
@@ -424,15 +465,23 @@ class OpenAiServerTest {
                         + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(b);
                 out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.UTF_8));
-                assertTrue(in.readLine().startsWith("HTTP/1.1 200"));
-                String line;
-                while ((line = in.readLine()) != null && !line.contains("data: ")) { /* headers, chunk sizes */ }
-                assertNotNull(line, "no data frame");
+                if (stream) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.UTF_8));
+                    assertTrue(in.readLine().startsWith("HTTP/1.1 200"));
+                    String line;
+                    while ((line = in.readLine()) != null && !line.contains("data: ")) { /* headers, chunk sizes */ }
+                    assertNotNull(line, "no data frame");
+                } else {
+                    waitFor(() -> one.stats().generatedTokens() >= 3);
+                }
+                tokensAtHangUp = one.stats().generatedTokens();
             } // hang up
             long t0 = System.nanoTime();
             waitFor(() -> one.stats().processing() == 0);
+            long wasted = one.stats().generatedTokens() - tokensAtHangUp;
             assertEquals(1, one.stats().cancelled(), "the abandoned request should have been cancelled");
+            // the token being computed at the hang-up, and at most one more before the slot is seen to be free
+            assertTrue(wasted <= 2, wasted + " tokens generated for nobody");
             one.onIteration(null);
             String saved = base;
             base = "http://127.0.0.1:" + s.address().getPort();
@@ -444,6 +493,259 @@ class OpenAiServerTest {
             }
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4), "slot not freed promptly");
         }
+    }
+
+    /** A non-streaming request whose client leaves while it waits in the queue is taken off the queue. */
+    @Test
+    void aQueuedRequestWhoseClientLeavesIsCancelled() throws Exception {
+        try (HeldServer held = new HeldServer(4)) {
+            Future<HttpResponse<String>> busy = held.takeTheOnlySlot();
+            String body = "{\"prompt\":\"hi\",\"max_tokens\":20,\"seed\":2}";
+            try (Socket sock = new Socket("127.0.0.1", held.server.address().getPort())) {
+                sock.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
+                        + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                waitFor(() -> held.one.stats().queued() == 1);
+            } // hang up
+            waitFor(() -> held.one.stats().queued() == 0); // while the batcher is still held
+            assertEquals(1, held.one.stats().cancelled());
+            held.release();
+            assertEquals(200, busy.get(30, TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    /**
+     * A client that sends its next request while a non-streaming answer is generated (pipelining): the
+     * server reads those bytes while it watches the connection, so it answers the first request with
+     * "Connection: close" and closes, leaving the second unanswered, for the client to send again (RFC
+     * 9112 9.3.2). The first request is not cancelled.
+     */
+    @Test
+    void aPipelinedRequestGetsTheConnectionClosedAfterTheAnswer() throws Exception {
+        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
+             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096))) {
+            one.onIteration(pace(20));
+            String json = "{\"prompt\":\"Once upon a time\",\"max_tokens\":12,\"temperature\":0}";
+            try (Socket sock = new Socket("127.0.0.1", s.address().getPort())) {
+                sock.setSoTimeout(30_000);
+                OutputStream out = sock.getOutputStream();
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + json.length() + "\r\n\r\n" + json)
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                waitFor(() -> one.stats().generatedTokens() >= 2);
+                out.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String answers = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to the server's close
+                assertTrue(answers.startsWith("HTTP/1.1 200 "), answers);
+                assertEquals(answers.indexOf("HTTP/1.1 "), answers.lastIndexOf("HTTP/1.1 "), "one answer only: " + answers);
+                assertTrue(answers.contains("\r\nConnection: close\r\n"), answers);
+                assertEquals(alone(textPrompt("Once upon a time"), 12, 0f, 0.95f, 0),
+                        JSON.readTree(answers.substring(answers.indexOf("\r\n\r\n") + 4)).get("choices").get(0).get("text").asText());
+            }
+            assertEquals(0, one.stats().cancelled());
+        }
+    }
+
+    /**
+     * A body over --max-body gets the documented 413 with the OpenAI error body, however it is sent:
+     * 10 MB with a Content-Length and no "Expect: 100-continue", by a client that reads only once it has
+     * written it all (the server reads and discards it: closing with it unread reset the connection
+     * under the client) and by one that reads meanwhile; with the Expect header (the body is never
+     * sent); chunked. A declared length over 64 MiB is answered without reading it. The server answers
+     * the next request.
+     */
+    @Test
+    void anOversizedBodyIsA413() throws Exception {
+        HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        byte[] tenMegabytes = new byte[10 << 20];
+        java.util.Arrays.fill(tenMegabytes, (byte) ' ');
+        // a client that writes the whole body before it reads (as curl or Python's http.client do)
+        try (Socket sock = new Socket("127.0.0.1", server.address().getPort())) {
+            sock.setSoTimeout(30_000);
+            OutputStream out = sock.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                    + tenMegabytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(tenMegabytes);
+            out.flush();
+            String answer = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
+            assertTrue(answer.contains("\"code\":\"request_too_large\""), answer);
+        }
+        List<HttpRequest> requests = List.of(
+                HttpRequest.newBuilder(URI.create(base + "/v1/completions")).POST(HttpRequest.BodyPublishers.ofByteArray(tenMegabytes)).build(),
+                HttpRequest.newBuilder(URI.create(base + "/v1/completions")).expectContinue(true)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(tenMegabytes)).build(),
+                HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(tenMegabytes))).build());
+        for (HttpRequest request : requests) {
+            HttpResponse<String> r = http11.send(request, HttpResponse.BodyHandlers.ofString());
+            assertError(r, 413, "request body larger than 4096 bytes");
+            assertEquals("request_too_large", JSON.readTree(r.body()).get("error").get("code").asText());
+        }
+        // a declared length over 64 MiB is not read for nothing: answered at once, and the connection closed
+        try (Socket sock = new Socket("127.0.0.1", server.address().getPort())) {
+            sock.setSoTimeout(30_000);
+            OutputStream out = sock.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + (OpenAiServer.DISCARD_LIMIT + 1)
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(tenMegabytes, 0, 1 << 20);
+            out.flush();
+            String answer = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 413 ") && answer.contains("\r\nConnection: close\r\n"), answer);
+            assertTrue(answer.contains("\"code\":\"request_too_large\""), answer);
+        }
+        HttpResponse<String> ok = post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":2,\"seed\":1}", null);
+        assertEquals(200, ok.statusCode(), ok.body());
+    }
+
+    /**
+     * --timeout: a request whose body stops arriving is answered 408 in OpenAI's shape once the timeout
+     * has passed, and its connection is closed; one whose headers stop arriving, or that never sends
+     * anything, has its connection closed without an answer (there is no request to answer yet). The
+     * server goes on answering.
+     */
+    @Test
+    void requestsThatStopArrivingTimeOutWithA408() throws Exception {
+        for (Duration bad : new Duration[] {Duration.ZERO, Duration.ofMillis(-5), Duration.ofDays(30_000), null}) {
+            assertThrows(IllegalArgumentException.class, () -> new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096, true, bad));
+        }
+        try (OpenAiServer s = new OpenAiServer(batcher,
+                new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096, true, Duration.ofMillis(500)))) {
+            int port = s.address().getPort();
+            String bodyCut = "POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 40\r\n\r\n{\"prompt\":";
+            String chunkedCut = "POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\na\r\n{\"prompt\":\r\n";
+            for (String sent : List.of(bodyCut, chunkedCut)) {
+                try (Socket sock = new Socket("127.0.0.1", port)) {
+                    sock.setSoTimeout(10_000);
+                    long t0 = System.nanoTime();
+                    sock.getOutputStream().write(sent.getBytes(StandardCharsets.US_ASCII));
+                    String answer = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to the server's close
+                    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+                    assertTrue(answer.contains("\r\nConnection: close\r\n"), answer);
+                    assertTrue(answer.contains("\r\nContent-Type: application/json\r\n"), answer);
+                    JsonNode error = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4)).get("error");
+                    assertEquals("request_timeout", error.get("code").asText(), answer);
+                    assertEquals("invalid_request_error", error.get("type").asText(), answer);
+                    assertTrue(error.get("message").asText().contains("did not arrive within 0.5 s"), answer);
+                    assertTrue(waitedMillis >= 450 && waitedMillis < 5_000, "answered after " + waitedMillis + " ms");
+                }
+            }
+            String headersCut = "POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Ty";
+            for (String sent : List.of(headersCut, "")) {
+                try (Socket sock = new Socket("127.0.0.1", port)) {
+                    sock.setSoTimeout(10_000);
+                    long t0 = System.nanoTime();
+                    sock.getOutputStream().write(sent.getBytes(StandardCharsets.US_ASCII));
+                    assertEquals(-1, sock.getInputStream().read(), "closed without an answer");
+                    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    assertTrue(waitedMillis >= 450 && waitedMillis < 5_000, "closed after " + waitedMillis + " ms");
+                }
+            }
+            String saved = base;
+            base = "http://127.0.0.1:" + port;
+            try {
+                assertEquals(200, post("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":2,\"seed\":1}", null).statusCode());
+            } finally {
+                base = saved;
+            }
+        }
+    }
+
+    /**
+     * The timeout limits reading and writing, not generating: a non-streaming answer that takes longer
+     * than the timeout to generate (nothing is written meanwhile) is still answered.
+     */
+    @Test
+    void aGenerationLongerThanTheTimeoutIsAnswered() throws Exception {
+        try (ContinuousBatcher one = new ContinuousBatcher(model, 1, CTX, 4);
+             OpenAiServer s = new OpenAiServer(one, new OpenAiServer.Options("127.0.0.1", 0, null, "demo", 4096, true,
+                     Duration.ofMillis(300)))) {
+            one.onIteration(pace(25));
+            String saved = base;
+            base = "http://127.0.0.1:" + s.address().getPort();
+            try {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = post("/v1/completions", "{\"prompt\":\"Once upon a time\",\"max_tokens\":40,\"temperature\":0}", null);
+                long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertEquals(200, r.statusCode(), r.body());
+                assertTrue(tookMillis > 3 * 300, "the generation should outlast the timeout: " + tookMillis + " ms");
+                assertEquals(alone(textPrompt("Once upon a time"), 40, 0f, 0.95f, 0), JSON.readTree(r.body()).get("choices").get(0).get("text").asText());
+            } finally {
+                base = saved;
+            }
+        }
+    }
+
+    /** One answer read off a keep-alive connection: its status line, headers and Content-Length body. */
+    record Answer(String statusLine, String head, String body) { }
+
+    static Answer readAnswer(java.io.DataInputStream in) throws Exception {
+        StringBuilder head = new StringBuilder();
+        for (String line = asciiLine(in); !line.isEmpty(); line = asciiLine(in)) head.append(line).append('\n');
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^Content-Length: (\\d+)$").matcher(head);
+        assertTrue(length.find(), head.toString());
+        byte[] body = new byte[Integer.parseInt(length.group(1))];
+        in.readFully(body);
+        return new Answer(head.substring(0, head.indexOf("\n")), head.toString(), new String(body, StandardCharsets.UTF_8));
+    }
+
+    static String asciiLine(java.io.DataInputStream in) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            assertTrue(b >= 0, "connection closed mid-line: " + sb);
+            if (b != '\r') sb.append((char) b);
+        }
+        return sb.toString();
+    }
+
+    static String exchangeOnce(String request) throws Exception {
+        try (Socket sock = new Socket("127.0.0.1", server.address().getPort())) {
+            sock.setSoTimeout(30_000);
+            sock.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * The HTTP layer under the API: requests one after the other on a keep-alive connection, a chunked
+     * request body, an HTTP/1.0 request (answered, then closed); a malformed request line is a 400 and a
+     * head over 64 KiB a 431, both in OpenAI's shape.
+     */
+    @Test
+    void theHttpLayerSpeaksHttp11() throws Exception {
+        try (Socket sock = new Socket("127.0.0.1", server.address().getPort())) {
+            sock.setSoTimeout(30_000);
+            OutputStream out = sock.getOutputStream();
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(sock.getInputStream()));
+            out.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            Answer health = readAnswer(in);
+            assertEquals("HTTP/1.1 200 OK", health.statusLine());
+            assertTrue(health.head().matches("(?s).*\nDate: [A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT\n.*"),
+                    "an IMF-fixdate Date header: " + health.head());
+            assertEquals("ok", JSON.readTree(health.body()).get("status").asText());
+            String json = "{\"prompt\":\"Once upon a time\",\"max_tokens\":6,\"temperature\":0}";
+            String chunked = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(10) + "\r\n" + json.substring(0, 10) + "\r\n"
+                    + Integer.toHexString(json.length() - 10) + ";ext=1\r\n" + json.substring(10) + "\r\n0\r\n\r\n";
+            out.write(chunked.getBytes(StandardCharsets.US_ASCII));
+            Answer completion = readAnswer(in);
+            assertEquals("HTTP/1.1 200 OK", completion.statusLine(), completion.body());
+            assertEquals(alone(textPrompt("Once upon a time"), 6, 0f, 0.95f, 0),
+                    JSON.readTree(completion.body()).get("choices").get(0).get("text").asText());
+        }
+        String http10 = exchangeOnce("GET /v1/models HTTP/1.0\r\n\r\n");
+        assertTrue(http10.startsWith("HTTP/1.1 200 OK\r\n"), http10); // and the connection closed: exchangeOnce read to its end
+        assertEquals("demo", JSON.readTree(http10.substring(http10.indexOf("\r\n\r\n") + 4)).get("data").get(0).get("id").asText());
+        String malformed = exchangeOnce("HELLO\r\n\r\n");
+        assertTrue(malformed.startsWith("HTTP/1.1 400 ") && malformed.contains("\r\nContent-Type: application/json\r\n"), malformed);
+        JsonNode error = JSON.readTree(malformed.substring(malformed.indexOf("\r\n\r\n") + 4)).get("error");
+        assertEquals("bad_request", error.get("code").asText(), malformed);
+        assertEquals("invalid_request_error", error.get("type").asText(), malformed);
+        assertTrue(error.get("param").isNull() && !error.get("message").asText().isBlank(), malformed);
+        assertTrue(exchangeOnce("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Filler: " + "a".repeat(60_000) + "\r\n\r\n")
+                .startsWith("HTTP/1.1 200 "), "a head under 64 KiB is read");
+        String hugeHead = exchangeOnce("GET /health HTTP/1.1\r\nHost: x\r\nX-Filler: " + "a".repeat(70_000) + "\r\n\r\n");
+        assertTrue(hugeHead.startsWith("HTTP/1.1 431 ") && hugeHead.contains("\"code\":\"request_header_fields_too_large\""), hugeHead);
     }
 
     interface Condition {
