@@ -39,7 +39,7 @@ class KvCacheMemoryTest {
             try (KvCache cache = m.newKvCache(context)) {
                 assertEquals(256 * MIB, cache.bytes(), "2 layers × K and V × 2^18 positions × 128 values × f16");
                 long fresh = residentBytes() - before;
-                assertTrue(fresh < 16 * MIB, "a fresh cache made " + fresh / MIB + " MiB resident");
+                assertTrue(fresh < 64 * MIB, "a fresh cache made " + fresh / MIB + " MiB resident");
                 var keys = cache.keyCache[1];
                 assertEquals(0, keys.get(ValueLayout.JAVA_LONG, keys.byteSize() - 8), "unwritten positions read as zeros");
                 // control: writing the pages of one layer's K rows does make them resident
