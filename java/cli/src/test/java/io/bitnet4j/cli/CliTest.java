@@ -2,6 +2,8 @@ package io.bitnet4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitnet4j.kernels.KernelSelector;
+import io.bitnet4j.kernels.KernelTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,18 +56,23 @@ class CliTest {
         return new Result(code, out + raw.toString(StandardCharsets.UTF_8), err.toString());
     }
 
+    /** The reference's greedy tokens, with the prompt given as -p TEXT and as -f FILE. */
     @Test
-    void runJsonGivesTheReferenceGreedyTokens() throws Exception {
+    void runJsonGivesTheReferenceGreedyTokens(@TempDir Path tmp) throws Exception {
         List<String> lines = Files.readAllLines(ref.resolve("ref-bitnetcpp-tiny-bitnet-b1.58-i2_s.txt"), StandardCharsets.ISO_8859_1);
         int[] want = ints(lines.stream().filter(l -> l.startsWith("greedy_ids ")).findFirst().orElseThrow().substring(11));
         int[] prompt = ints(lines.stream().filter(l -> l.startsWith("prompt_ids ")).findFirst().orElseThrow().substring(11));
-        Result r = run("run", "-m", ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString(), "-p",
-                "The quick brown fox jumps over the lazy dog", "-n", "16", "--temp", "0", "--json", "-t", "2");
-        assertEquals(0, r.code(), r.err());
-        JsonNode json = new ObjectMapper().readTree(r.out());
-        assertEquals(Arrays.toString(prompt), json.get("prompt_ids").toString().replace(",", ", "));
-        assertEquals(Arrays.toString(want), json.get("generated_ids").toString().replace(",", ", "));
-        assertTrue(json.get("timings").get("generation_tokens_per_second").asDouble() > 0);
+        String text = "The quick brown fox jumps over the lazy dog";
+        Path file = Files.writeString(tmp.resolve("prompt.txt"), text);
+        for (String[] input : new String[][] {{"-p", text}, {"-f", file.toString()}}) {
+            Result r = run("run", "-m", ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString(), input[0], input[1],
+                    "-n", "16", "--temp", "0", "--json", "-t", "2");
+            assertEquals(0, r.code(), r.err());
+            JsonNode json = new ObjectMapper().readTree(r.out());
+            assertEquals(Arrays.toString(prompt), json.get("prompt_ids").toString().replace(",", ", "), input[0]);
+            assertEquals(Arrays.toString(want), json.get("generated_ids").toString().replace(",", ", "), input[0]);
+            assertTrue(json.get("timings").get("generation_tokens_per_second").asDouble() > 0);
+        }
     }
 
     @Test
@@ -107,6 +114,43 @@ class CliTest {
         assertEquals("[128000, 22691, 1917]", withBos.out().strip());
     }
 
+    /**
+     * --parse-special reads special-token text as the token; on a LLaMA-3 vocabulary without tokenizer.ggml.pre,
+     * the llama-bpe split with a note saying so, or llama.cpp's 'default' split with --llama-cpp-pretokenizer.
+     */
+    @Test
+    void tokenizeParsesSpecialTextAndTakesLlamaCppsSplitOnRequest() {
+        String llama3 = vocab.resolve("ggml-vocab-llama-bpe.gguf").toString();
+        assertEquals("[128009]", run("tokenize", "-m", llama3, "-p", "<|eot_id|>", "--ids", "--no-bos", "--parse-special").out().strip());
+        assertEquals("[27, 91, 68, 354, 851, 91, 29]", run("tokenize", "-m", llama3, "-p", "<|eot_id|>", "--ids", "--no-bos").out().strip());
+
+        String nopre = vocab.resolve("ggml-vocab-llama-bpe-nopre.gguf").toString();
+        Result repaired = run("tokenize", "-m", nopre, "-p", "I'm", "--ids", "--no-bos");
+        assertEquals("[40, 2846]", repaired.out().strip());
+        assertTrue(repaired.err().contains("the LLaMA-3 pre-tokenizer (llama-bpe) is used"), repaired.err());
+        Result llamaCpp = run("tokenize", "-m", nopre, "-p", "I'm", "--ids", "--no-bos", "--llama-cpp-pretokenizer");
+        assertEquals("[40, 6, 76]", llamaCpp.out().strip());
+        assertTrue(llamaCpp.err().contains("using the 'default' pre-tokenizer, as llama.cpp does"), llamaCpp.err());
+    }
+
+    /** selfcheck: each tier's I2_S GEMV against the scalar oracle (ok or FAIL, the exit code), with its throughput. */
+    @Test
+    void selfcheckComparesEveryTierWithTheScalarOracle() {
+        Result r = run("selfcheck", "--rows", "64", "--cols", "256");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("kernels: "), r.out());
+        for (KernelTier t : KernelTier.values()) {
+            String line = r.out().lines().filter(l -> l.strip().startsWith(t.id() + " ")).findFirst().orElse("(none)");
+            String want = KernelSelector.isAvailable(t)
+                    ? " +" + t.id() + " +ok +max\\|diff\\| 0[.,]00e\\+00 +I2_S GEMV 64x256: .* GB/s of weights \\(1 thread, best of \\d+\\)"
+                    : " +" + t.id() + " +unavailable";
+            assertTrue(line.matches(want), t + ": " + line);
+        }
+        Result bad = run("selfcheck", "--cols", "100");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("a multiple of 256"), bad.err());
+    }
+
     @Test
     void infoShowsMetadataTensorsAndKernels() {
         Result r = run("info", "-m", ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString());
@@ -115,21 +159,33 @@ class CliTest {
         assertTrue(r.out().contains("blk.0.attn_q.weight"), r.out());
         assertTrue(r.out().contains("I2_S"), r.out());
         assertTrue(r.out().contains("kernels:"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("model: bitnet-b1\\.58 \\(bitnet-b1\\.58 graph\\), \\d+ layers, embd \\d+, heads \\d+/\\d+ .*")),
+                "the model's shape: " + r.out());
         Result vocabOnly = run("info", "-m", vocab.resolve("ggml-vocab-llama-bpe.gguf").toString(), "--no-tensors");
         assertEquals(0, vocabOnly.code(), vocabOnly.err());
         assertTrue(vocabOnly.out().contains("vocabulary-only"), vocabOnly.out());
+        assertFalse(vocabOnly.out().contains("tensors:"), vocabOnly.out());
     }
 
     @Test
     void badInputGivesOneClearLineAndANonZeroExit(@TempDir Path tmp) throws Exception {
         Result unknownFlag = run("run", "--no-such-flag");
         assertEquals(2, unknownFlag.code());
-        assertTrue(unknownFlag.err().contains("--no-such-flag"), unknownFlag.err());
+        assertEquals(List.of("error: Unknown option: '--no-such-flag'", "Try 'bitnet4j run --help' for the options."),
+                unknownFlag.err().lines().toList(), "wrong usage: the error and where the options are");
 
         Result missing = run("run", "-m", tmp.resolve("nope.gguf").toString(), "-p", "x");
         assertEquals(1, missing.code());
-        assertTrue(missing.err().startsWith("error: file not found"), missing.err());
-        assertFalse(missing.err().contains("\tat "), "no stack trace without --verbose");
+        assertEquals(List.of("error: file not found: " + tmp.resolve("nope.gguf")), missing.err().lines().toList());
+
+        try {
+            Result verbose = run("run", "-m", tmp.resolve("nope.gguf").toString(), "-p", "x", "--verbose");
+            assertEquals(1, verbose.code());
+            assertTrue(verbose.err().startsWith("error: file not found") && verbose.err().contains("\tat "),
+                    "--verbose adds the stack trace: " + verbose.err());
+        } finally {
+            Errors.verbose = false;
+        }
 
         Path junk = tmp.resolve("junk.gguf");
         Files.write(junk, "definitely not a gguf file".getBytes(StandardCharsets.UTF_8));
@@ -247,6 +303,36 @@ class CliTest {
             assertEquals(0, r.code(), r.err());
             assertTrue(r.err().contains("chat format bitnet"), r.err());
             assertEquals(2, r.err().lines().filter(l -> l.matches("\\[\\d+ tokens, .*tokens/s\\]")).count(), r.err());
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    /**
+     * Turns continue one KV cache: in a context of 64 tokens one turn of this chat fits and a second does not (an
+     * error line, and the chat goes on), unless /reset starts over (then the first answer again, at temperature 0);
+     * nothing after /exit is read.
+     */
+    @Test
+    void chatKeepsItsTurnsInOneContextUntilReset() {
+        String model = ref.resolve("tiny-bitnet-b1.58-i2_s.gguf").toString();
+        String full = "error: the context is full (64 tokens); /reset to start over or raise -c";
+        java.io.InputStream oldIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("hello there\nhello there\n".getBytes(StandardCharsets.UTF_8)));
+            Result kept = run("chat", "-m", model, "-n", "6", "--temp", "0", "-c", "64");
+            assertEquals(0, kept.code(), kept.err());
+            assertEquals(1, kept.err().lines().filter(l -> l.matches("\\[\\d+ tokens, .*tokens/s\\]")).count(), kept.err());
+            assertTrue(kept.err().contains(full), "the second turn does not fit beside the first: " + kept.err());
+
+            System.setIn(new java.io.ByteArrayInputStream("hello there\n/reset\nhello there\n/reset\nhello there\n/exit\nhello there\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            Result reset = run("chat", "-m", model, "-n", "6", "--temp", "0", "-c", "64");
+            assertEquals(0, reset.code(), reset.err());
+            assertFalse(reset.err().contains(full), "/reset empties the context: " + reset.err());
+            List<String> answers = reset.out().lines().toList();
+            assertEquals(3, answers.size(), "three answers, nothing after /exit: " + reset.out());
+            assertEquals(List.of(answers.get(0), answers.get(0)), answers.subList(1, 3), "/reset starts over");
         } finally {
             System.setIn(oldIn);
         }

@@ -73,6 +73,10 @@ class ConvertCommandTest {
         CliTest.Result r = run("convert", hf.toString(), "-o", out.toString(), "--type", "tq2_0", "--model-only");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("wrote " + out) && r.out().contains("13 tensors"), r.out());
+        assertTrue(r.err().contains("100%") && r.err().contains(" ETA "), "a progress bar with bytes and the ETA: " + r.err());
+        CliTest.Result noTokenizer = run("run", "-m", out.toString(), "-p", "x", "-n", "1");
+        assertEquals(1, noTokenizer.code(), "a --model-only file cannot be run: " + noTokenizer.err());
+        assertTrue(noTokenizer.err().startsWith("error: ") && noTokenizer.err().contains("tokenizer"), noTokenizer.err());
         try (GgufFile g = GgufFile.open(out)) {
             assertEquals("bitnet-b1.58", g.getString("general.architecture"));
             assertEquals(37, g.getInt("general.file_type"));

@@ -12,7 +12,10 @@ import io.bitnet4j.dummy.DummyShape;
 import io.bitnet4j.engine.LoadOptions;
 import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.generation.ContinuousBatcher;
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufKeys;
 import io.bitnet4j.gguf.GgufWriter;
+import io.bitnet4j.tensor.Tensor;
 import io.bitnet4j.tensor.TensorType;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -23,6 +26,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,6 +61,40 @@ class Qwen3ServeTest {
         } finally {
             System.setIn(oldIn);
         }
+    }
+
+    /**
+     * chat's --reasoning: a qwen3 file with Qwen3's chat template (ChatML with enable_thinking) chats with thinking on
+     * by default and off with {@code --reasoning off} (what each renders is ChatFormatTest's), as the format it names.
+     */
+    @Test
+    void reasoningSwitchesTheTemplatesThinking(@TempDir Path tmp) throws Exception {
+        Path dummy = bonsaiLike(tmp, "q1_0"), model = tmp.resolve("qwen3-template.gguf");
+        try (GgufFile f = GgufFile.open(dummy)) {
+            GgufWriter w = new GgufWriter();
+            f.entries().stream().filter(e -> !e.key().equals(GgufKeys.TOKENIZER_CHAT_TEMPLATE)).forEach(w::put);
+            w.putString(GgufKeys.TOKENIZER_CHAT_TEMPLATE, "{%- if enable_thinking is defined and enable_thinking is false %}"
+                    + "{{- '<|im_start|>assistant\\n<think>\\n\\n</think>\\n\\n' }}{%- endif %}");
+            for (Tensor t : f.tensors()) w.addTensor(t.name(), t.type(), t.shape(), t.data());
+            w.write(model);
+        }
+        InputStream oldIn = System.in;
+        try {
+            for (String[] flags : new String[][] {{}, {"--reasoning", "on"}, {"--reasoning", "off"}, {"--reasoning", "OFF"}}) {
+                System.setIn(new ByteArrayInputStream("hello\n/exit\n".getBytes(StandardCharsets.UTF_8)));
+                List<String> args = new ArrayList<>(List.of("chat", "-m", model.toString(), "-n", "3", "--temp", "0"));
+                args.addAll(List.of(flags));
+                CliTest.Result r = CliTest.run(args.toArray(String[]::new));
+                assertEquals(0, r.code(), r.err());
+                String want = flags.length > 0 && flags[1].equalsIgnoreCase("off") ? "off" : "on";
+                assertTrue(r.err().contains("; chat format chatml (qwen3, thinking " + want + ");"), List.of(flags) + ": " + r.err());
+            }
+        } finally {
+            System.setIn(oldIn);
+        }
+        CliTest.Result bad = CliTest.run("chat", "-m", model.toString(), "--reasoning", "maybe");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--reasoning"), bad.err());
     }
 
     @ParameterizedTest

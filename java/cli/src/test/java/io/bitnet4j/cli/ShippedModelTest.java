@@ -2,6 +2,8 @@ package io.bitnet4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bitnet4j.gguf.GgufFile;
+import io.bitnet4j.gguf.GgufTensorInfo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +39,18 @@ class ShippedModelTest {
         heldout = root.resolve("scripts/train/heldout.txt");
         reference = new ObjectMapper().readTree(root.resolve("scripts/train/reference.json").toFile());
         assertTrue(Files.isRegularFile(model), model + " missing");
+    }
+
+    /** As the README has it: 3.4 MB, a BitNet b1.58 (2B-4T architecture) model of the 5.8 M parameters the script trained. */
+    @Test
+    void theFileIsTheModelTheTrainingScriptExported() throws Exception {
+        assertEquals(3.4e6, Files.size(model), 0.05e6, "bytes");
+        try (GgufFile g = GgufFile.open(model)) {
+            assertEquals("bitnet-b1.58", g.getString("general.architecture"));
+            long parameters = g.tensorInfos().stream().mapToLong(GgufTensorInfo::elementCount).sum();
+            assertEquals(reference.get("parameters").asLong(), parameters);
+            assertEquals(5.8e6, parameters, 0.05e6);
+        }
     }
 
     @ParameterizedTest

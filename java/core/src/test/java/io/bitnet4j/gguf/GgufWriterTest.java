@@ -173,6 +173,32 @@ class GgufWriterTest {
         assertTrue(e.getMessage().contains("tensor q2") && e.getMessage().contains("type id 42"), e.getMessage());
     }
 
+    /**
+     * Id 36 is I2_S in bitnet.cpp's ggml and something else in mainline's: believed in a file of a bitnet.cpp
+     * architecture or with bitnet.cpp's file_type 40 (MOSTLY_I2_S: its I2_S llama files), refused otherwise.
+     */
+    @Test
+    void i2sIdIsBelievedOnlyInBitnetCppFiles() throws Exception {
+        float[] a = new float[2 * 128];
+        for (int i = 0; i < a.length; i++) a[i] = (i % 3 - 1) * 0.25f;
+        MemorySegment i2s = TensorCodecs.quantize(TensorType.I2_S, a, 2, 128);
+        Path mainline = tmp.resolve("llama-i2s.gguf");
+        new GgufWriter().putString("general.architecture", "llama")
+                .addTensor("w", TensorType.I2_S, new long[]{128, 2}, i2s)
+                .write(mainline);
+        GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufFile.open(mainline).close());
+        assertTrue(e.getMessage().contains("tensor w") && e.getMessage().contains("type id 36")
+                && e.getMessage().contains("does not identify as a bitnet.cpp model"), e.getMessage());
+        Path bitnetCpp = tmp.resolve("llama-i2s-ftype40.gguf");
+        new GgufWriter().putString("general.architecture", "llama").putUInt32("general.file_type", 40)
+                .addTensor("w", TensorType.I2_S, new long[]{128, 2}, i2s)
+                .write(bitnetCpp);
+        try (GgufFile f = GgufFile.open(bitnetCpp)) {
+            assertEquals(TensorType.I2_S, f.tensor("w").type());
+            assertArrayEquals(a, TensorCodecs.dequantize(f.tensor("w")));
+        }
+    }
+
     @Test
     void aFailingSourceLeavesNoFileBehind() throws Exception {
         Path out = tmp.resolve("x.gguf");

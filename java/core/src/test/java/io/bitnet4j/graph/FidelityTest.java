@@ -24,10 +24,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The acceptance test of the generation path: for every reference model and every kernel tier, the
- * same prompt ids, logits within 0.005 × max|logit| at each of the 16 greedy steps, and the same
- * greedy ids as bitnet.cpp / llama.cpp.
+ * same prompt ids, logits within {@link #TOLERANCE} × max|logit| at each of the 16 greedy steps, and the
+ * same greedy ids as bitnet.cpp / llama.cpp.
  */
 class FidelityTest {
+
+    /**
+     * About twice the worst step measured over the six files and the tiers (1.1e-4 × max|logit|, the TQ files;
+     * most steps agree to ~1e-7). The acceptance bound of the issue was 0.005: this one keeps a regression from
+     * hiding under it.
+     */
+    static final float TOLERANCE = 2.5e-4f;
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
@@ -41,7 +48,7 @@ class FidelityTest {
     @MethodSource("cases")
     void matchesReference(String name, KernelTier tier) throws Exception {
         assumeTrue(KernelSelector.isAvailable(tier), "tier " + tier + " unavailable in this JVM");
-        assertMatchesReference(ReferenceData.load(name), tier, 0.005f);
+        assertMatchesReference(ReferenceData.load(name), tier, TOLERANCE);
     }
 
     /**

@@ -307,15 +307,18 @@ class HfFamiliesTest {
         assertTrue(Float.isFinite(l[2][0]));
     }
 
+    /** TQ1_0/TQ2_0 rows are whole blocks of 256, I2_S rows whole groups of 128; the error names the tensor. */
     @Test
     void tqRowsMustBeMultiplesOf256() throws Exception {
-        // bitnet_b1_58-3B's hidden size 3200 is not a multiple of 256: an FFN of 320 is the same situation for ffn_down
+        // bitnet_b1_58-3B's hidden size 3200 is not a multiple of 256 (nor its FFN 8640 of 128): an FFN of 320 is
+        // the same situation for ffn_down
         Model m = write(Layout.BITNET_LATENT, 3, "hf", 320);
-        for (TensorType t : new TensorType[]{TensorType.TQ1_0, TensorType.TQ2_0}) {
+        for (TensorType t : new TensorType[]{TensorType.TQ1_0, TensorType.TQ2_0, TensorType.I2_S}) {
             var e = assertThrows(ModelException.class, () -> HfConverter.convert(m.dir(), tmp.resolve("x.gguf"),
                     new HfConverter.Options(t, true), GgufWriter.Progress.NONE));
             assertTrue(e.getMessage().contains("tensor model.layers.0.mlp.down_proj.weight of shape [256, 320] cannot be " + t)
-                    && e.getMessage().contains("row length 320 is not a multiple of") && e.getMessage().contains("block size 256"), e.getMessage());
+                    && e.getMessage().contains("row length 320 is not a multiple of")
+                    && e.getMessage().contains("block size " + (t == TensorType.I2_S ? 128 : 256)), e.getMessage());
         }
         assertFalse(Files.exists(tmp.resolve("x.gguf")));
     }

@@ -237,7 +237,10 @@ class Qwen3ConvertTest {
         assertFalse(Files.exists(out));
     }
 
-    /** Q1_0 blocks are 128 wide, Q2_0's 64: an FFN of 320 fits Q2_0 but not Q1_0, and the error names ffn_down's source. */
+    /**
+     * Q1_0 blocks are 128 wide, Q2_0's 64: an FFN of 320 fits Q2_0 but not Q1_0, one of 288 neither; the error
+     * names ffn_down's source.
+     */
     @Test
     void rowsMustFitTheType() throws Exception {
         Model m = write(36, "hf", true, 320);
@@ -246,5 +249,10 @@ class Qwen3ConvertTest {
                 && e.getMessage().contains("row length 320 is not a multiple of") && e.getMessage().contains("(use --type f16 or f32"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("x.gguf")));
         assertEquals(TensorType.Q2_0, convert(m, tmp.resolve("y.gguf"), TensorType.Q2_0).type());
+        Model odd = write(37, "hf288", true, 288);
+        var q2 = assertThrows(ModelException.class, () -> convert(odd, tmp.resolve("z.gguf"), TensorType.Q2_0));
+        assertTrue(q2.getMessage().contains("tensor model.layers.0.mlp.down_proj.weight of shape [256, 288] cannot be Q2_0")
+                && q2.getMessage().contains("block size 64"), q2.getMessage());
+        assertFalse(Files.exists(tmp.resolve("z.gguf")));
     }
 }
