@@ -224,6 +224,8 @@ public final class Forward implements AutoCloseable {
     private void runChunk(int n, int tokensPerSequence, boolean computeLogits, boolean allLogits) {
         int embd = c.embeddingLength();
         ws.quantized.order(numerics.matmulOrder(tokensPerSequence));   // every matmul of this pass, as the engine's
+        boolean lastOnly = computeLogits && !allLogits && n > 1;
+        int rows = n;   // rows through the FFN: all of them, except in the last layer when only the last is wanted
         for (int t = 0; t < n; t++) {
             embed(tokens[t], ws.x, (long) t * embd);
         }
@@ -249,21 +251,27 @@ public final class Forward implements AutoCloseable {
             QuantizedInput attq = proj.quantize(ws.att, n, lw.wo());
             proj.matmul(lw.wo(), attq, ws.proj);
             add(ws.x, ws.proj, (long) n * embd);
+            if (l == c.blockCount() - 1 && lastOnly) {
+                // the engines' graphs keep only the rows whose logits are wanted before the last FFN
+                // (inp_out_ids): from here on one token, so the matmuls take their one-token order too
+                MemorySegment.copy(ws.x, (long) (n - 1) * embd * Float.BYTES, ws.x, 0, (long) embd * Float.BYTES);
+                rows = 1;
+                ws.quantized.order(numerics.matmulOrder(1));
+            }
             // feed-forward
-            rmsNorm(ws.x, ws.xb, lw.ffnNorm(), n, embd);
-            QuantizedInput ffnq = proj.quantize(ws.xb, n, gateUp[l]);   // quantized once for gate and up
+            rmsNorm(ws.x, ws.xb, lw.ffnNorm(), rows, embd);
+            QuantizedInput ffnq = proj.quantize(ws.xb, rows, gateUp[l]);   // quantized once for gate and up
             proj.matmul(gateUp[l], ffnq, gateUpOut);
-            gate((long) n * c.feedForwardLength());
-            if (lw.ffnSubNorm() != null) rmsNorm(ws.hb, ws.hb, lw.ffnSubNorm(), n, c.feedForwardLength());
-            QuantizedInput hbq = proj.quantize(ws.hb, n, lw.down());
+            gate((long) rows * c.feedForwardLength());
+            if (lw.ffnSubNorm() != null) rmsNorm(ws.hb, ws.hb, lw.ffnSubNorm(), rows, c.feedForwardLength());
+            QuantizedInput hbq = proj.quantize(ws.hb, rows, lw.down());
             proj.matmul(lw.down(), hbq, ws.proj);
-            add(ws.x, ws.proj, (long) n * embd);
+            add(ws.x, ws.proj, (long) rows * embd);
         }
         for (int t = 0; t < n; t++) rowCache[t].advance(1);
         if (!computeLogits) return;
-        int first = allLogits ? 0 : n - 1;
-        int rows = n - first;
-        MemorySegment lastRows = ws.x.asSlice((long) first * embd * Float.BYTES, (long) rows * embd * Float.BYTES);
+        // rows 0..rows-1 of x: every token's (allLogits), or the last token's alone, moved to row 0 above
+        MemorySegment lastRows = ws.x.asSlice(0, (long) rows * embd * Float.BYTES);
         rmsNorm(lastRows, ws.xb, w.outputNorm(), rows, embd);
         QuantizedInput headq = proj.quantize(ws.xb, rows, w.output());
         proj.matmul(w.output(), headq, ws.logitsRows(rows));
