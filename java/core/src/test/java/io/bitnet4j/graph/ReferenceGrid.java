@@ -17,7 +17,7 @@ import java.util.List;
  * <ul>
  *   <li>{@link #LLAMA_CPP}: {@code qwen3} (F32, F16, Q1_0, Q2_0, TQ1_0, TQ2_0), {@code bitnet} (1bitLLM's graph:
  *       F32, F16, TQ1_0, TQ2_0) and {@code llama} (F32, F16, TQ1_0, TQ2_0), run by llama.cpp;</li>
- *   <li>{@link #BITNET_CPP}: {@code bitnet-b1.58} (BitNet b1.58 2B-4T's graph: F32, F16, I2_S, TQ2_0), run by
+ *   <li>{@link #BITNET_CPP}: {@code bitnet-b1.58} (BitNet b1.58 2B-4T's graph: F32, F16, I2_S, TQ1_0, TQ2_0), run by
  *       bitnet.cpp.</li>
  * </ul>
  * Each float file is deterministic from its shape ({@link ReferenceModel#write}), so only the engines' outputs are
@@ -58,7 +58,7 @@ final class ReferenceGrid {
             shape("grid-b158-hd64-gqa2-ff5-l2-bpe", 256, 4, 2, 64, 1280, 2, false, true, "bitnet-b1.58", Vocab.BPE),
             shape("grid-b158-hd128-gqa5-ff2-l1-untied", 1280, 10, 2, 128, 512, 1, true, true, "bitnet-b1.58", Vocab.SPM),
             shape("grid-b158-hd128-gqa1-ff1-l6", 256, 2, 2, 128, 256, 6, false, true, "bitnet-b1.58", Vocab.SPM)),
-            List.of("f32", "f16", "i2_s", "tq2_0"));
+            List.of("f32", "f16", "i2_s", "tq1_0", "tq2_0"));
 
     static final List<Engine> ENGINES = List.of(LLAMA_CPP, BITNET_CPP);
 
