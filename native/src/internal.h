@@ -188,6 +188,21 @@ static inline float b4j_dot_reduce(int32_t dot, float *x) {
     return x[0];
 }
 
+/* An attention order as a recipe of ggml kernels (bitnet4j.h, b4j_attention): the q·k and P·V dots, the
+ * softmax register width, whether the weights are rounded to f16, and the engine's KV padding (where
+ * vec_dot's P·V tail begins). Shared by the scalar kernel and the vectorised ones. */
+struct b4j_attention_recipe {
+    int32_t qk, pv;
+    int softmax_width;
+    int32_t round_weights;
+    int64_t kv_pad;
+};
+struct b4j_attention_recipe b4j_attention_recipe_of(int32_t order, int64_t hs);
+/* positions below this go into P·V's slots; the rest (vec_dot's tail) are added after the reduction */
+int64_t b4j_attention_pv_full(struct b4j_attention_recipe rc, int64_t len);
+/* ggml_vec_soft_max_f32 at `width` lanes (8: the AVX2 exp; 16: the AVX-512 one), optionally rounded to f16 */
+void b4j_attention_softmax(float *scores, int64_t len, int width, int32_t round_weights);
+
 /* bsums[2L] + bsums[2L+1] of a Q8_K block */
 static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
     int16_t a, b;

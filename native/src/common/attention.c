@@ -11,67 +11,41 @@
 
 #include "internal.h"
 
-/* the f16 dot products of ggml, by SIMD width */
-enum dot_kind { TINYBLAS8, TINYBLAS16, VEC8, VEC16 };
-
-struct recipe {
-    enum dot_kind qk, pv;
-    int softmax_width;
-    int round_weights;
-    int64_t kv_pad;
-};
-
-static struct recipe recipe_of(int32_t order, int64_t hs) {
+struct b4j_attention_recipe b4j_attention_recipe_of(int32_t order, int64_t hs) {
     switch (order) {
-    case B4J_ATTN_BITNET_CPP_BATCH: return (struct recipe){VEC16, TINYBLAS16, 16, 0, 32};
-    case B4J_ATTN_BITNET_CPP_SINGLE: return (struct recipe){VEC16, VEC16, 16, 1, 32};
+    case B4J_ATTN_BITNET_CPP_BATCH: return (struct b4j_attention_recipe){B4J_DOT_VEC16, B4J_DOT_TINYBLAS16, 16, 0, 32};
+    case B4J_ATTN_BITNET_CPP_SINGLE: return (struct b4j_attention_recipe){B4J_DOT_VEC16, B4J_DOT_VEC16, 16, 1, 32};
     case B4J_ATTN_TINYBLAS:
         /* tinyBLAS declines a head size that is not a multiple of eight: llama.cpp falls back to ggml_vec_dot_f16 */
-        return (struct recipe){hs % 8 != 0 ? VEC8 : TINYBLAS8, TINYBLAS8, 8, 1, 256};
-    default: return (struct recipe){VEC8, VEC8, 8, 1, 256};
+        return (struct b4j_attention_recipe){b4j_dot_for_length(B4J_DOT_TINYBLAS8, hs), B4J_DOT_TINYBLAS8, 8, 1, 256};
+    default: return (struct b4j_attention_recipe){B4J_DOT_VEC8, B4J_DOT_VEC8, 8, 1, 256};
     }
 }
 
-static inline int dot_lanes(enum dot_kind d) { return d == TINYBLAS16 || d == VEC16 ? 16 : 8; }
-static inline int dot_accumulators(enum dot_kind d) { return d == VEC8 || d == VEC16 ? 4 : 1; }
-static inline int dot_slots(enum dot_kind d) { return dot_lanes(d) * dot_accumulators(d); }
+int64_t b4j_attention_pv_full(struct b4j_attention_recipe rc, int64_t len) {
+    if (!b4j_dot_has_tail(rc.pv)) return len;
+    const int64_t padded = (len + rc.kv_pad - 1) / rc.kv_pad * rc.kv_pad;
+    const int64_t chunks = padded & ~(int64_t)(b4j_dot_slots(rc.pv) - 1);
+    return chunks < len ? chunks : len;
+}
 
 /* one cache value as float: f16 or f32 */
 static inline float b4j_cache_value(const void *row, int32_t f16, int64_t i) {
     return f16 ? b4j_fp16_to_fp32(b4j_load_u16((const uint16_t *)row + i)) : b4j_load_f32((const float *)row + i);
 }
 
-/* x_i += x_{i+h} for h = w/2 .. 1: the halving reduction of a w-lane register (tinyBLAS's hsum,
- * _mm512_reduce_add_ps) */
-static float halve(float *x, int w) {
-    for (int h = w / 2; h >= 1; h /= 2)
-        for (int i = 0; i < h; i++) x[i] = x[i] + x[i + h];
-    return x[0];
-}
-
-/* the slots of a dot → one float: ggml_vec_dot_f16 first adds its four accumulators lane-wise,
- * (s0+s2)+(s1+s3); GGML_F32x8_REDUCE (AVX2) then ends ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)), the others halve.
- * Overwrites x. */
-static float reduce_lanes(enum dot_kind d, float *x) {
-    const int w = dot_lanes(d);
-    if (dot_accumulators(d) == 4)
-        for (int l = 0; l < w; l++) x[l] = (x[l] + x[2 * w + l]) + (x[w + l] + x[3 * w + l]);
-    if (d == VEC8) return b4j_vec_dot_tree(x);
-    return halve(x, w);
-}
-
 /* Σ q_i k_i in the dot's order: fma chains per slot i % slots over the largest multiple of the slots, the
  * lanes reduced, and for ggml_vec_dot_f16 the rest added in double (float products) */
-static float dot(enum dot_kind d, const float *q, const void *k, int32_t f16, int64_t n) {
-    const int slots = dot_slots(d);
-    const int64_t full = dot_accumulators(d) == 1 ? n : n & ~(int64_t)(slots - 1);
+static float dot(int32_t d, const float *q, const void *k, int32_t f16, int64_t n) {
+    const int slots = b4j_dot_slots(d);
+    const int64_t full = b4j_dot_has_tail(d) ? n & ~(int64_t)(slots - 1) : n;
     float x[64];
     for (int l = 0; l < slots; l++) {
         float a = 0;
         for (int64_t i = l; i < full; i += slots) a = fmaf(q[i], b4j_cache_value(k, f16, i), a);
         x[l] = a;
     }
-    const float r = reduce_lanes(d, x);
+    const float r = b4j_dot_reduce(d, x);
     if (full == n) return r;
     double sum = r;
     for (int64_t i = full; i < n; i++) sum += (double)(q[i] * b4j_cache_value(k, f16, i));
@@ -94,7 +68,7 @@ static inline float expf512(float x) {
 
 /* ggml_vec_soft_max_f32 with registers of `width` lanes: the AVX2 exp at 8, the AVX-512 one at 16; per
  * block the halving sum in float (zeros past the end: the engine's masked padding), blocks in double */
-static void softmax(float *scores, int64_t len, int width, int32_t round_weights) {
+void b4j_attention_softmax(float *scores, int64_t len, int width, int32_t round_weights) {
     const float max = b4j_scores_max(scores, len);
     double sum = 0;
     for (int64_t j0 = 0; j0 < len; j0 += width) {
@@ -107,7 +81,7 @@ static void softmax(float *scores, int64_t len, int width, int32_t round_weights
                 scores[j0 + l] = e[l];
             }
         }
-        sum += halve(e, width);
+        sum += b4j_dot_reduce(width == 16 ? B4J_DOT_TINYBLAS16 : B4J_DOT_TINYBLAS8, e);   /* a register halved */
     }
     b4j_softmax_normalize(scores, len, sum, round_weights);
 }
@@ -116,9 +90,9 @@ void b4j_scalar_attention(const float *q, const void *kc, const void *vc, int32_
                           int64_t kvh_n, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                           int32_t order, float *scratch, float *out) {
     const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
-    const struct recipe rc = recipe_of(order, hs);
+    const struct b4j_attention_recipe rc = b4j_attention_recipe_of(order, hs);
     const int32_t round_weights = f16 && rc.round_weights;
-    const int slots = dot_slots(rc.pv);
+    const int slots = b4j_dot_slots(rc.pv);
     const int64_t block = group * hs;        /* floats per accumulator slot */
     for (int64_t row = row0; row < row1; row++) {
         const int64_t t = row / kvh_n, kvh = row % kvh_n, len = pos0 + t + 1;
@@ -132,19 +106,14 @@ void b4j_scalar_attention(const float *q, const void *kc, const void *vc, int32_
             const void *kr = f16 ? (const void *)((const uint16_t *)kc + kb) : (const void *)((const float *)kc + kb);
             for (int64_t g = 0; g < group; g++) sc[g * len + j] = dot(rc.qk, qr + g * hs, kr, f16, hs) * scale;
         }
-        for (int64_t g = 0; g < group; g++) softmax(sc + g * len, len, rc.softmax_width, round_weights);
+        for (int64_t g = 0; g < group; g++) b4j_attention_softmax(sc + g * len, len, rc.softmax_width, round_weights);
         /* P·V: position j < full into slot j % slots (fma); ggml_vec_dot_f16's tail after the reduction */
-        int64_t full = len;
-        if (dot_accumulators(rc.pv) == 4) {
-            const int64_t padded = (len + rc.kv_pad - 1) / rc.kv_pad * rc.kv_pad;
-            const int64_t chunks = padded & ~(int64_t)(slots - 1);
-            full = chunks < len ? chunks : len;
-        }
+        const int64_t full = b4j_attention_pv_full(rc, len);
         for (int64_t i = 0; i < slots * block; i++) acc[i] = 0;
         for (int64_t j = 0; j < full; j++) {
             const int64_t vb = j * kv_dim + kvh * hs;
             const void *vr = f16 ? (const void *)((const uint16_t *)vc + vb) : (const void *)((const float *)vc + vb);
-            float *a = acc + (j % slots) * block;
+            float *a = acc + (j & (slots - 1)) * block;   /* slots: a power of two */
             for (int64_t g = 0; g < group; g++) {
                 const float p = sc[g * len + j];
                 for (int64_t i = 0; i < hs; i++) a[g * hs + i] = fmaf(p, b4j_cache_value(vr, f16, i), a[g * hs + i]);
@@ -154,7 +123,7 @@ void b4j_scalar_attention(const float *q, const void *kc, const void *vc, int32_
         for (int64_t i = 0; i < block; i++) {
             float x[64];
             for (int l = 0; l < slots; l++) x[l] = acc[l * block + i];
-            o[i] = reduce_lanes(rc.pv, x);
+            o[i] = b4j_dot_reduce(rc.pv, x);
             if (full < len) {
                 double sum = o[i];
                 const int64_t g = i / hs;

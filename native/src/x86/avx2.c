@@ -540,21 +540,71 @@ static void q2_0_dots(const uint8_t *const *wp, const uint8_t *const *ap, int n,
 B4J_PAIR_GEMM(avx2_gemm_q1_0_q8_0, q1_0_dots, B4J_QK1_0, B4J_Q1_0_BLOCK_BYTES)
 B4J_PAIR_GEMM(avx2_gemm_q2_0_q8_0, q2_0_dots, B4J_QK2_0, B4J_Q2_0_BLOCK_BYTES)
 
-/* ---------------------------------------------------------------- attention, B4J_ATTN_TINYBLAS */
+/* ---------------------------------------------------------------- attention */
 
-/* llama.cpp's tinyBLAS<8, __m256> in the two matmuls of its attention: each q·k is eight fma lanes
- * combined by hsum_ps; each output of P·V is eight fma lanes over positions j % 8, combined the same way
- * (element-wise, so eight outputs at once). The same numbers as b4j_scalar_attention with that order;
- * other orders, a head size not a multiple of eight and the f32 cache go to the scalar kernel. */
+/* The slot registers of one of ggml's dots (slot s in lane s % 8 of register s / 8) reduced as the dot
+ * reduces: vec_dot adds its accumulators (s0+s2)+(s1+s3) lane-wise, then GGML_F32x8_REDUCE (an add of
+ * the halves and two hadds) at 8 lanes or a halving at 16; tinyBLAS halves. Element-wise on ymm lanes, so
+ * it serves one dot (lanes = slots) as well as eight outputs at once (lanes = outputs). */
+static inline __m256 reduce_slot_regs(int32_t dot, const __m256 *a) {
+    switch (dot) {
+    case B4J_DOT_TINYBLAS8: return a[0];
+    case B4J_DOT_TINYBLAS16: return _mm256_add_ps(a[0], a[1]);
+    case B4J_DOT_VEC8: return _mm256_add_ps(_mm256_add_ps(a[0], a[2]), _mm256_add_ps(a[1], a[3]));
+    default: return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
+                                  _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7])));
+    }
+}
+
+/* the eight lanes left by reduce_slot_regs → one float: GGML_F32x8_REDUCE's hadds for VEC8, halving otherwise */
+static inline float reduce_lanes8(int32_t dot, __m256 x) {
+    if (dot != B4J_DOT_VEC8) return hsum_ps(x);
+    const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    const __m128 t1 = _mm_hadd_ps(t0, t0);
+    return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+}
+
+/* eight lanes holding eight outputs' reduced values: VEC8's tree or halving, element-wise across `x[0..7]` */
+static inline __m256 reduce_across8(int32_t dot, const __m256 *x) {
+    if (dot == B4J_DOT_VEC8)
+        return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(x[0], x[4]), _mm256_add_ps(x[1], x[5])),
+                             _mm256_add_ps(_mm256_add_ps(x[2], x[6]), _mm256_add_ps(x[3], x[7])));
+    return _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(x[0], x[4]), _mm256_add_ps(x[2], x[6])),
+                         _mm256_add_ps(_mm256_add_ps(x[1], x[5]), _mm256_add_ps(x[3], x[7])));
+}
+
+/* q·k of one head against one f16 K row in the dot's order (bitnet4j.h): slot registers, their reduction,
+ * then vec_dot's tail in double */
+static inline float qk_dot(int32_t dot, const float *q, const uint16_t *k, int64_t hs) {
+    const int S = b4j_dot_slots(dot), R = S / 8;
+    const int64_t full = b4j_dot_has_tail(dot) ? hs - hs % S : hs;
+    __m256 a[8];
+    for (int r = 0; r < R; r++) a[r] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < full; i += S)
+        for (int r = 0; r < R; r++) a[r] = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8 * r), load8_f16(k + i + 8 * r), a[r]);
+    const float sum = reduce_lanes8(dot, reduce_slot_regs(dot, a));
+    if (full == hs) return sum;
+    double d = sum;
+    for (int64_t i = full; i < hs; i++) d += (double)(q[i] * b4j_fp16_to_fp32(k[i]));
+    return (float)d;
+}
+
+/* The reference orders of b4j_scalar_attention for an f16 cache and a head size that is a multiple of eight:
+ * q·k as slot registers per dot; P·V eight outputs at a time, each slot (position j % S) a register of eight
+ * outputs kept in `slots`, reduced element-wise by the same tree; vec_dot's P·V tail per output in double.
+ * Bit for bit the scalar kernel's numbers; other cases go to it. */
 void b4j_avx2_attention(const float *q, const void *kc, const void *vc, int32_t f16, int64_t hs,
                                int64_t kvh_n, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                                int32_t order, float *scratch, float *out) {
-    if (order != B4J_ATTN_TINYBLAS || !f16 || hs % 8 != 0) {
+    if (!f16 || hs % 8 != 0) {
         b4j_scalar_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
         return;
     }
+    const struct b4j_attention_recipe rc = b4j_attention_recipe_of(order, hs);
+    const int S = b4j_dot_slots(rc.pv);
     const int64_t q_dim = kvh_n * group * hs, kv_dim = kvh_n * hs;
     const uint16_t *K = (const uint16_t *)kc, *V = (const uint16_t *)vc;
+    __m256 slots[64];
     for (int64_t row = row0; row < row1; row++) {
         const int64_t t = row / kvh_n, kvh = row % kvh_n, len = pos0 + t + 1;
         float *qr = scratch, *sc = scratch + (group + 1) * hs;
@@ -563,25 +613,38 @@ void b4j_avx2_attention(const float *q, const void *kc, const void *vc, int32_t 
             _mm256_storeu_ps(qr + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(qt + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
         for (int64_t j = 0; j < len; j++) {
             const uint16_t *kr = K + j * kv_dim + kvh * hs;
-            for (int64_t g = 0; g < group; g++) {
-                __m256 acc = _mm256_setzero_ps();
-                for (int64_t i = 0; i < hs; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(qr + g * hs + i), load8_f16(kr + i), acc);
-                sc[g * len + j] = hsum_ps(acc) * scale;
-            }
+            for (int64_t g = 0; g < group; g++) sc[g * len + j] = qk_dot(rc.qk, qr + g * hs, kr, hs) * scale;
         }
-        for (int64_t g = 0; g < group; g++) b4j_softmax_blocks8(sc + g * len, len, 1);
+        for (int64_t g = 0; g < group; g++) b4j_attention_softmax(sc + g * len, len, rc.softmax_width, rc.round_weights);
+        const int64_t full = b4j_attention_pv_full(rc, len);
         float *o = out + t * q_dim + kvh * group * hs;
         for (int64_t g = 0; g < group; g++) {
             const float *p = sc + g * len;
             for (int64_t i = 0; i < hs; i += 8) {
-                __m256 a[8];
-                for (int l = 0; l < 8; l++) a[l] = _mm256_setzero_ps();
+                for (int s = 0; s < S; s++) slots[s] = _mm256_setzero_ps();
                 const uint16_t *vr = V + kvh * hs + i;
-                for (int64_t j = 0; j < len; j++)
-                    a[j & 7] = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), load8_f16(vr + j * kv_dim), a[j & 7]);
-                const __m256 r = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
-                                               _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7])));
+                for (int64_t j = 0; j < full; j++)
+                    slots[j & (S - 1)] = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), load8_f16(vr + j * kv_dim), slots[j & (S - 1)]);   /* S: a power of two */
+                /* per output: slots → the dot's lanes (element-wise), then the lanes' tree (element-wise) */
+                const int w = b4j_dot_lanes(rc.pv);
+                __m256 x[16];
+                if (b4j_dot_has_tail(rc.pv)) {
+                    for (int l = 0; l < w; l++)
+                        x[l] = _mm256_add_ps(_mm256_add_ps(slots[l], slots[2 * w + l]), _mm256_add_ps(slots[w + l], slots[3 * w + l]));
+                } else {
+                    for (int l = 0; l < w; l++) x[l] = slots[l];
+                }
+                if (w == 16)
+                    for (int l = 0; l < 8; l++) x[l] = _mm256_add_ps(x[l], x[l + 8]);   /* halving's first step */
+                __m256 r = reduce_across8(w == 16 ? B4J_DOT_TINYBLAS8 : rc.pv, x);
                 _mm256_storeu_ps(o + g * hs + i, r);
+                if (full < len) {
+                    for (int e = 0; e < 8; e++) {
+                        double d = o[g * hs + i + e];
+                        for (int64_t j = full; j < len; j++) d += (double)(p[j] * b4j_fp16_to_fp32(vr[j * kv_dim + e]));
+                        o[g * hs + i + e] = (float)d;
+                    }
+                }
             }
         }
     }

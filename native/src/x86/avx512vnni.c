@@ -399,14 +399,11 @@ FLOAT_GEMM(avx512_gemm_bf16, uint16_t, load16_bf16, cvt1_bf16)
 
 /* ---------------------------------------------------------------- attention */
 
-/* llama.cpp's orders as the AVX2 variant vectorises them; bitnet.cpp's in the scalar reference */
+/* every order as the AVX2 variant vectorises it (8-lane registers give the 16-lane orders exactly too) */
 static void avx512_attention(const float *q, const void *kc, const void *vc, int32_t f16, int64_t hs,
                              int64_t kvh_n, int64_t group, float scale, int64_t pos0, int64_t row0, int64_t row1,
                              int32_t order, float *scratch, float *out) {
-    if (order == B4J_ATTN_TINYBLAS || order == B4J_ATTN_GGML_VEC_DOT)
-        b4j_avx2_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
-    else
-        b4j_scalar_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
+    b4j_avx2_attention(q, kc, vc, f16, hs, kvh_n, group, scale, pos0, row0, row1, order, scratch, out);
 }
 
 /* The AVX2 kernels are reused where 512 bits buy nothing (this variant implies AVX2). */
