@@ -11,6 +11,7 @@ import java.nio.file.Path;
  */
 public final class ModelLoadException extends BitnetException {
 
+    /** The model file that could not be opened. */
     private final Path file;
 
     ModelLoadException(Path file, String reason, Throwable cause) {
