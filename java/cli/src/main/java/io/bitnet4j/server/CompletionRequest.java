@@ -177,7 +177,6 @@ record CompletionRequest(boolean chat, int[] prompt, int maxTokens, SamplerParam
             throw ApiException.invalid("'stop' must be a string or an array of strings", "stop");
         }
         if (out.size() > 4) throw ApiException.invalid("'stop' takes at most 4 sequences", "stop");
-        out.removeIf(String::isEmpty);
         return List.copyOf(out);
     }
 

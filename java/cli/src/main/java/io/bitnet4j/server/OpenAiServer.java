@@ -9,8 +9,8 @@ import io.bitnet4j.engine.LoadedModel;
 import io.bitnet4j.generation.ChatFormat;
 import io.bitnet4j.generation.ContinuousBatcher;
 import io.bitnet4j.generation.GenerationResult;
+import io.bitnet4j.generation.TokenText;
 import io.bitnet4j.tokenizer.Tokenizer;
-import io.bitnet4j.tokenizer.Utf8StreamDecoder;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
@@ -343,26 +343,6 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /** Turns tokens into text: UTF-8 pieces held until complete, cut at stop sequences. */
-    private final class TextStream {
-        final Utf8StreamDecoder decoder = new Utf8StreamDecoder();
-        final StopMatcher stops;
-        int completionTokens;
-
-        TextStream(CompletionRequest req) {
-            stops = new StopMatcher(req.stop());
-        }
-
-        String token(int id) {
-            completionTokens++;
-            return stops.accept(decoder.accept(tok, id));
-        }
-
-        String end() {
-            return stops.accept(decoder.flush()) + stops.flush();
-        }
-    }
-
     private static String finishReason(GenerationResult.StopReason r, boolean stopped) {
         if (stopped) return "stop";
         return switch (r) {
@@ -373,16 +353,16 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void whole(Exchange ex, CompletionRequest req, ContinuousBatcher.Job job, Mailbox mailbox, String id, long now,
                        ClientWatch watch) throws IOException {
-        TextStream text = new TextStream(req);
+        TokenText text = new TokenText(tok, req.stop());
         StringBuilder out = new StringBuilder();
         Event.Finish finish = null;
         while (finish == null) {
             Event e = take(mailbox);
             switch (e) {
                 case Event.Token t -> {
-                    if (text.stops.stopped()) continue;
-                    out.append(text.token(t.id()));
-                    if (text.stops.stopped()) job.cancel();
+                    if (text.stopped()) continue;
+                    out.append(text.accept(t.id()));
+                    if (text.stopped()) job.cancel();
                 }
                 case Event.Finish f -> finish = f;
                 case Event.Failure f -> throw new ApiException(500, "server_error", "generation failed: " + f.error().getMessage(), null, null);
@@ -390,8 +370,8 @@ public final class OpenAiServer implements AutoCloseable {
         }
         endWatch(ex, watch);
         if (watch.gone()) throw new EofException("the client closed its connection");
-        out.append(text.end());
-        String reason = finishReason(finish.reason(), text.stops.stopped());
+        out.append(text.finish());
+        String reason = finishReason(finish.reason(), text.stopped());
         ObjectNode o = envelope(req.chat() ? "chat.completion" : "text_completion", id, now);
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
@@ -404,7 +384,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         choice.putNull("logprobs");
         choice.put("finish_reason", reason);
-        usage(o.putObject("usage"), req.prompt().length, text.completionTokens);
+        usage(o.putObject("usage"), req.prompt().length, text.tokens());
         sendJson(ex, 200, o);
     }
 
@@ -423,15 +403,15 @@ public final class OpenAiServer implements AutoCloseable {
             ((ObjectNode) first.get("choices").get(0)).putNull("finish_reason");
             frame(os, first);
         }
-        TextStream text = new TextStream(req);
+        TokenText text = new TokenText(tok, req.stop());
         Event.Finish finish = null;
         while (finish == null) {
             Event e = take(mailbox);
             switch (e) {
                 case Event.Token t -> {
-                    if (text.stops.stopped()) continue;
-                    String piece = text.token(t.id());
-                    if (text.stops.stopped()) job.cancel();
+                    if (text.stopped()) continue;
+                    String piece = text.accept(t.id());
+                    if (text.stopped()) job.cancel();
                     if (!piece.isEmpty()) frame(os, textChunk(req, id, now, piece, null));
                 }
                 case Event.Finish f -> finish = f;
@@ -445,13 +425,13 @@ public final class OpenAiServer implements AutoCloseable {
                 }
             }
         }
-        String tail = text.end();
+        String tail = text.finish();
         if (!tail.isEmpty()) frame(os, textChunk(req, id, now, tail, null));
-        frame(os, textChunk(req, id, now, null, finishReason(finish.reason(), text.stops.stopped())));
+        frame(os, textChunk(req, id, now, null, finishReason(finish.reason(), text.stopped())));
         if (req.includeUsage()) {
             ObjectNode u = envelope(req.chat() ? "chat.completion.chunk" : "text_completion", id, now);
             u.putArray("choices");
-            usage(u.putObject("usage"), req.prompt().length, text.completionTokens);
+            usage(u.putObject("usage"), req.prompt().length, text.tokens());
             frame(os, u);
         }
         done(os);

@@ -14,11 +14,11 @@ import java.util.function.Consumer;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The model files the engine tests start from, and edited copies of them. */
-final class ModelFiles {
+public final class ModelFiles {
     private ModelFiles() {}
 
     /** The model shipped in models/ (a BitNet b1.58 model: I2_S projections, f16 tied head, BPE vocabulary of 4,096). */
-    static Path shippedModel() {
+    public static Path shippedModel() {
         Path p = Path.of(System.getProperty("user.dir")).resolve("../../models/bitnet4j-brown-6m-i2_s.gguf").normalize();
         assertTrue(Files.exists(p), "shipped model not found at " + p);
         return p;

@@ -1,28 +1,31 @@
-package io.bitnet4j.server;
+package io.bitnet4j.generation;
 
 import java.util.List;
 
 /**
  * Cuts streamed text at the first occurrence of any stop sequence. Text that might be the start of a
  * stop sequence is held back until the next piece shows whether it is, so a stream never emits part of
- * a stop sequence.
+ * a stop sequence. These are llama.cpp's stop strings: matched in the decoded text (so across token
+ * boundaries), the stop sequence itself not part of the output. Not thread-safe: one per generated sequence.
  */
-final class StopMatcher {
+public final class StopMatcher {
 
     private final List<String> stops;
     private final StringBuilder pending = new StringBuilder();
     private boolean stopped;
 
-    StopMatcher(List<String> stops) {
-        this.stops = stops;
+    /** @param stops the stop sequences (none = never stops); empty strings are ignored */
+    public StopMatcher(List<String> stops) {
+        this.stops = stops.stream().filter(stop -> !stop.isEmpty()).toList();
     }
 
-    boolean stopped() {
+    /** True once a stop sequence was found: nothing more is emitted. */
+    public boolean stopped() {
         return stopped;
     }
 
     /** Adds generated text; returns the text that is safe to emit now (empty when held back). */
-    String accept(String piece) {
+    public String accept(String piece) {
         if (stopped) return "";
         pending.append(piece);
         if (stops.isEmpty()) return drain(pending.length());
@@ -52,7 +55,7 @@ final class StopMatcher {
     }
 
     /** The end of generation: whatever was held back is plain text after all. */
-    String flush() {
+    public String flush() {
         if (stopped) return "";
         return drain(pending.length());
     }

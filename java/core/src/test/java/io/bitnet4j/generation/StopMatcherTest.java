@@ -1,4 +1,4 @@
-package io.bitnet4j.server;
+package io.bitnet4j.generation;
 
 import static org.junit.jupiter.api.Assertions.*;
 
