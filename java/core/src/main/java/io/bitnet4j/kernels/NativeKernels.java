@@ -240,13 +240,7 @@ public final class NativeKernels implements Kernels {
     /** The common (w, k, row0, row1, act, ntok, out, outStride) downcall, after its checks. */
     private static void gemm(MethodHandle h, String op, MatmulFormat format, MemorySegment w, int k, int row0, int row1,
                              MemorySegment act, int ntok, MemorySegment out, int outStride) {
-        KernelChecks.checkGemm(op, format, w, k, row0, row1, act, ntok, out, outStride);
-        requireNative(op, "w", w);
-        requireNative(op, "act", act);
-        requireNative(op, "out", out);
-        if (row0 == row1) {
-            return;
-        }
+        if (!checkedGemm(op, format, w, k, row0, row1, act, ntok, out, outStride)) return;
         try {
             h.invokeExact(w, (long) k, (long) row0, (long) row1, act, (long) ntok, out, (long) outStride);
         } catch (Throwable t) {
@@ -257,18 +251,22 @@ public final class NativeKernels implements Kernels {
     /** A gemm downcall with its order argument (TQ: fused blocks; F32/F16: the {@link GgmlDot} code), after its checks. */
     private static void gemm(MethodHandle h, String op, MatmulFormat format, MemorySegment w, int k, int row0, int row1,
                              MemorySegment act, int ntok, MemorySegment out, int outStride, int order) {
-        KernelChecks.checkGemm(op, format, w, k, row0, row1, act, ntok, out, outStride);
-        requireNative(op, "w", w);
-        requireNative(op, "act", act);
-        requireNative(op, "out", out);
-        if (row0 == row1) {
-            return;
-        }
+        if (!checkedGemm(op, format, w, k, row0, row1, act, ntok, out, outStride)) return;
         try {
             h.invokeExact(w, (long) k, (long) row0, (long) row1, act, (long) ntok, out, (long) outStride, order);
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /** The checks every gemm downcall passes first; false when the row range is empty (nothing to call). */
+    private static boolean checkedGemm(String op, MatmulFormat format, MemorySegment w, int k, int row0, int row1,
+                                       MemorySegment act, int ntok, MemorySegment out, int outStride) {
+        KernelChecks.checkGemm(op, format, w, k, row0, row1, act, ntok, out, outStride);
+        requireNative(op, "w", w);
+        requireNative(op, "act", act);
+        requireNative(op, "out", out);
+        return row0 != row1;
     }
 
     private static RuntimeException rethrow(Throwable t) {
