@@ -332,7 +332,7 @@ void b4j_scalar_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64_
 
 /* one weight as float: f32 or f16 */
 static inline float weight(const void *w, int32_t f16, int64_t i) {
-    return f16 ? b4j_fp16_to_fp32(((const uint16_t *)w)[i]) : ((const float *)w)[i];
+    return f16 ? b4j_fp16_to_fp32(b4j_load_u16((const uint16_t *)w + i)) : b4j_load_f32((const float *)w + i);
 }
 
 /* each (row, token) sum in the order of `dot` (bitnet4j.h): the slots' fma chains, their reduction, then

@@ -355,8 +355,8 @@ static inline __m256 load8_bf16(const uint16_t *p) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
 }
 static inline float cvt1_f32(const float *p) { return *p; }
-static inline float cvt1_f16(const uint16_t *p) { return b4j_fp16_to_fp32(*p); }
-static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); }
+static inline float cvt1_f16(const uint16_t *p) { return b4j_fp16_to_fp32(b4j_load_u16(p)); }
+static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(b4j_load_u16(p)); }
 
 /* One weight row against up to 4 tokens: each 8-wide weight vector is converted once and used by every
  * token; two accumulators per token hide the FMA latency. */
@@ -585,7 +585,7 @@ static inline float qk_dot(int32_t dot, const float *q, const uint16_t *k, int64
     const float sum = reduce_lanes8(dot, reduce_slot_regs(dot, a));
     if (full == hs) return sum;
     double d = sum;
-    for (int64_t i = full; i < hs; i++) d += (double)(q[i] * b4j_fp16_to_fp32(k[i]));
+    for (int64_t i = full; i < hs; i++) d += (double)(q[i] * b4j_fp16_to_fp32(b4j_load_u16(k + i)));
     return (float)d;
 }
 
@@ -641,7 +641,7 @@ void b4j_avx2_attention(const float *q, const void *kc, const void *vc, int32_t 
                 if (full < len) {
                     for (int e = 0; e < 8; e++) {
                         double d = o[g * hs + i + e];
-                        for (int64_t j = full; j < len; j++) d += (double)(p[j] * b4j_fp16_to_fp32(vr[j * kv_dim + e]));
+                        for (int64_t j = full; j < len; j++) d += (double)(p[j] * b4j_fp16_to_fp32(b4j_load_u16(vr + j * kv_dim + e)));
                         o[g * hs + i + e] = (float)d;
                     }
                 }

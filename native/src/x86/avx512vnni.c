@@ -349,7 +349,7 @@ B4J_TQ_GEMM(avx512_gemm_tq1_0_q8_k, tq1_row, B4J_TQ1_0_BLOCK_BYTES)
 static inline __m512 load16_bf16(const uint16_t *p) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
 }
-static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(*p); }
+static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(b4j_load_u16(p)); }
 
 /* Float weights: each (row, token) dot is summed the same way whatever ntok is (so a batched row
  * equals the same row alone): four 16-lane accumulators over 64 columns at a time, leftover full
