@@ -585,9 +585,9 @@ class OpenAiServerTest {
         try (Socket sock = new Socket("127.0.0.1", server.address().getPort())) {
             sock.setSoTimeout(30_000);
             OutputStream out = sock.getOutputStream();
+            // only the head: the answer must come without the body (sending some could race the server's close)
             out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + (OpenAiServer.DISCARD_LIMIT + 1)
                     + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(tenMegabytes, 0, 1 << 20);
             out.flush();
             String answer = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(answer.startsWith("HTTP/1.1 413 ") && answer.contains("\r\nConnection: close\r\n"), answer);
