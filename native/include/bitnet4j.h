@@ -157,7 +157,7 @@ B4J_API void b4j_gemm_q2_0_q8_0(const uint8_t *w, int64_t k, int64_t row0, int64
  * h*group .. h*group+group-1 of token t (q row t holds kv_heads*group*head_size floats) attend to cache
  * rows 0 .. pos0+t (k and v rows of kv_heads*head_size values, f16 when kv_f16 else f32); the result goes
  * to out row t at the same place as the queries. scratch: (group + 1)*head_size + group*(pos0 + t_max + 1)
- * + 64*group*head_size + 64 floats of the caller's, t_max the last token of the range. Evaluated exactly as
+ * + 64*group*head_size floats of the caller's, t_max the last token of the range. Evaluated exactly as
  * the reference engines' graphs in the given order (bitnet4j's AttentionOrder and ReferenceNumerics
  * document why); q is first rounded to f16 for an f16 cache. Each order combines ggml kernels:
  *   dots: TB8/TB16 = tinyBLAS at 8/16 lanes: lane l = fma chain over i ≡ l (mod w), reduced by halving

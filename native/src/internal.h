@@ -203,6 +203,18 @@ int64_t b4j_attention_pv_full(struct b4j_attention_recipe rc, int64_t len);
 /* ggml_vec_soft_max_f32 at `width` lanes (8: the AVX2 exp; 16: the AVX-512 one), optionally rounded to f16 */
 void b4j_attention_softmax(float *scores, int64_t len, int width, int32_t round_weights);
 
+/* a vec_dot's terms full..k-1 of one weight row, added to the reduced sum one by one: f16 weights as
+ * ggml_vec_dot_f16 (float products added in double), f32 as ggml_vec_dot_f32 (a float fma each) */
+static inline float b4j_ordered_tail(float sum, const void *w_row, int32_t f16, const float *x, int64_t full, int64_t k) {
+    if (f16) {
+        double d = sum;
+        for (int64_t i = full; i < k; i++) d += (double)(b4j_fp16_to_fp32(b4j_load_u16((const uint16_t *)w_row + i)) * x[i]);
+        return (float)d;
+    }
+    for (int64_t i = full; i < k; i++) sum = fmaf(b4j_load_f32((const float *)w_row + i), x[i], sum);
+    return sum;
+}
+
 /* bsums[2L] + bsums[2L+1] of a Q8_K block */
 static inline int32_t b4j_q8k_lane_bsum(const uint8_t *yb, int lane) {
     int16_t a, b;
@@ -256,19 +268,6 @@ static inline void b4j_softmax_normalize(float *scores, int64_t len, double sum,
     }
 }
 
-static inline void b4j_softmax_blocks8(float *scores, int64_t len, int32_t round_weights) {
-    const float max = b4j_scores_max(scores, len);
-    double sum = 0;
-    for (int64_t j0 = 0; j0 < len; j0 += 8) {
-        float e[8];
-        for (int l = 0; l < 8; l++) {
-            e[l] = j0 + l < len ? b4j_ggml_expf(scores[j0 + l] - max) : 0.0f;
-            if (j0 + l < len) scores[j0 + l] = e[l];
-        }
-        sum += b4j_hsum_float_8(e);
-    }
-    b4j_softmax_normalize(scores, len, sum, round_weights);
-}
 
 
 /* ---- Q1_0 / Q2_0 x Q8_0 (bitnet4j.h gives the float order) ----

@@ -347,15 +347,8 @@ static void ordered_gemm(const void *w, int32_t f16, int64_t k, int64_t row0, in
             const float *xt = x + t * k;
             for (int l = 0; l < n; l++) s[l] = 0.0f;
             for (int64_t i = 0; i < full; i++) s[i % n] = fmaf(weight(w, f16, r * k + i), xt[i], s[i % n]);
-            float sum = b4j_dot_reduce(dot, s);
-            if (f16) {
-                double d = sum;
-                for (int64_t i = full; i < k; i++) d += (double)(weight(w, 1, r * k + i) * xt[i]);
-                sum = (float)d;
-            } else {
-                for (int64_t i = full; i < k; i++) sum = fmaf(weight(w, 0, r * k + i), xt[i], sum);
-            }
-            out[t * out_stride + r] = sum;
+            const void *wr = f16 ? (const void *)((const uint16_t *)w + r * k) : (const void *)((const float *)w + r * k);
+            out[t * out_stride + r] = b4j_ordered_tail(b4j_dot_reduce(dot, s), wr, f16, xt, full, k);
         }
 }
 

@@ -354,8 +354,6 @@ static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_l
 static inline __m256 load8_bf16(const uint16_t *p) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
 }
-static inline float cvt1_f32(const float *p) { return *p; }
-static inline float cvt1_f16(const uint16_t *p) { return b4j_fp16_to_fp32(b4j_load_u16(p)); }
 static inline float cvt1_bf16(const uint16_t *p) { return b4j_bf16_to_fp32(b4j_load_u16(p)); }
 
 /* One weight row against up to 4 tokens: each 8-wide weight vector is converted once and used by every
@@ -415,7 +413,7 @@ FLOAT_GEMM(avx2_gemm_bf16, uint16_t, load8_bf16, cvt1_bf16)
 /* F32/F16 in the order of one of ggml's dot kernels (bitnet4j.h, B4J_DOT_*): slot i % S is lane i % 8 of
  * register (i % S) / 8, so REGS = S / 8 registers hold exactly the scalar reference's fma chains; then the
  * same reduction and tail. */
-#define ORDERED_ROWS(NAME, WT, LOAD8, CVT1, REGS)                                                         \
+#define ORDERED_ROWS(NAME, WT, LOAD8, REGS)                                                         \
     static void NAME##_##REGS(const WT *w, int64_t k, int64_t row0, int64_t row1, const float *x,        \
                               int64_t ntok, float *out, int64_t out_stride, int32_t dot, int f16) {      \
         const int64_t full = b4j_dot_has_tail(dot) ? k - k % (8 * REGS) : k;                             \
@@ -430,15 +428,7 @@ FLOAT_GEMM(avx2_gemm_bf16, uint16_t, load8_bf16, cvt1_bf16)
                     for (int g = 0; g < REGS; g++)                                                       \
                         a[g] = _mm256_fmadd_ps(LOAD8(wr + i + 8 * g), _mm256_loadu_ps(xt + i + 8 * g), a[g]); \
                 for (int g = 0; g < REGS; g++) _mm256_storeu_ps(s + 8 * g, a[g]);                        \
-                float sum = b4j_dot_reduce(dot, s);                                                      \
-                if (f16) {                                                                               \
-                    double d = sum;                                                                      \
-                    for (int64_t i = full; i < k; i++) d += (double)(CVT1(wr + i) * xt[i]);              \
-                    sum = (float)d;                                                                      \
-                } else {                                                                                 \
-                    for (int64_t i = full; i < k; i++) sum = fmaf(CVT1(wr + i), xt[i], sum);             \
-                }                                                                                        \
-                out[t * out_stride + r] = sum;                                                           \
+                out[t * out_stride + r] = b4j_ordered_tail(b4j_dot_reduce(dot, s), wr, f16, xt, full, k);  \
             }                                                                                            \
         }                                                                                                \
     }
@@ -454,15 +444,15 @@ FLOAT_GEMM(avx2_gemm_bf16, uint16_t, load8_bf16, cvt1_bf16)
         default: NAME##_8(w, k, row0, row1, x, ntok, out, out_stride, dot, F16); break;                  \
         }                                                                                                \
     }
-ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 1)
-ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 2)
-ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 4)
-ORDERED_ROWS(gemm_f32, float, load8_f32, cvt1_f32, 8)
+ORDERED_ROWS(gemm_f32, float, load8_f32, 1)
+ORDERED_ROWS(gemm_f32, float, load8_f32, 2)
+ORDERED_ROWS(gemm_f32, float, load8_f32, 4)
+ORDERED_ROWS(gemm_f32, float, load8_f32, 8)
 ORDERED_GEMM(gemm_f32, float, 0)
-ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 1)
-ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 2)
-ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 4)
-ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, cvt1_f16, 8)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, 1)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, 2)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, 4)
+ORDERED_ROWS(gemm_f16, uint16_t, load8_f16, 8)
 ORDERED_GEMM(gemm_f16, uint16_t, 1)
 
 /* ---------------------------------------------------------------- Q1_0 / Q2_0 x Q8_0 */

@@ -34,11 +34,10 @@ public record AttentionShape(int headSize, int kvHeads, int group, boolean kvF16
 
     /**
      * Scratch floats a call needs when its last token attends to {@code maxLen} positions: the queries, one
-     * K/V row, the scores, up to {@link AttentionOrder#MAX_SLOTS} slots of partial sums for the weighted sum, and as
-     * many floats of lane values for the reductions.
+     * K/V row, the scores, and up to {@link AttentionOrder#MAX_SLOTS} slots of partial sums for the weighted
+     * sum.
      */
     public long scratchFloats(long maxLen) {
-        return (long) (group + 1) * headSize + (long) group * maxLen + (long) AttentionOrder.MAX_SLOTS * group * headSize
-                + AttentionOrder.MAX_SLOTS;
+        return (long) (group + 1) * headSize + (long) group * maxLen + (long) AttentionOrder.MAX_SLOTS * group * headSize;
     }
 }

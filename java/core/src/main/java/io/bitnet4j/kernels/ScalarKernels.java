@@ -426,17 +426,24 @@ public sealed class ScalarKernels implements Kernels permits VectorKernels {
                 for (int i = 0; i < full; i++) {
                     slots[i % n] = Math.fma(weight(w, f16, wr + i), x.getAtIndex(F32, xt + i), slots[i % n]);
                 }
-                float sum = dot.reduce(slots);
-                if (f16) {
-                    double d = sum;
-                    for (int i = full; i < k; i++) d += weight(w, true, wr + i) * x.getAtIndex(F32, xt + i);
-                    sum = (float) d;
-                } else {
-                    for (int i = full; i < k; i++) sum = Math.fma(weight(w, false, wr + i), x.getAtIndex(F32, xt + i), sum);
-                }
-                out.setAtIndex(F32, (long) t * outStride + r, sum);
+                out.setAtIndex(F32, (long) t * outStride + r, orderedTail(dot.reduce(slots), w, f16, wr, x, xt, full, k));
             }
         }
+    }
+
+    /**
+     * A vec_dot's terms past its last full chunk (full..k), added to the reduced sum one by one: f16 weights as
+     * {@code ggml_vec_dot_f16} does (float products added in double), f32 as {@code ggml_vec_dot_f32} (a float fma
+     * each). Nothing to add for tinyBLAS (full == k).
+     */
+    static float orderedTail(float sum, MemorySegment w, boolean f16, long wr, MemorySegment x, long xt, int full, int k) {
+        if (f16) {
+            double d = sum;
+            for (int i = full; i < k; i++) d += weight(w, true, wr + i) * x.getAtIndex(F32, xt + i);
+            return (float) d;
+        }
+        for (int i = full; i < k; i++) sum = Math.fma(weight(w, false, wr + i), x.getAtIndex(F32, xt + i), sum);
+        return sum;
     }
 
     private static float weight(MemorySegment w, boolean f16, long i) {

@@ -644,15 +644,7 @@ public final class VectorKernels extends ScalarKernels {
                 } else {
                     for (int g = 0; g < regs; g += 2) chainPair(f16, w, wr, x, xt, full, n, 8 * g, slots);
                 }
-                float sum = dot.reduce(slots);
-                if (f16) {
-                    double d = sum;
-                    for (int i = full; i < k; i++) d += Float.float16ToFloat(w.getAtIndex(I16, wr + i)) * x.getAtIndex(F32, xt + i);
-                    sum = (float) d;
-                } else {
-                    for (int i = full; i < k; i++) sum = Math.fma(w.getAtIndex(F32, wr + i), x.getAtIndex(F32, xt + i), sum);
-                }
-                out.setAtIndex(F32, (long) t * outStride + r, sum);
+                out.setAtIndex(F32, (long) t * outStride + r, orderedTail(dot.reduce(slots), w, f16, wr, x, xt, full, k));
             }
         }
     }
@@ -661,75 +653,61 @@ public final class VectorKernels extends ScalarKernels {
     public void gemmBF16(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
                          MemorySegment out, int outStride) {
         KernelChecks.checkGemm("gemmBF16", MatmulFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
-        floatGemm(FloatFormat.BF16, w, k, row0, row1, x, ntok, out, outStride);
+        bf16Gemm(w, k, row0, row1, x, ntok, out, outStride);
     }
 
-    private enum FloatFormat { F32, BF16 }
-
-    private static void floatGemm(FloatFormat f, MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
-                                  MemorySegment out, int outStride) {
-        long rowBytes = (long) k * (f == FloatFormat.F32 ? 4 : 2);
-        int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock(rowBytes);
+    /** BF16 weights (no engine's order to follow): rows four at a time sharing each activation load. */
+    private static void bf16Gemm(MemorySegment w, int k, int row0, int row1, MemorySegment x, int ntok,
+                                 MemorySegment out, int outStride) {
+        int block = ntok == 1 ? Math.max(1, row1 - row0) : rowBlock((long) k * 2);
         for (int b0 = row0; b0 < row1; b0 += block) {
             int b1 = Math.min(row1, b0 + block);
             for (int t = 0; t < ntok; t++) {
                 long xo = (long) t * k, o = (long) t * outStride;
                 int r = b0;
                 for (; r + 4 <= b1; r += 4) {
-                    floatRows4(f, w, r, k, x, xo, out, o + r);
+                    bf16Rows4(w, r, k, x, xo, out, o + r);
                 }
                 for (; r < b1; r++) {
-                    out.setAtIndex(F32, o + r, floatRow(f, w, r, k, x, xo));
+                    out.setAtIndex(F32, o + r, bf16Row(w, r, k, x, xo));
                 }
             }
         }
     }
 
-    /** FL weights of row r starting at column i, as floats. */
-    private static FloatVector loadW(FloatFormat f, MemorySegment w, long index) {
-        return switch (f) {
-            case F32 -> FloatVector.fromMemorySegment(FS, w, index * 4, LE);
-            case BF16 -> ((IntVector) ShortVector.fromMemorySegment(HS, w, index * 2, LE)
-                    .convertShape(VectorOperators.S2I, FIS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-        };
+    /** FL bf16 weights of row r starting at column i, as floats. */
+    private static FloatVector loadBf16(MemorySegment w, long index) {
+        return ((IntVector) ShortVector.fromMemorySegment(HS, w, index * 2, LE)
+                .convertShape(VectorOperators.S2I, FIS, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    private static float loadW1(FloatFormat f, MemorySegment w, long index) {
-        return switch (f) {
-            case F32 -> w.getAtIndex(F32, index);
-            case BF16 -> bf16ToFloat(w.getAtIndex(I16, index));
-        };
-    }
-
-
-    private static float floatRow(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo) {
+    private static float bf16Row(MemorySegment w, int r, int k, MemorySegment x, long xo) {
         int kv = k - k % FL;
         long wi = (long) r * k;
         FloatVector acc = FloatVector.zero(FS);
         for (int i = 0; i < kv; i += FL) {
-            acc = loadW(f, w, wi + i).fma(FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE), acc);
+            acc = loadBf16(w, wi + i).fma(FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE), acc);
         }
         float[] lanes = VectorScratch.get().vectorLanes;
         acc.intoArray(lanes, 0);
         float sum = sumLanes(lanes, 0);
         for (int i = kv; i < k; i++) {
-            sum += loadW1(f, w, wi + i) * x.getAtIndex(F32, xo + i);
+            sum += bf16ToFloat(w.getAtIndex(I16, wi + i)) * x.getAtIndex(F32, xo + i);
         }
         return sum;
     }
 
-    /** Four F32/BF16 rows sharing each activation load (four FMA chains, as {@link #f16Rows4}). */
-    private static void floatRows4(FloatFormat f, MemorySegment w, int r, int k, MemorySegment x, long xo,
-                                   MemorySegment out, long oi) {
+    /** Four BF16 rows sharing each activation load (four independent FMA chains keep the FMA unit busy). */
+    private static void bf16Rows4(MemorySegment w, int r, int k, MemorySegment x, long xo, MemorySegment out, long oi) {
         int kv = k - k % FL;
         long w0 = (long) r * k;
         FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < kv; i += FL) {
             FloatVector xv = FloatVector.fromMemorySegment(FS, x, (xo + i) * 4, LE);
-            a0 = loadW(f, w, w0 + i).fma(xv, a0);
-            a1 = loadW(f, w, w0 + k + i).fma(xv, a1);
-            a2 = loadW(f, w, w0 + 2L * k + i).fma(xv, a2);
-            a3 = loadW(f, w, w0 + 3L * k + i).fma(xv, a3);
+            a0 = loadBf16(w, w0 + i).fma(xv, a0);
+            a1 = loadBf16(w, w0 + k + i).fma(xv, a1);
+            a2 = loadBf16(w, w0 + 2L * k + i).fma(xv, a2);
+            a3 = loadBf16(w, w0 + 3L * k + i).fma(xv, a3);
         }
         float[] lanes = VectorScratch.get().vectorLanes; // stored here: a vector passed to a method C2 does not inline is boxed
         a0.intoArray(lanes, 0);
@@ -739,10 +717,10 @@ public final class VectorKernels extends ScalarKernels {
         float s0 = sumLanes(lanes, 0), s1 = sumLanes(lanes, FL), s2 = sumLanes(lanes, 2 * FL), s3 = sumLanes(lanes, 3 * FL);
         for (int i = kv; i < k; i++) {
             float xi = x.getAtIndex(F32, xo + i);
-            s0 += loadW1(f, w, w0 + i) * xi;
-            s1 += loadW1(f, w, w0 + k + i) * xi;
-            s2 += loadW1(f, w, w0 + 2L * k + i) * xi;
-            s3 += loadW1(f, w, w0 + 3L * k + i) * xi;
+            s0 += bf16ToFloat(w.getAtIndex(I16, w0 + i)) * xi;
+            s1 += bf16ToFloat(w.getAtIndex(I16, w0 + k + i)) * xi;
+            s2 += bf16ToFloat(w.getAtIndex(I16, w0 + 2L * k + i)) * xi;
+            s3 += bf16ToFloat(w.getAtIndex(I16, w0 + 3L * k + i)) * xi;
         }
         out.setAtIndex(F32, oi, s0);
         out.setAtIndex(F32, oi + 1, s1);
